@@ -1,0 +1,172 @@
+"""What a pull request gets, as steps over a project: lint, tests, reproduction, lock, metrics.
+
+Every step runs even after one fails, so the report is complete; each returns a `StepResult`.
+A failed step is a result (exit 1), not an exception; a missing tool is a `ToolError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from o16n import vcs
+from o16n.errors import ConfigError, ToolError
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    name: str
+    status: str
+    summary: str
+    details: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    file: str
+    name: str
+    old: float | None
+    new: float | None
+
+    @property
+    def diff(self) -> float | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    base: str
+    steps: tuple[StepResult, ...]
+    metrics: tuple[MetricChange, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return all(step.status != FAILED for step in self.steps)
+
+
+@dataclass
+class Context:
+    project: Path
+    base: str
+    metrics: list[MetricChange] = field(default_factory=list)
+
+
+def _from(ran: vcs.Ran, name: str, ok: str, failed: str) -> StepResult:
+    if ran.ok:
+        return StepResult(name, PASSED, ok)
+    return StepResult(name, FAILED, failed, details=ran.tail(40))
+
+
+def lint(ctx: Context) -> StepResult:
+    _require("ruff", "lint")
+    ran = vcs.python_module("ruff", "check", "--output-format", "concise", ".", project=ctx.project)
+    return _from(ran, "lint", "ruff: no findings", "ruff found problems (`ruff check .`)")
+
+
+def tests(ctx: Context) -> StepResult:
+    _require("pytest", "tests")
+    ran = vcs.python_module("pytest", "-q", "-p", "no:cacheprovider", project=ctx.project)
+    last = ran.output.strip().splitlines()[-1:] or ["no output"]
+    return _from(ran, "tests", last[0].strip("= "), f"tests failed: {last[0].strip('= ')}")
+
+
+def repro(ctx: Context) -> StepResult:
+    ran = vcs.dvc("repro", project=ctx.project)
+    ran_stages = [line for line in ran.output.splitlines() if line.startswith("Running stage")]
+    summary = f"{len(ran_stages)} stage(s) ran, the rest were up to date"
+    return _from(ran, "repro", summary, "`dvc repro` failed")
+
+
+def lock(ctx: Context) -> StepResult:
+    """Proof that the committed dvc.lock matches what the pipeline produces here."""
+    changed = vcs.git("status", "--porcelain", "--", "dvc.lock", project=ctx.project)
+    if changed.output.strip():
+        return StepResult(
+            "lock",
+            FAILED,
+            "dvc.lock is not current: the pipeline's inputs or outputs differ from the commit",
+            details=vcs.git("diff", "--", "dvc.lock", project=ctx.project).tail(40)
+            + "\nFix: run `make repro`, then commit dvc.lock, metrics.json and plots/.",
+        )
+    status = vcs.dvc_json("status", project=ctx.project)
+    if status:
+        return StepResult("lock", FAILED, "`dvc status` is not clean", details=str(status))
+    return StepResult("lock", PASSED, "dvc.lock matches; `dvc status` clean")
+
+
+def metrics(ctx: Context) -> StepResult:
+    if not vcs.revision_exists(ctx.base, ctx.project):
+        return StepResult(
+            "metrics",
+            FAILED,
+            f"base revision {ctx.base!r} not found",
+            details="Fix: fetch it (actions/checkout with fetch-depth: 0) or pass --base REV.",
+        )
+    diff = vcs.dvc_json("metrics", "diff", "--all", ctx.base, project=ctx.project)
+    ctx.metrics = parse_metrics_diff(diff)
+    moved = [m for m in ctx.metrics if m.diff]
+    return StepResult(
+        "metrics", PASSED, f"{len(ctx.metrics)} metric(s), {len(moved)} changed vs {ctx.base}"
+    )
+
+
+def parse_metrics_diff(diff: object) -> list[MetricChange]:
+    """`dvc metrics diff --json`: {file: {metric: {"old": x, "new": y, "diff": d}}}."""
+    if not isinstance(diff, dict):
+        raise ToolError(f"unexpected output of `dvc metrics diff`: {diff!r}")
+    changes = []
+    for file, by_name in sorted(diff.items()):
+        for name, values in sorted(by_name.items()):
+            changes.append(
+                MetricChange(file, name, _number(values.get("old")), _number(values.get("new")))
+            )
+    return changes
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _require(module: str, step: str) -> None:
+    if not vcs.has_module(module):
+        raise ToolError(
+            f"step {step!r} needs {module}, which is not installed beside o16n",
+            hint="run `make setup` (it installs the project's dev tools)",
+        )
+
+
+STEPS: dict[str, Callable[[Context], StepResult]] = {
+    "lint": lint,
+    "tests": tests,
+    "repro": repro,
+    "lock": lock,
+    "metrics": metrics,
+}
+
+
+def run_check(project: Path, base: str, skip: frozenset[str] = frozenset()) -> CheckReport:
+    if not vcs.is_repository(project):
+        raise ConfigError(
+            "not an o16n project: no .git or dvc.yaml here",
+            file=project,
+            hint="run o16n in the project's root, or pass --project DIR",
+        )
+    ctx = Context(project.resolve(), base)
+    results = []
+    for name, step in STEPS.items():
+        if name in skip:
+            results.append(StepResult(name, SKIPPED, "skipped (--skip)"))
+            continue
+        started = time.perf_counter()
+        result = step(ctx)
+        results.append(_timed(result, time.perf_counter() - started))
+    return CheckReport(base, tuple(results), tuple(ctx.metrics))
+
+
+def _timed(result: StepResult, seconds: float) -> StepResult:
+    return StepResult(result.name, result.status, result.summary, result.details, round(seconds, 2))

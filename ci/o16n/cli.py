@@ -1,0 +1,55 @@
+"""The command line: parse, dispatch, exit code. Each command lives in `o16n.commands.<name>`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from o16n import __version__
+from o16n.console import make_console
+from o16n.errors import EXIT_USAGE, error_handler
+
+# name -> one-line help; the module o16n.commands.<name> holds add_arguments() and run().
+COMMANDS: dict[str, str] = {
+    "new": "generate a model repository from the bundled template",
+    "check": "run what a pull request gets: lint, tests, reproduction, metrics diff",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n  hint: run `{self.prog} --help`\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="o16n",
+        description="o16n: operationalization as code. CI for model repositories.",
+    )
+    parser.add_argument("--version", action="version", version=f"o16n {__version__}")
+    parser.add_argument("--no-color", action="store_true", help="plain output (as NO_COLOR=1)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        _command_module(name).add_arguments(command)
+    return parser
+
+
+def _command_module(name: str):  # noqa: ANN202 - a module object
+    return importlib.import_module(f"o16n.commands.{name.replace('-', '_')}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    console = make_console(no_color=args.no_color)
+    result = [EXIT_USAGE]
+    with error_handler(make_console(stderr=True, no_color=args.no_color), result):
+        result[0] = _command_module(args.command).run(args, console)
+    return result[0]

@@ -1,0 +1,22 @@
+"""Terminal output. rich picks colour for a terminal and turns plain for a pipe or `NO_COLOR`."""
+
+from __future__ import annotations
+
+import os
+
+from rich.console import Console
+from rich.theme import Theme
+
+THEME = Theme({"ok": "green", "fail": "bold red", "warn": "yellow", "step": "bold cyan"})
+
+
+def make_console(*, stderr: bool = False, no_color: bool = False) -> Console:
+    plain = no_color or "NO_COLOR" in os.environ
+    # color_system=None drops every style (bold too), not only colours: plain means plain.
+    return Console(
+        stderr=stderr,
+        theme=THEME,
+        color_system=None if plain else "auto",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -1,0 +1,124 @@
+"""One exception family and one handler that maps it to exit codes.
+
+Exit codes (DESIGN.md): 0 pass, 1 a check or gate failed (a result, returned by a command,
+never raised), 2 usage or configuration error, 3 unexpected error (with a log for bug reports).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_UNEXPECTED = 3
+
+
+class O16nError(Exception):
+    """Base of the errors o16n expects; each says what went wrong and what to do next."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(O16nError):
+    """A flag or argument is wrong; the message names it."""
+
+
+class ConfigError(O16nError):
+    """A configuration or input file is wrong; the message names file, line and key."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | os.PathLike[str] | None = None,
+        line: int | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = "".join(
+            [
+                f"{file}" if file is not None else "",
+                f":{line}" if line is not None else "",
+                f": {key}" if key else "",
+            ]
+        )
+        super().__init__(f"{where}: {message}" if where else message, hint=hint)
+        self.file, self.line, self.key = file, line, key
+
+
+class ToolError(O16nError):
+    """An outside tool (git, dvc, cookiecutter) failed or is missing."""
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    from o16n import __version__
+
+    found = {"o16n": __version__, "python": sys.version.split()[0], "platform": platform.platform()}
+    for dist in ("dvc", "cookiecutter", "scikit-learn", "pandas", "rich"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    return found
+
+
+def crash_log_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "o16n" / "o16n.log"
+
+
+def write_crash_log(exc: BaseException) -> Path:
+    """Write a short log for a bug report: versions, the command line and the traceback."""
+    path = crash_log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"# o16n crash, {datetime.now(UTC).isoformat(timespec='seconds')}", ""]
+    lines += [f"- {name}: {version}" for name, version in _versions().items()]
+    lines += ["", f"command: {' '.join(sys.argv)}", "", "```"]
+    lines += traceback.format_exception(type(exc), exc, exc.__traceback__)
+    lines += ["```", ""]
+    path.write_text("\n".join(line.rstrip("\n") for line in lines))
+    return path
+
+
+@contextlib.contextmanager
+def error_handler(console: Console, result: list[int]) -> Iterator[None]:
+    """Map exceptions to exit codes; `result[0]` holds the code for the caller."""
+    try:
+        yield
+    except O16nError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        result[0] = exc.exit_code
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/]")
+        result[0] = 130
+    except Exception as exc:  # the one place that catches everything: report, log, exit 3
+        log = write_crash_log(exc)
+        console.print(
+            f"[bold red]unexpected error:[/] {type(exc).__name__}: {escape(str(exc))}",
+            highlight=False,
+        )
+        console.print(
+            f"A log with versions for a bug report is in {escape(str(log))}", highlight=False
+        )
+        result[0] = EXIT_UNEXPECTED

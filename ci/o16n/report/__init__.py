@@ -1,0 +1,1 @@
+"""Reporters: turn results (data) into text, JSON and Markdown."""

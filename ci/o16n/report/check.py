@@ -1,0 +1,92 @@
+"""Reporters for `o16n check`: a rich table, JSON, and Markdown for a PR comment or job summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from o16n.check import FAILED, PASSED, CheckReport, MetricChange
+
+MARKER = "<!-- o16n-report -->"  # finds o16n's own comment on a pull request
+ICON = {PASSED: "✅", FAILED: "❌"}
+STYLE = {PASSED: "ok", FAILED: "fail"}
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
+def _signed(value: float | None) -> str:
+    return "—" if value is None else ("0" if value == 0 else f"{value:+.4g}")
+
+
+def to_text(report: CheckReport, console: Console) -> None:
+    steps = Table(title="o16n check", title_justify="left")
+    for column in ("step", "result", "summary", "seconds"):
+        steps.add_column(column, justify="right" if column == "seconds" else "left")
+    for step in report.steps:
+        style = STYLE.get(step.status, "warn")
+        steps.add_row(
+            step.name, f"[{style}]{step.status}[/]", escape(step.summary), f"{step.seconds:.1f}"
+        )
+    console.print(steps)
+    if report.metrics:
+        console.print(_metrics_table(report.metrics, report.base))
+    for step in report.steps:
+        if step.status == FAILED and step.details:
+            console.print(f"\n[fail]{step.name}[/] output:", highlight=False)
+            console.print(escape(step.details), highlight=False)
+    verdict = "[ok]passed[/]" if report.passed else "[fail]failed[/]"
+    console.print(f"\ncheck {verdict}")
+
+
+def _metrics_table(metrics: tuple[MetricChange, ...], base: str) -> Table:
+    table = Table(title=f"metrics vs {escape(base)}", title_justify="left")
+    for column in ("file", "metric", base, "this change", "diff"):
+        table.add_column(
+            escape(column), justify="left" if column in ("file", "metric") else "right"
+        )
+    for m in metrics:
+        table.add_row(m.file, m.name, _number(m.old), _number(m.new), _signed(m.diff))
+    return table
+
+
+def to_json(report: CheckReport) -> str:
+    data = dataclasses.asdict(report)
+    data["passed"] = report.passed
+    for change, m in zip(data["metrics"], report.metrics, strict=True):
+        change["diff"] = m.diff
+    return json.dumps(data, indent=2) + "\n"
+
+
+def to_markdown(report: CheckReport) -> str:
+    verdict = "✅ passed" if report.passed else "❌ failed"
+    lines = [
+        MARKER,
+        f"## o16n check: {verdict}",
+        "",
+        "| step | result | summary |",
+        "|---|---|---|",
+    ]
+    for step in report.steps:
+        icon = ICON.get(step.status, "⏭️")
+        lines.append(f"| {step.name} | {icon} {step.status} | {_cell(step.summary)} |")
+    if report.metrics:
+        lines += ["", f"### Metrics vs `{report.base}`", ""]
+        lines += [f"| metric | `{report.base}` | this change | diff |", "|---|---:|---:|---:|"]
+        for m in report.metrics:
+            name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
+            lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
+    for step in report.steps:
+        if step.status == FAILED and step.details:
+            lines += ["", f"<details><summary>{step.name} output</summary>", "", "```"]
+            lines += [step.details.replace("```", "ʼʼʼ"), "```", "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

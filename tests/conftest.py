@@ -1,0 +1,85 @@
+"""Shared fixtures: an isolated environment (git identity, DVC remotes, cookiecutter config) and
+`bake`, which generates a project from this repository's template with real cookiecutter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads or writes the user's git identity, DVC remotes or cookiecutter config."""
+    home = tmp_path_factory.mktemp("home")
+    config = home / "cookiecutterrc.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {home / 'cookiecutters'}\nreplay_dir: {home / 'replay'}\n"
+    )
+    os.environ.update(
+        {
+            "COOKIECUTTER_CONFIG": str(config),
+            "O16N_REMOTE_HOME": str(home / "remotes"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "GIT_AUTHOR_NAME": "Test Author",
+            "GIT_AUTHOR_EMAIL": "author@example.com",
+            "GIT_COMMITTER_NAME": "Test Author",
+            "GIT_COMMITTER_EMAIL": "author@example.com",
+            "GIT_CONFIG_GLOBAL": str(home / "gitconfig"),
+            "DVC_NO_ANALYTICS": "1",
+            "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
+        }
+    )
+    os.environ.pop("GITHUB_STEP_SUMMARY", None)
+
+
+def run(
+    *command: str | Path, cwd: Path, check: bool = True, **env: str
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [str(c) for c in command],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def cookiecutter(
+    template: str | Path, out: Path, cwd: Path = ROOT, **answers: str
+) -> subprocess.CompletedProcess[str]:
+    pairs = [f"{key}={value}" for key, value in answers.items()]
+    return run(
+        BIN / "cookiecutter", "--no-input", "-o", out, template, *pairs, cwd=cwd, check=False
+    )
+
+
+Bake = Callable[..., Path]
+
+
+@pytest.fixture
+def bake(tmp_path: Path) -> Bake:
+    """Generate a project (real cookiecutter, real hooks) and return its directory."""
+
+    def _bake(**answers: str) -> Path:
+        done = cookiecutter(ROOT, tmp_path, **answers)
+        assert done.returncode == 0, done.stderr
+        slug = answers.get("project_slug") or "credit-risk-model"
+        return tmp_path / slug
+
+    return _bake
+
+
+def cruft_state(project: Path) -> dict[str, object]:
+    return json.loads((project / ".cruft.json").read_text())

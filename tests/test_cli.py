@@ -1,0 +1,113 @@
+"""The CLI contract: exit codes, --version, --help everywhere, plain output without a terminal."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from o16n import __version__, cli
+from o16n.errors import EXIT_UNEXPECTED, EXIT_USAGE, crash_log_path
+
+from tests.conftest import BIN, run
+
+ANSI = re.compile(r"\x1b\[")
+
+
+def test_version_prints_the_package_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"o16n {__version__}"
+
+
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0
+    assert cli.COMMANDS[command] in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == EXIT_USAGE
+    assert "COMMAND" in capsys.readouterr().out
+
+
+def test_unknown_flag_is_a_usage_error_naming_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", "--bogus"])
+    assert exit_.value.code == EXIT_USAGE
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_unknown_skip_step_names_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", "--skip", "nothing"])
+    assert exit_.value.code == EXIT_USAGE
+    assert "argument --skip: invalid choice: 'nothing'" in capsys.readouterr().err
+
+
+def test_new_rejects_an_answer_without_equals(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["new", "--no-input", "model_kind"]) == EXIT_USAGE
+    assert "answer 'model_kind' is not KEY=VALUE" in capsys.readouterr().err
+
+
+def test_new_rejects_an_unknown_answer_and_lists_the_known_ones(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["new", "--no-input", "colour=blue"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "unknown answer 'colour'" in err
+    assert "model_kind" in err
+
+
+def test_check_outside_a_project_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["check", "--project", str(tmp_path)]) == EXIT_USAGE
+    assert "not an o16n project: no .git or dvc.yaml here" in capsys.readouterr().err
+
+
+def test_unexpected_error_exits_3_with_a_log_that_has_versions(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from o16n.commands import check
+
+    def explode(*_: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(check, "run", explode)
+    assert cli.main(["check"]) == EXIT_UNEXPECTED
+    err = capsys.readouterr().err
+    assert "unexpected error: RuntimeError: boom" in err
+    log = crash_log_path().read_text()
+    assert f"- o16n: {__version__}" in log
+    assert "- dvc: " in log and "- python: " in log
+    assert "RuntimeError: boom" in log
+
+
+def test_output_is_plain_when_not_a_terminal(tmp_path: Path) -> None:
+    done = run(BIN / "o16n", "check", "--project", tmp_path, cwd=tmp_path, check=False)
+    assert done.returncode == EXIT_USAGE
+    assert "error:" in done.stderr
+    assert not ANSI.search(done.stderr + done.stdout)
+
+
+def test_no_color_turns_colour_off_even_on_a_forced_terminal(tmp_path: Path) -> None:
+    coloured = run(
+        BIN / "o16n", "check", "--project", tmp_path, cwd=tmp_path, check=False, FORCE_COLOR="1"
+    )
+    plain = run(
+        BIN / "o16n",
+        "check",
+        "--project",
+        tmp_path,
+        cwd=tmp_path,
+        check=False,
+        FORCE_COLOR="1",
+        NO_COLOR="1",
+    )
+    assert ANSI.search(coloured.stderr)
+    assert not ANSI.search(plain.stderr)
+    assert "error:" in plain.stderr

