@@ -1,0 +1,80 @@
+"""`o16n check` on a generated project: what a pull request gets, with one report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, Bake, run
+
+pytestmark = pytest.mark.slow
+
+
+def check(project: Path, *args: str, **env: str) -> tuple[int, str]:
+    done = run(BIN / "o16n", "check", *args, cwd=project, check=False, **env)
+    return done.returncode, done.stdout + done.stderr
+
+
+def steps(project: Path) -> dict[str, str]:
+    report = json.loads((project / "reports" / "check.json").read_text())
+    return {step["name"]: step["status"] for step in report["steps"]}
+
+
+def test_fresh_project_passes_and_writes_one_report(bake: Bake, tmp_path: Path) -> None:
+    project = bake()
+    summary = tmp_path / "summary.md"
+    code, out = check(project, GITHUB_STEP_SUMMARY=str(summary))
+    assert code == 0, out
+    assert steps(project) == dict.fromkeys(["lint", "tests", "repro", "lock", "metrics"], "passed")
+    markdown = (project / "reports" / "check.md").read_text()
+    assert markdown.startswith("<!-- o16n-report -->\n## o16n check: ✅ passed")
+    assert "| accuracy | 0.986 | 0.986 | 0 |" in markdown
+    assert summary.read_text() == markdown
+    assert run("git", "status", "--porcelain", cwd=project).stdout == ""  # reports/ is ignored
+
+
+def test_params_change_without_repro_fails_then_passes_with_the_metrics_diff(bake: Bake) -> None:
+    project = bake()
+    run("git", "switch", "--quiet", "-c", "weaker", cwd=project)
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("C: 1.0", "C: 0.001"))
+    run("git", "commit", "--quiet", "-am", "Regularize harder", cwd=project)
+
+    code, out = check(project, "--skip", "lint", "--skip", "tests")
+    assert code == 1
+    assert steps(project)["lock"] == "failed"
+    assert "dvc.lock is not current" in out
+    assert "Fix: run `make repro`, then commit dvc.lock, metrics.json and plots/." in out
+
+    run("git", "commit", "--quiet", "-am", "Reproduce", cwd=project)  # check already reproduced
+    code, out = check(project, "--skip", "lint", "--skip", "tests")
+    assert code == 0, out
+    report = json.loads((project / "reports" / "check.json").read_text())
+    accuracy = next(m for m in report["metrics"] if m["name"] == "accuracy")
+    assert accuracy["old"] == pytest.approx(0.986014)
+    assert accuracy["new"] != accuracy["old"]
+    assert accuracy["diff"] == pytest.approx(accuracy["new"] - accuracy["old"])
+
+
+def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> None:
+    project = bake()
+    contract = project / "tests" / "test_data.py"
+    narrowed = contract.read_text().replace("(0.0, 5000.0)", "(0.0, 1.0)")
+    contract.write_text(narrowed)
+    (project / "src" / "credit_risk_model" / "extra.py").write_text("import os\n")
+    code, out = check(project, "--skip", "repro", "--skip", "lock")
+    assert code == 1
+    expected = {"lint": "failed", "tests": "failed", "repro": "skipped", "lock": "skipped"}
+    assert steps(project) == {**expected, "metrics": "passed"}
+    assert "F401" in out and "`os` imported but unused" in out
+    assert "test_feature_within_range[mean_area]" in out
+
+
+def test_missing_base_revision_says_how_to_fetch_it(bake: Bake) -> None:
+    project = bake()
+    code, out = check(project, "--base", "origin/main", "--skip", "lint", "--skip", "tests")
+    assert code == 1
+    assert "base revision 'origin/main' not found" in out
+    assert "fetch-depth: 0" in out
