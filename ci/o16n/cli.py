@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from o16n import __version__
 from o16n.console import make_console
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_module(name: str):  # noqa: ANN202 - a module object
+def _command_module(name: str) -> ModuleType:
     return importlib.import_module(f"o16n.commands.{name.replace('-', '_')}")
 
 
