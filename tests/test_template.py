@@ -58,6 +58,10 @@ PLOTS = {
     "classification": {"plots/roc.json", "plots/precision_recall.json", "plots/confusion.json"},
     "regression": {"plots/residuals.json"},
 }
+PLOT_TITLES = {
+    "classification": {"ROC", "Precision-Recall", "Confusion matrix"},
+    "regression": {"Predicted vs actual", "Residuals"},
+}
 UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")  # GitHub's own `${{ ... }}` is expected in workflows
 
 
@@ -119,6 +123,12 @@ def test_baked_project_keeps_its_promises(
     # Reproducible: every stage rerun from scratch gives the same hashes as the first commit.
     run(BIN / "dvc", "repro", "--force", cwd=project, PYTHONPATH=str(project / "src"))
     assert run("git", "status", "--porcelain", cwd=project).stdout == ""
+
+    plots = json.loads(run(BIN / "dvc", "plots", "show", "--json", cwd=project).stdout)["data"]
+    assert set(plots) == PLOT_TITLES[options["model_kind"]]
+    assert all(plot[0]["content"]["data"]["values"] for plot in plots.values())
+    help_text = run("make", "help", cwd=project).stdout
+    assert all(target in help_text for target in ("setup", "repro", "test", "lint", "check"))
 
     workflow = project / ".github" / "workflows" / "pr.yml"
     run(
