@@ -70,7 +70,8 @@ def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> N
     expected = {"lint": "failed", "tests": "failed", "repro": "skipped", "lock": "skipped"}
     assert steps(project) == {**expected, "metrics": "passed"}
     assert "F401" in out and "`os` imported but unused" in out
-    assert "test_feature_within_range[mean_area]" in out
+    assert "tests failed: 14 failed, 36 passed" in out  # the 14 features above 1.0
+    assert "FAILED tests/test_data.py::test_feature_within_range[" in out
 
 
 def test_missing_base_revision_says_how_to_fetch_it(bake: Bake) -> None:
