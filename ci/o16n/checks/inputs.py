@@ -1,0 +1,126 @@
+"""What checks read, loaded once and shared: tables, metrics, the model, git baselines.
+
+Every read failure becomes a ConfigError that names the file (exit 2), never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from o16n import vcs
+from o16n.errors import ConfigError
+from o16n.findings import MetricComparison
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or Parquet file as a DataFrame."""
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise ConfigError(
+            "data file not found", file=path, hint="run `dvc repro` or `dvc pull`"
+        ) from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ConfigError(f"cannot read the data: {exc}", file=path) from None
+
+
+@dataclass
+class Inputs:
+    project: Path
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _models: dict[str, Any] = field(default_factory=dict)
+    compared: dict[str, MetricComparison] = field(default_factory=dict)
+
+    def path(self, relative: str) -> Path:
+        return self.project / relative
+
+    def read_table(self, relative: str) -> pd.DataFrame:
+        if relative not in self._tables:
+            self._tables[relative] = read_table(self.path(relative))
+        return self._tables[relative]
+
+    def metrics(self, relative: str) -> dict[str, Any]:
+        if relative not in self._metrics:
+            self._metrics[relative] = _parse_metrics(
+                self.path(relative).read_bytes() if self.path(relative).is_file() else None,
+                self.path(relative),
+            )
+        return self._metrics[relative]
+
+    def metric_value(self, relative: str, name: str) -> float:
+        values = self.metrics(relative)
+        if name not in values or not isinstance(values[name], int | float):
+            raise ConfigError(
+                f"metric {name!r} is not a number in the file",
+                file=self.path(relative),
+                hint=f"it has: {', '.join(sorted(values)) or 'nothing'}",
+            )
+        return float(values[name])
+
+    def baseline_revision(self, spec: str, base_branch: str) -> tuple[str, str]:
+        """`merge-base`: where this branch left `base_branch`; anything else: a git revision."""
+        if spec == "merge-base":
+            ran = vcs.git("merge-base", "HEAD", base_branch, project=self.project)
+            where = f"merge base with {base_branch}"
+        else:
+            ran = vcs.git(
+                "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}", project=self.project
+            )
+            where = spec
+        if not ran.ok or not ran.output.strip():
+            raise ConfigError(
+                f"baseline revision not found: {where}",
+                hint="fetch it (actions/checkout with fetch-depth: 0) or set params.baseline",
+            )
+        sha = ran.output.strip().splitlines()[-1]
+        return sha, f"{where} ({sha[:7]})"
+
+    def metrics_at(self, revision: str, relative: str) -> dict[str, Any] | None:
+        ran = vcs.git("show", f"{revision}:{relative}", project=self.project)
+        return (
+            _parse_metrics(ran.output.encode(), Path(f"{revision[:7]}:{relative}"))
+            if ran.ok
+            else None
+        )
+
+    def load_model(self, relative: str) -> Any:
+        if relative not in self._models:
+            import joblib
+
+            path = self.path(relative)
+            try:
+                self._models[relative] = joblib.load(path)
+            except FileNotFoundError:
+                raise ConfigError(
+                    "model file not found", file=path, hint="run `dvc repro` (or `dvc pull`) first"
+                ) from None
+            except Exception as exc:  # a corrupt or incompatible pickle: name it, do not crash
+                raise ConfigError(
+                    f"cannot load the model: {type(exc).__name__}: {exc}", file=path
+                ) from None
+        return self._models[relative]
+
+    def note_metric(self, comparison: MetricComparison) -> None:
+        known = self.compared.get(comparison.name)
+        if known is None or (known.baseline is None and comparison.baseline is not None):
+            self.compared[comparison.name] = comparison
+
+
+def _parse_metrics(raw: bytes | None, path: Path) -> dict[str, Any]:
+    if raw is None:
+        raise ConfigError("metrics file not found", file=path, hint="run `dvc repro` first")
+    try:
+        values = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"invalid JSON: {exc.msg}", file=path, line=exc.lineno) from None
+    if not isinstance(values, dict):
+        raise ConfigError("a metrics file must hold one JSON object", file=path)
+    return values

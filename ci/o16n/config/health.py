@@ -1,0 +1,242 @@
+"""health.yaml: the health triggers of a model repository.
+
+Each trigger has an id, a check kind, its parameters, `warn` and/or `fail` thresholds and an
+optional column selection. The kinds are the keys of `o16n.checks.CHECKS`; each has its own
+model here, so the JSON Schema (shipped in o16n/schemas/) tells an editor what each kind takes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DriftMethod = Literal["auto", "ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"]
+Severity = Literal["warn", "fail"]
+TRIGGER_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Trigger(Strict):
+    id: str = Field(pattern=TRIGGER_ID, description="unique name, used in reports and policies")
+    description: str = ""
+    warn: float | None = Field(None, description="threshold that raises a warning")
+    fail: float | None = Field(None, description="threshold that fails the check")
+
+
+class ColumnTrigger(Trigger):
+    columns: list[str] | Literal["all"] = Field("all", description="columns to check, or all")
+    exclude: list[str] = Field(default_factory=list, description="columns left out of `all`")
+
+
+class SchemaTrigger(Trigger):
+    """Missing or extra columns and type changes against the reference; value: their count."""
+
+    check: Literal["schema"]
+    fail: float | None = 0
+
+
+class MissingShareTrigger(ColumnTrigger):
+    """Share of missing values per column."""
+
+    check: Literal["missing_share"]
+
+
+class OutOfRangeTrigger(ColumnTrigger):
+    """Share of numeric values outside the reference [min, max], per column."""
+
+    check: Literal["out_of_range"]
+
+
+class UnseenCategoriesTrigger(ColumnTrigger):
+    """Share of rows whose category never occurs in the reference, per column."""
+
+    check: Literal["unseen_categories"]
+
+
+class DuplicateRowsTrigger(Trigger):
+    """Share of rows that repeat an earlier row."""
+
+    check: Literal["duplicate_rows"]
+
+
+class ConstantColumnsTrigger(ColumnTrigger):
+    """Columns with a single value in the current data but not in the reference; value: count."""
+
+    check: Literal["constant_columns"]
+    fail: float | None = 0
+
+
+class RowCountTrigger(Trigger):
+    """Rows in the current data divided by rows in the reference; fires below a threshold."""
+
+    check: Literal["row_count"]
+
+
+class MethodOverride(Strict):
+    method: DriftMethod = "auto"
+    threshold: float | None = None
+
+
+class DriftParams(Strict):
+    method: DriftMethod = Field("auto", description="auto: chosen per column as Evidently does")
+    threshold: float | None = Field(None, description="the method's drift threshold")
+    overrides: dict[str, MethodOverride] = Field(
+        default_factory=dict, description="per column: another method and/or threshold"
+    )
+
+
+class ColumnDriftTrigger(ColumnTrigger):
+    """Drift of each column's distribution against the reference profile."""
+
+    check: Literal["column_drift"]
+    params: DriftParams = DriftParams()
+    severity: Severity = Field("warn", description="what a drifted column raises")
+
+    @model_validator(mode="after")
+    def _numeric_thresholds_need_one_method(self) -> ColumnDriftTrigger:
+        if (self.warn is not None or self.fail is not None) and self.params.method == "auto":
+            raise ValueError(
+                "warn/fail on a drift score need one method for every column: set params.method "
+                "(e.g. psi), or use params.threshold and severity"
+            )
+        return self
+
+
+class DatasetDriftParams(DriftParams):
+    share: float = Field(0.5, gt=0, le=1, description="share of drifted columns = dataset drift")
+
+
+class DatasetDriftTrigger(ColumnTrigger):
+    """Dataset drift: the share of drifted columns reaches params.share (Evidently: 0.5)."""
+
+    check: Literal["dataset_drift"]
+    params: DatasetDriftParams = DatasetDriftParams()
+    severity: Severity = "fail"
+
+
+class MetricParams(Strict):
+    metric: str = Field(description="a key of the metrics file, e.g. accuracy")
+    file: str = Field("metrics.json", description="the metrics file the evaluate stage writes")
+    higher_is_better: bool | None = Field(None, description="default: by name (mae, rmse: no)")
+
+
+class MetricTrigger(Trigger):
+    """A model metric against floors (or ceilings for errors)."""
+
+    check: Literal["metric"]
+    params: MetricParams
+
+
+class Tolerance(Strict):
+    absolute: float | None = Field(None, ge=0)
+    relative: float | None = Field(None, ge=0, description="fraction of the baseline value")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Tolerance:
+        if (self.absolute is None) == (self.relative is None):
+            raise ValueError("give exactly one of absolute or relative")
+        return self
+
+
+class RegressionParams(Strict):
+    metrics: list[str] = Field(min_length=1, description="metrics compared with the baseline")
+    file: str = "metrics.json"
+    baseline: str = Field("merge-base", description="a git revision, or merge-base with main")
+    base_branch: str = "main"
+    tolerance: Tolerance = Tolerance(absolute=0.0)
+
+
+class RegressionTrigger(Trigger):
+    """The same metrics at a baseline revision: no regression beyond the tolerance."""
+
+    check: Literal["regression"]
+    params: RegressionParams
+    severity: Severity = "fail"
+
+
+class LatencyParams(Strict):
+    model: str = "models/model.joblib"
+    data: str = "data/prepared/test.csv"
+    target: str = "target"
+    batch: int = Field(1000, gt=0, description="rows per measured prediction call")
+    repeats: int = Field(20, gt=0, description="calls measured (after one warm-up)")
+    quantile: Literal["p50", "p95", "p99"] = "p95"
+
+
+class LatencyTrigger(Trigger):
+    """Prediction latency of one batch, in milliseconds, measured here."""
+
+    check: Literal["latency"]
+    params: LatencyParams = LatencyParams()
+
+
+class ModelSizeParams(Strict):
+    model: str = "models/model.joblib"
+
+
+class ModelSizeTrigger(Trigger):
+    """Size of the model file, in megabytes."""
+
+    check: Literal["model_size"]
+    params: ModelSizeParams = ModelSizeParams()
+
+
+class FairnessParams(Strict):
+    sensitive: str = Field(description="the column that defines the groups")
+    metric: Literal[
+        "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference"
+    ] = "demographic_parity_difference"
+    predictions: str = Field("data/predictions/test.csv", description="columns actual, prediction")
+    data: str = Field(
+        "data/prepared/test.csv", description="rows in the same order, with the column"
+    )
+
+
+class FairnessTrigger(Trigger):
+    """Fairness across groups of a sensitive column (fairlearn's definitions)."""
+
+    check: Literal["fairness"]
+    params: FairnessParams
+
+
+AnyTrigger = Annotated[
+    SchemaTrigger
+    | MissingShareTrigger
+    | OutOfRangeTrigger
+    | UnseenCategoriesTrigger
+    | DuplicateRowsTrigger
+    | ConstantColumnsTrigger
+    | RowCountTrigger
+    | ColumnDriftTrigger
+    | DatasetDriftTrigger
+    | MetricTrigger
+    | RegressionTrigger
+    | LatencyTrigger
+    | ModelSizeTrigger
+    | FairnessTrigger,
+    Field(discriminator="check"),
+]
+
+
+class HealthConfig(Strict):
+    """health.yaml"""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="o16n health.yaml")
+    version: Literal[1] = 1
+    reference: str | None = Field(None, description="reference profile (JSON) or data file")
+    current: str | None = Field(None, description="the data to check (CSV or Parquet)")
+    triggers: list[AnyTrigger] = Field(min_length=1)
+
+    @field_validator("triggers")
+    @classmethod
+    def _unique_ids(cls, triggers: list[Trigger]) -> list[Trigger]:
+        seen: set[str] = set()
+        for trigger in triggers:
+            if trigger.id in seen:
+                raise ValueError(f"trigger id {trigger.id!r} is used twice; ids must be unique")
+            seen.add(trigger.id)
+        return triggers

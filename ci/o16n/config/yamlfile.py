@@ -1,0 +1,127 @@
+"""Load a YAML file into a pydantic model; every error names the file, the line and the key.
+
+PyYAML's composer keeps each node's position, so a validation error's location (a path of keys
+and indices) maps back to the line a person has to edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from o16n.errors import ConfigError
+
+Model = TypeVar("Model", bound=BaseModel)
+Location = Sequence[str | int]
+
+
+def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "file not found", file=path, hint="create it or pass another path"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the file: {exc}", file=path) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"invalid YAML: {problem}", file=path, line=line) from None
+    if node is not None:
+        _reject_duplicate_keys(node, path)
+    return data, node
+
+
+def _reject_duplicate_keys(node: yaml.Node, path: Path, where: tuple[str | int, ...] = ()) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            if name in seen:
+                raise ConfigError(
+                    "duplicate key (YAML keeps only the last one)",
+                    file=path,
+                    line=key.start_mark.line + 1,
+                    key=dotted((*where, name)),
+                    hint="remove or rename one of them",
+                )
+            seen.add(name)
+            _reject_duplicate_keys(value, path, (*where, name))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _reject_duplicate_keys(item, path, (*where, index))
+
+
+def line_of(node: yaml.Node | None, location: Location) -> int | None:
+    """The line of the deepest node on `location` that exists (a missing key: its parent)."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for step in location:
+        child = _child(node, step)
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        return next((value for key, value in node.value if key.value == step), None)
+    if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+        child: yaml.Node = node.value[step]
+        return child
+    return None
+
+
+def dotted(location: Location) -> str:
+    text = ""
+    for step in location:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def load_model(path: Path, model: type[Model]) -> Model:
+    data, node = load_yaml(path)
+    if data is None:
+        raise ConfigError("the file is empty", file=path, hint="see the documented example")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, path, node) from None
+
+
+def _config_error(exc: ValidationError, path: Path, node: yaml.Node | None) -> ConfigError:
+    first = exc.errors()[0]
+    location = _without_union_tags(node, first["loc"])
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        location.append("check")  # point at the discriminating key itself
+    more = exc.error_count() - 1
+    message = first["msg"] + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+    return ConfigError(
+        message, file=path, line=line_of(node, location), key=dotted(location) or None
+    )
+
+
+def _without_union_tags(node: yaml.Node | None, location: Location) -> list[str | int]:
+    """pydantic puts the tag of a discriminated union (here, a trigger's `check` value) in an
+    error's location; the file has no such key, so drop it to find the line."""
+    kept: list[str | int] = []
+    for step in location:
+        child = _child(node, step) if node is not None else None
+        if child is None and node is not None and _child(node, "check") is not None:
+            tag = _child(node, "check")
+            if isinstance(tag, yaml.ScalarNode) and tag.value == step:
+                continue
+        kept.append(step)
+        node = child
+    return kept

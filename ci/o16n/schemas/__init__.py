@@ -1,0 +1,27 @@
+"""JSON Schemas of o16n's YAML files, generated from the config models and shipped in the
+package so editors can validate and complete them. Regenerate: `python -m o16n.schemas`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from o16n.config.health import HealthConfig
+
+SCHEMAS: dict[str, type[BaseModel]] = {"health": HealthConfig}
+
+
+def schema_path(name: str) -> Path:
+    return Path(__file__).parent / f"{name}.schema.json"
+
+
+def generate(name: str) -> dict[str, object]:
+    schema = SCHEMAS[name].model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def write_all() -> None:
+    for name in SCHEMAS:
+        schema_path(name).write_text(json.dumps(generate(name), indent=2) + "\n")

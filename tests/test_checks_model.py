@@ -1,0 +1,182 @@
+"""Model checks: metric floors and ceilings, regression against a git baseline, latency, model
+size, and fairness, which must agree with fairlearn's own implementation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from fairlearn import metrics as fairlearn_metrics
+from o16n.checks import CHECKS, Inputs, model
+from o16n.config.health import HealthConfig
+from o16n.errors import ConfigError
+from sklearn.dummy import DummyClassifier
+
+from tests.conftest import run
+
+
+def trigger(**fields: object) -> object:
+    return HealthConfig.model_validate({"triggers": [fields]}).triggers[0]
+
+
+def check(project: Path, **fields: object) -> list:
+    spec = trigger(**fields)
+    return CHECKS[spec.check](spec, Inputs(project))  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A git repo: main has accuracy 0.90 and mae 10; the working branch has 0.85 and 12."""
+    run("git", "init", "--quiet", "--initial-branch=main", cwd=tmp_path)
+    (tmp_path / "metrics.json").write_text(json.dumps({"accuracy": 0.90, "mae": 10.0}))
+    run("git", "add", "metrics.json", cwd=tmp_path)
+    run("git", "commit", "--quiet", "-m", "baseline", cwd=tmp_path)
+    run("git", "switch", "--quiet", "-c", "change", cwd=tmp_path)
+    (tmp_path / "metrics.json").write_text(json.dumps({"accuracy": 0.85, "mae": 12.0}))
+    run("git", "commit", "--quiet", "-am", "change", cwd=tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("warn", "fail", "severity"),
+    [(0.8, 0.7, "ok"), (0.9, 0.8, "warn"), (0.95, 0.86, "fail")],
+)
+def test_metric_floor(project: Path, warn: float, fail: float, severity: str) -> None:
+    [finding] = check(
+        project, id="acc", check="metric", params={"metric": "accuracy"}, warn=warn, fail=fail
+    )
+    assert (finding.severity, finding.value) == (severity, 0.85)
+
+
+def test_error_metric_is_a_ceiling(project: Path) -> None:
+    [finding] = check(project, id="mae", check="metric", params={"metric": "mae"}, fail=11)
+    assert finding.severity == "fail"
+    assert finding.message == "mae = 12 (the ceiling is 11)"
+
+
+def test_missing_metric_is_a_config_error_listing_the_known_ones(project: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"(?s)metric 'f1' is not a number in the file.*it has: accuracy, mae"
+    ):
+        check(project, id="f1", check="metric", params={"metric": "f1"}, fail=0.5)
+
+
+def test_regression_against_the_merge_base(project: Path) -> None:
+    findings = check(
+        project,
+        id="reg",
+        check="regression",
+        params={"metrics": ["accuracy", "mae"], "tolerance": {"absolute": 0.03}},
+    )
+    by_metric = {f.message.split(":")[0]: f for f in findings}
+    assert by_metric["accuracy"].severity == "fail"  # 0.05 worse, tolerance 0.03
+    assert by_metric["accuracy"].value == pytest.approx(0.05)
+    assert by_metric["mae"].severity == "fail"  # 2.0 worse (higher error)
+    assert "regressed (absolute tolerance 0.03)" in by_metric["accuracy"].message
+    assert "merge base with main (" in by_metric["accuracy"].message
+
+
+def test_relative_tolerance_lets_a_small_regression_through(project: Path) -> None:
+    [finding] = check(
+        project,
+        id="reg",
+        check="regression",
+        params={"metrics": ["accuracy"], "tolerance": {"relative": 0.1}},
+    )
+    assert finding.severity == "ok"  # 0.05 worse, allowed 0.09
+    assert finding.threshold == pytest.approx(0.09)
+
+
+def test_regression_without_a_baseline_fails_closed(project: Path) -> None:
+    [finding] = check(
+        project,
+        id="reg",
+        check="regression",
+        params={"metrics": ["accuracy"], "baseline": "HEAD"},
+    )
+    assert finding.severity == "ok"
+    (project / "metrics.json").write_text(json.dumps({"accuracy": 0.85, "f1": 0.7}))
+    [finding] = check(project, id="reg", check="regression", params={"metrics": ["f1"]})
+    assert finding.severity == "fail"
+    assert "no baseline value" in finding.message
+
+
+def test_unknown_baseline_revision_is_a_config_error(project: Path) -> None:
+    with pytest.raises(ConfigError, match="baseline revision not found: nope"):
+        check(
+            project,
+            id="reg",
+            check="regression",
+            params={"metrics": ["accuracy"], "baseline": "nope"},
+        )
+
+
+@pytest.fixture
+def fitted(tmp_path: Path) -> Path:
+    rows = pd.DataFrame({"x": np.arange(50.0), "target": np.arange(50) % 2})
+    (tmp_path / "data").mkdir()
+    rows.to_csv(tmp_path / "data" / "test.csv", index=False)
+    joblib.dump(DummyClassifier().fit(rows[["x"]], rows["target"]), tmp_path / "model.joblib")
+    return tmp_path
+
+
+def test_latency_is_measured_and_graded(fitted: Path) -> None:
+    params = {"model": "model.joblib", "data": "data/test.csv", "batch": 120, "repeats": 5}
+    [finding] = check(fitted, id="lat", check="latency", params=params, fail=0.0)
+    assert finding.severity == "fail" and finding.value > 0
+    assert (
+        finding.message.startswith("p95 latency ")
+        and "per batch of 120 rows (5 calls)" in finding.message
+    )
+
+
+def test_model_size_in_megabytes(fitted: Path) -> None:
+    [finding] = check(
+        fitted, id="size", check="model_size", params={"model": "model.joblib"}, warn=1
+    )
+    assert finding.severity == "ok"
+    assert finding.value == pytest.approx((fitted / "model.joblib").stat().st_size / 1e6)
+
+
+def test_corrupt_model_is_named(fitted: Path) -> None:
+    (fitted / "model.joblib").write_bytes(b"not a pickle")
+    with pytest.raises(ConfigError, match="model.joblib: cannot load the model"):
+        check(
+            fitted,
+            id="lat",
+            check="latency",
+            params={"model": "model.joblib", "data": "data/test.csv"},
+        )
+
+
+FAIRLEARN = {
+    "demographic_parity_difference": fairlearn_metrics.demographic_parity_difference,
+    "demographic_parity_ratio": fairlearn_metrics.demographic_parity_ratio,
+    "equalized_odds_difference": fairlearn_metrics.equalized_odds_difference,
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAIRLEARN))
+@pytest.mark.parametrize("seed", range(5))
+def test_fairness_metric_agrees_with_fairlearn(name: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    y_true = pd.Series(rng.integers(0, 2, 300))
+    y_pred = pd.Series(rng.integers(0, 2, 300))
+    group = pd.Series(rng.choice(["a", "b", "c"], 300))
+    ours = model.FAIRNESS[name](y_true, y_pred, group)
+    theirs = FAIRLEARN[name](y_true, y_pred, sensitive_features=group)
+    assert ours == pytest.approx(theirs)
+
+
+def test_fairness_check_reads_predictions_and_groups(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("actual,prediction\n1,1\n0,1\n1,0\n0,0\n")
+    (tmp_path / "d.csv").write_text("sex\nf\nf\nm\nm\n")
+    params = {"sensitive": "sex", "predictions": "p.csv", "data": "d.csv"}
+    [finding] = check(tmp_path, id="fair", check="fairness", params=params, fail=0.2)
+    assert (finding.severity, finding.value, finding.column) == ("fail", 1.0, "sex")
+    with pytest.raises(ConfigError, match="d.csv: fair.params: column 'age' not found"):
+        check(tmp_path, id="fair", check="fairness", params={**params, "sensitive": "age"})

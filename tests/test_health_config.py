@@ -1,0 +1,75 @@
+"""health.yaml: every example in examples/health/positive loads; every negative one fails with
+the error its first line names (file:line: key: message), and the shipped JSON Schema agrees."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from o16n.config.health import HealthConfig
+from o16n.config.yamlfile import load_model
+from o16n.errors import ConfigError
+from o16n.schemas import SCHEMAS, generate, schema_path
+
+EXAMPLES = Path(__file__).parent / "examples" / "health"
+POSITIVE = sorted((EXAMPLES / "positive").glob("*.yaml"))
+NEGATIVE = sorted((EXAMPLES / "negative").glob("*.yaml"))
+# Rules JSON Schema cannot state (unique ids across items, one-of-two checks across fields),
+# duplicate keys and YAML syntax: caught by the loader only.
+LOADER_ONLY = {"duplicate-id", "drift-thresholds-without-method", "tolerance-both",
+               "duplicate-key", "bad-yaml", "empty"}  # fmt: skip
+
+
+def expected_error(path: Path) -> str:
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# error: "), f"{path.name}: first line must say the expected error"
+    return first.removeprefix("# error: ")
+
+
+@pytest.mark.parametrize("path", POSITIVE, ids=lambda p: p.stem)
+def test_positive_example_loads(path: Path) -> None:
+    config = load_model(path, HealthConfig)
+    assert config.triggers
+
+
+@pytest.mark.parametrize("path", NEGATIVE, ids=lambda p: p.stem)
+def test_negative_example_names_file_line_and_key(path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_model(path, HealthConfig)
+    where, _, text = _split(expected_error(path))
+    assert str(error.value).startswith(f"{path}{where}: ")
+    assert text in str(error.value)
+
+
+def _split(expected: str) -> tuple[str, str, str]:
+    """':5: key: message' -> (':5', '', 'key: message'); 'message' -> ('', '', 'message')."""
+    if expected.startswith(":"):
+        line, rest = expected[1:].split(": ", 1)
+        return f":{line}", "", rest
+    return "", "", expected
+
+
+@pytest.mark.parametrize("path", POSITIVE, ids=lambda p: p.stem)
+def test_shipped_schema_accepts_positive_example(path: Path) -> None:
+    jsonschema.validate(
+        yaml.safe_load(path.read_text()), json.loads(schema_path("health").read_text())
+    )
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in NEGATIVE if p.stem not in LOADER_ONLY], ids=lambda p: p.stem
+)
+def test_shipped_schema_rejects_negative_example(path: Path) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            yaml.safe_load(path.read_text()), json.loads(schema_path("health").read_text())
+        )
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_shipped_schema_is_current(name: str) -> None:
+    """Regenerate with `python -m o16n.schemas` after changing a config model."""
+    assert json.loads(schema_path(name).read_text()) == generate(name)
