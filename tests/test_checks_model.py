@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from fairlearn import metrics as fairlearn_metrics
+from sklearn.dummy import DummyClassifier
+
 from o16n.checks import CHECKS, Inputs, model
 from o16n.config.health import HealthConfig
 from o16n.errors import ConfigError
-from sklearn.dummy import DummyClassifier
-
 from tests.conftest import run
 
 

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+
 from o16n import __version__, cli
 from o16n.errors import EXIT_UNEXPECTED, EXIT_USAGE, crash_log_path
-
 from tests.conftest import BIN, run
 
 ANSI = re.compile(r"\x1b\[")

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+
 from o16n.config.health import HealthConfig
 from o16n.config.yamlfile import load_model
 from o16n.errors import ConfigError

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from o16n import kpi
 from o16n.config.kpis import ClassificationKPI, RegressionKPI
 

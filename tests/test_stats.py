@@ -1,0 +1,286 @@
+"""The health engine's statistics against reference implementations (scipy, textbook formulas),
+with property tests for the binned approximations' error bounds and for merging chunk profiles."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from scipy.spatial import distance
+
+from o16n.stats import drift, quality
+from o16n.stats.profile import (
+    SCHEMA_VERSION,
+    Numeric,
+    cdf_points,
+    from_json,
+    merge,
+    profile_file,
+    profile_frame,
+    to_json,
+)
+
+floats = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+samples = st.lists(floats, min_size=2, max_size=300)
+
+
+def profiles(ref: pd.DataFrame, cur: pd.DataFrame):  # noqa: ANN201
+    reference = profile_frame(ref)
+    return reference, profile_frame(cur, like=reference)
+
+
+def column(values: list[float] | np.ndarray, name: str = "x") -> pd.DataFrame:
+    return pd.DataFrame({name: np.asarray(values, dtype=float)})
+
+
+@settings(max_examples=60, deadline=None)
+@given(samples, samples)
+def test_ks_equals_scipy_for_small_data(a: list[float], b: list[float]) -> None:
+    reference, current = profiles(column(a), column(b))
+    ours = drift.ks(reference.columns["x"], current.columns["x"])
+    assert ours == pytest.approx(stats.ks_2samp(a, b).pvalue, rel=1e-9, abs=1e-12)
+
+
+def test_ks_on_large_current_is_close_to_scipy() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(0, 1, 800), rng.normal(0.1, 1, 50_000)
+    reference, current = profiles(column(a), column(b))
+    ours = drift.ks(reference.columns["x"], current.columns["x"])
+    assert ours == pytest.approx(stats.ks_2samp(a, b).pvalue, rel=0.5)
+
+
+def test_chisquare_equals_scipy() -> None:
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"c": rng.choice(list("abcd"), 700)})
+    cur = pd.DataFrame({"c": rng.choice(list("abcd"), 500, p=[0.3, 0.3, 0.2, 0.2])})
+    reference, current = profiles(ref, cur)
+    observed = cur["c"].value_counts().sort_index()
+    expected = ref["c"].value_counts().sort_index() / len(ref) * len(cur)
+    theirs = stats.chisquare(observed, expected).pvalue
+    assert drift.chisquare(reference.columns["c"], current.columns["c"]) == pytest.approx(theirs)
+
+
+def test_chisquare_with_an_empty_and_an_unseen_category() -> None:
+    reference, current = profiles(
+        pd.DataFrame({"c": list("aab") * 50}), pd.DataFrame({"c": list("aa") * 50})
+    )
+    assert drift.chisquare(reference.columns["c"], current.columns["c"]) < 1e-10  # b vanished
+    reference, current = profiles(
+        pd.DataFrame({"c": list("ab") * 50}), pd.DataFrame({"c": list("abz") * 50})
+    )
+    assert drift.chisquare(reference.columns["c"], current.columns["c"]) == 0.0  # z never seen
+
+
+def test_z_test_equals_the_textbook_two_proportion_test() -> None:
+    reference, current = profiles(column([0] * 300 + [1] * 200), column([0] * 200 + [1] * 250))
+    p1, p2, pooled = 300 / 500, 200 / 450, 500 / 950
+    z = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / 500 + 1 / 450))
+    assert drift.z(reference.columns["x"], current.columns["x"]) == pytest.approx(
+        2 * stats.norm.sf(abs(z))
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(samples, samples)
+def test_wasserstein_within_one_bin_of_scipy(a: list[float], b: list[float]) -> None:
+    reference, current = profiles(column(a), column(b))
+    r, c = reference.columns["x"].summary, current.columns["x"].summary
+    assert isinstance(r, Numeric) and isinstance(c, Numeric)
+    grid = np.union1d(cdf_points(r)[0], cdf_points(c)[0])
+    widest = float(np.diff(grid).max()) if len(grid) > 1 else 0.0
+    norm = max(float(np.std(a)), 0.001)
+    exact = stats.wasserstein_distance(a, b) / norm
+    # each side's mass moves at most one bin inside its bin: |error| <= 2 * widest bin
+    assert drift.wasserstein(reference.columns["x"], current.columns["x"]) == pytest.approx(
+        exact, abs=2 * widest / norm + 1e-9
+    )
+
+
+def test_jensenshannon_equals_scipy_base_2() -> None:
+    ref = pd.DataFrame({"c": list("aabbbc") * 40})
+    cur = pd.DataFrame({"c": list("abccc") * 40})
+    reference, current = profiles(ref, cur)
+    p = ref["c"].value_counts(normalize=True).sort_index()
+    q = cur["c"].value_counts(normalize=True).reindex(p.index, fill_value=0)
+    theirs = distance.jensenshannon(p, q, base=2)
+    assert drift.jensenshannon(reference.columns["c"], current.columns["c"]) == pytest.approx(
+        theirs
+    )
+
+
+def textbook_psi(expected: np.ndarray, actual: np.ndarray, eps: float = 1e-4) -> float:
+    e, a = np.maximum(expected / expected.sum(), eps), np.maximum(actual / actual.sum(), eps)
+    return float(((e - a) * np.log(e / a)).sum())
+
+
+def test_psi_on_categories_is_the_textbook_formula() -> None:
+    ref, cur = pd.DataFrame({"c": list("aaab") * 30}), pd.DataFrame({"c": list("abbc") * 30})
+    reference, current = profiles(ref, cur)
+    expected = np.array([90, 30, 0.0])
+    actual = np.array([30, 60, 30.0])
+    assert drift.psi(reference.columns["c"], current.columns["c"]) == pytest.approx(
+        textbook_psi(expected, actual)
+    )
+
+
+def test_psi_on_numbers_uses_reference_deciles() -> None:
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, 20_000), rng.normal(0.5, 1, 20_000)
+    reference, current = profiles(column(a), column(b))
+    cuts = np.quantile(a, np.linspace(0.1, 0.9, 9))
+    bins = np.concatenate([[-np.inf], cuts, [np.inf]])
+    exact = textbook_psi(
+        np.histogram(a, bins)[0].astype(float), np.histogram(b, bins)[0].astype(float)
+    )
+    assert drift.psi(reference.columns["x"], current.columns["x"]) == pytest.approx(exact, rel=0.03)
+
+
+@pytest.mark.parametrize(
+    ("rows", "values", "kind", "method"),
+    [
+        (500, list(range(10)), "numeric", "ks"),
+        (500, [1, 2, 3, 4, 5], "numeric", "chisquare"),
+        (500, ["a", "b", "c"], "categorical", "chisquare"),
+        (500, [0, 1], "numeric", "z"),
+        (500, ["yes", "no"], "categorical", "z"),
+        (5000, list(range(10)), "numeric", "wasserstein"),
+        (5000, [1, 2, 3], "numeric", "jensenshannon"),
+        (5000, ["a", "b", "c"], "categorical", "jensenshannon"),
+    ],
+)
+def test_method_selection_follows_evidently(
+    rows: int, values: list[object], kind: str, method: str
+) -> None:
+    data = pd.DataFrame({"v": [values[i % len(values)] for i in range(rows)]})
+    reference, current = profiles(data, data)
+    result = drift.column_drift(reference, current, "v")
+    assert (result.kind, result.method, result.drifted) == (kind, method, False)
+
+
+def test_drift_flags_shifted_column_and_not_the_same_one() -> None:
+    rng = np.random.default_rng(7)
+    ref = pd.DataFrame({"same": rng.normal(0, 1, 20_000), "shifted": rng.normal(0, 1, 20_000)})
+    cur = pd.DataFrame({"same": rng.normal(0, 1, 20_000), "shifted": rng.normal(0.2, 1, 20_000)})
+    reference, current = profiles(ref, cur)
+    assert drift.column_drift(reference, current, "shifted").drifted
+    assert not drift.column_drift(reference, current, "same").drifted
+    assert (
+        drift.column_drift(reference, current, "shifted", method="psi", threshold=0.5).drifted
+        is False
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.one_of(floats, st.just(math.nan), st.just(math.inf)), min_size=2, max_size=200),
+    st.data(),
+)
+def test_merged_chunk_profiles_equal_the_whole(values: list[float], data: st.DataObject) -> None:
+    split = data.draw(st.integers(1, len(values) - 1))
+    whole = column(values)
+    frame = whole.assign(c=[str(int(v) % 3) if math.isfinite(v) else None for v in values])
+    reference = profile_frame(frame)
+    merged = merge(
+        profile_frame(frame.iloc[:split], like=reference),
+        profile_frame(frame.iloc[split:], like=reference),
+    )
+    again = profile_frame(frame, like=reference)
+    m, w = merged.columns["x"].summary, again.columns["x"].summary
+    assert isinstance(m, Numeric) and isinstance(w, Numeric)
+    assert (m.count, m.missing, m.infinite, m.counts, m.min, m.max) == (
+        w.count,
+        w.missing,
+        w.infinite,
+        w.counts,
+        w.min,
+        w.max,
+    )
+    assert m.mean == pytest.approx(w.mean, abs=1e-6) and m.m2 == pytest.approx(
+        w.m2, rel=1e-6, abs=1e-3
+    )
+    assert m.kmv == w.kmv and m.values == w.values
+    assert merged.columns["c"].summary == again.columns["c"].summary
+    assert merged.rows == len(values)
+
+
+def test_infinities_and_missing_values_are_counted_not_binned() -> None:
+    profile = profile_frame(column([1.0, 2.0, math.inf, -math.inf, math.nan, 3.0]))
+    s = profile.columns["x"].summary
+    assert isinstance(s, Numeric)
+    assert (s.count, s.infinite, s.missing, sum(s.counts), s.min, s.max) == (3, 2, 1, 3, 1.0, 3.0)
+    assert quality.missing_share(profile, "x").value == pytest.approx(1 / 6)
+
+
+def test_single_value_and_empty_columns_do_not_break_drift() -> None:
+    constant = pd.DataFrame({"x": [5.0] * 50, "e": [math.nan] * 50})
+    reference, current = profiles(constant, constant.iloc[:40])
+    result = drift.column_drift(reference, current, "x")
+    assert (result.method, result.drifted) == ("z", False)
+    assert quality.became_constant(reference, current, "x").value == 0.0
+
+
+def test_quality_measures() -> None:
+    ref = pd.DataFrame({"n": np.arange(100.0), "c": ["a", "b"] * 50, "k": np.arange(100.0) % 7})
+    cur = pd.DataFrame(
+        {
+            "n": [-5.0, 50.0, 150.0, 150.0],
+            "c": ["a", "z", "z", "z"],
+            "k": [1.0] * 4,
+            "extra": [1] * 4,
+        }
+    )
+    reference, current = profiles(ref, cur)
+    assert quality.out_of_range_share(reference, current, "n").value == pytest.approx(0.75)
+    unseen = quality.unseen_share(reference, current, "c")
+    assert unseen is not None and unseen.value == pytest.approx(0.75) and "'z'" in unseen.message
+    assert quality.duplicate_share(current).value == pytest.approx(0.25)  # the repeated last row
+    assert quality.became_constant(reference, current, "k").value == 1.0
+    assert quality.row_ratio(reference, current).value == pytest.approx(0.04)
+    assert [m.message for m in quality.schema(reference, current)] == [
+        "column 'extra' (numeric) is not in the reference"
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_file_profile_streams_in_chunks_and_matches_the_frame(tmp_path: Path, suffix: str) -> None:
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"x": rng.normal(0, 1, 2500), "c": rng.choice(list("abc"), 2500)})
+    frame = pd.concat([frame, frame.iloc[:10]], ignore_index=True)  # 10 duplicate rows
+    path = tmp_path / f"data{suffix}"
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_parquet(
+        path, row_group_size=700
+    )
+    streamed = profile_file(path, rows=700)
+    whole = profile_frame(pd.read_csv(path) if suffix == ".csv" else pd.read_parquet(path))
+    assert (
+        streamed.rows == whole.rows == 2510
+        and streamed.duplicate_rows == whole.duplicate_rows == 10
+    )
+    s, w = streamed.columns["x"].summary, whole.columns["x"].summary
+    assert isinstance(s, Numeric) and isinstance(w, Numeric)
+    assert (
+        s.counts == w.counts and s.mean == pytest.approx(w.mean) and s.std == pytest.approx(w.std)
+    )
+    assert streamed.columns["c"].summary == whole.columns["c"].summary
+
+
+def test_profile_json_round_trips_and_is_small() -> None:
+    rng = np.random.default_rng(2)
+    profile = profile_frame(pd.DataFrame({f"x{i}": rng.normal(0, 1, 50_000) for i in range(20)}))
+    text = to_json(profile)
+    assert len(text) < 100_000
+    assert to_json(from_json(text)) == text
+
+
+def test_profile_of_another_schema_version_is_refused() -> None:
+    text = to_json(profile_frame(column([1.0, 2.0]))).replace(
+        f'"schema_version":{SCHEMA_VERSION}', '"schema_version":99'
+    )
+    with pytest.raises(ValueError, match="profile schema_version 99, expected 1"):
+        from_json(text)
