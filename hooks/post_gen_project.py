@@ -21,7 +21,13 @@ from pathlib import Path
 CONTEXT = dict(json.loads(r"""{{ cookiecutter.items() | list | tojson }}"""))
 PROJECT = Path.cwd()
 PYTHON = sys.executable
-NEEDS = {"dvc": "dvc", "sklearn": "scikit-learn", "pandas": "pandas", "yaml": "pyyaml"}
+NEEDS = {
+    "dvc": "dvc",
+    "sklearn": "scikit-learn",
+    "pandas": "pandas",
+    "yaml": "pyyaml",
+    "o16n": "o16n",
+}
 # Keys that describe this machine, not the project: kept out of .cruft.json.
 MACHINE_KEYS = ("_output_dir", "_repo_dir")
 

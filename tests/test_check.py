@@ -28,7 +28,11 @@ def test_fresh_project_passes_and_writes_one_report(bake: Bake, tmp_path: Path) 
     # Through the generated Makefile, as a user and pr.yml run it.
     done = run("make", "check", f"BIN={BIN}", cwd=project, GITHUB_STEP_SUMMARY=str(summary))
     assert "check passed" in done.stdout
-    assert steps(project) == dict.fromkeys(["lint", "tests", "repro", "lock", "metrics"], "passed")
+    assert steps(project) == dict.fromkeys(
+        ["lint", "tests", "repro", "lock", "metrics", "health"], "passed"
+    )
+    for name in ("health.md", "health.json", "health.html"):
+        assert (project / "reports" / name).is_file()
     markdown = (project / "reports" / "check.md").read_text()
     assert markdown.startswith("<!-- o16n-report -->\n## o16n check: ✅ passed")
     assert "| accuracy | 0.986 | 0.986 | 0 |" in markdown
@@ -50,7 +54,8 @@ def test_params_change_without_repro_fails_then_passes_with_the_metrics_diff(bak
     assert "Fix: run `make repro`, then commit dvc.lock, metrics.json and plots/." in out
 
     run("git", "commit", "--quiet", "-am", "Reproduce", cwd=project)  # check already reproduced
-    code, out = check(project, "--skip", "lint", "--skip", "tests")
+    # (weaker on purpose: health's no-regression trigger would fail it; see the test below)
+    code, out = check(project, "--skip", "lint", "--skip", "tests", "--skip", "health")
     assert code == 0, out
     report = json.loads((project / "reports" / "check.json").read_text())
     accuracy = next(m for m in report["metrics"] if m["name"] == "accuracy")
@@ -68,7 +73,7 @@ def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> N
     code, out = check(project, "--skip", "repro", "--skip", "lock")
     assert code == 1
     expected = {"lint": "failed", "tests": "failed", "repro": "skipped", "lock": "skipped"}
-    assert steps(project) == {**expected, "metrics": "passed"}
+    assert steps(project) == {**expected, "metrics": "passed", "health": "passed"}
     assert "F401" in out and "`os` imported but unused" in out
     assert "tests failed: 14 failed, 36 passed" in out  # the 14 features above 1.0
     assert "FAILED tests/test_data.py::test_feature_within_range[" in out
@@ -80,3 +85,22 @@ def test_missing_base_revision_says_how_to_fetch_it(bake: Bake) -> None:
     assert code == 1
     assert "base revision 'origin/main' not found" in out
     assert "fetch-depth: 0" in out
+
+
+def test_a_change_that_regresses_the_model_fails_health_with_the_trigger_message(
+    bake: Bake,
+) -> None:
+    project = bake()
+    run("git", "switch", "--quiet", "-c", "strict-threshold", cwd=project)
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("threshold: 0.5", "threshold: 0.999"))
+    run(BIN / "dvc", "repro", cwd=project, PYTHONPATH=str(project / "src"))
+    run("git", "commit", "--quiet", "-am", "Only flag the surest cases", cwd=project)
+    code, out = check(project, "--skip", "lint", "--skip", "tests")
+    assert code == 1
+    assert steps(project)["health"] == "failed"
+    health = json.loads((project / "reports" / "health.json").read_text())
+    fired = {f["trigger"]: f for f in health["findings"] if f["severity"] == "fail"}
+    assert "no-regression" in fired
+    assert fired["no-regression"]["message"].startswith("f1: ")
+    assert "regressed (absolute tolerance 0.02)" in fired["no-regression"]["message"]

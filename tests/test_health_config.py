@@ -74,3 +74,14 @@ def test_shipped_schema_rejects_negative_example(path: Path) -> None:
 def test_shipped_schema_is_current(name: str) -> None:
     """Regenerate with `python -m o16n.schemas` after changing a config model."""
     assert json.loads(schema_path(name).read_text()) == generate(name)
+
+
+def test_every_check_kind_has_exactly_one_check_function() -> None:
+    from typing import get_args
+
+    from o16n.checks import CHECKS
+    from o16n.config.health import AnyTrigger
+
+    models = get_args(get_args(AnyTrigger)[0])
+    kinds = {get_args(model.model_fields["check"].annotation)[0] for model in models}
+    assert kinds == set(CHECKS)

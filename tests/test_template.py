@@ -40,8 +40,9 @@ MATRIX = [
 COMMON_FILES = {
     ".cruft.json", ".dvc/.gitignore", ".dvc/config", ".dvcignore", ".gitignore",
     ".github/CODEOWNERS", ".github/pull_request_template.md", ".github/workflows/pr.yml",
-    "Makefile", "README.md", "data/prepared/.gitignore", "data/predictions/.gitignore",
-    "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json", "models/.gitignore",
+    "Makefile", "README.md", "health.yaml", "data/prepared/.gitignore",
+    "data/predictions/.gitignore", "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
+    "models/.gitignore",
     "params.yaml", "pyproject.toml", "tests/conftest.py", "tests/test_data.py",
     "tests/test_pipeline.py", "tests/test_predict.py", "tests/test_train.py",
 }  # fmt: skip

@@ -43,6 +43,7 @@ class CheckReport:
     base: str
     steps: tuple[StepResult, ...]
     metrics: tuple[MetricChange, ...] = field(default=())
+    health_markdown: str = ""  # the health report, for the PR comment and job summary
 
     @property
     def passed(self) -> bool:
@@ -53,7 +54,9 @@ class CheckReport:
 class Context:
     project: Path
     base: str
+    reports: Path
     metrics: list[MetricChange] = field(default_factory=list)
+    health_markdown: str = ""
 
 
 def _from(ran: vcs.Ran, name: str, ok: str, failed: str) -> StepResult:
@@ -115,6 +118,30 @@ def metrics(ctx: Context) -> StepResult:
     )
 
 
+def health(ctx: Context) -> StepResult:
+    """health.yaml's triggers; the reports go beside check's (health.md/.json/.html)."""
+    if not (ctx.project / "health.yaml").is_file():
+        return StepResult("health", SKIPPED, "no health.yaml")
+    from o16n.checks import Inputs, evaluate
+    from o16n.fsio import write_text_atomic
+    from o16n.health_config import resolve_config
+    from o16n.report.health import RENDERERS, verdict
+
+    config, reference, current = resolve_config(ctx.project, None, None, None)
+    report = evaluate(config, Inputs(ctx.project, reference=reference, current=current))
+    for fmt, render in RENDERERS.items():
+        write_text_atomic(ctx.reports / f"health.{fmt}", render(report))
+    ctx.health_markdown = RENDERERS["md"](report)
+    fired = [
+        f"{f.severity}: {f.trigger}: {f.message}"
+        for f in report.by_severity()
+        if f.severity != "ok"
+    ]
+    return StepResult(
+        "health", FAILED if report.failed else PASSED, verdict(report), details="\n".join(fired)
+    )
+
+
 def parse_metrics_diff(diff: object) -> list[MetricChange]:
     """`dvc metrics diff --json`: {file: {metric: {"old": x, "new": y, "diff": d}}}."""
     if not isinstance(diff, dict):
@@ -146,17 +173,20 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "repro": repro,
     "lock": lock,
     "metrics": metrics,
+    "health": health,
 }
 
 
-def run_check(project: Path, base: str, skip: frozenset[str] = frozenset()) -> CheckReport:
+def run_check(
+    project: Path, base: str, reports: Path, skip: frozenset[str] = frozenset()
+) -> CheckReport:
     if not vcs.is_repository(project):
         raise ConfigError(
             "not an o16n project: no .git or dvc.yaml here",
             file=project,
             hint="run o16n in the project's root, or pass --project DIR",
         )
-    ctx = Context(project.resolve(), base)
+    ctx = Context(project.resolve(), base, reports)
     results = []
     for name, step in STEPS.items():
         if name in skip:
@@ -165,7 +195,7 @@ def run_check(project: Path, base: str, skip: frozenset[str] = frozenset()) -> C
         started = time.perf_counter()
         result = step(ctx)
         results.append(_timed(result, time.perf_counter() - started))
-    return CheckReport(base, tuple(results), tuple(ctx.metrics))
+    return CheckReport(base, tuple(results), tuple(ctx.metrics), ctx.health_markdown)
 
 
 def _timed(result: StepResult, seconds: float) -> StepResult:

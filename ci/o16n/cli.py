@@ -16,6 +16,8 @@ from o16n.errors import EXIT_USAGE, error_handler
 COMMANDS: dict[str, str] = {
     "new": "generate a model repository from the bundled template",
     "check": "run what a pull request gets: lint, tests, reproduction, metrics diff",
+    "profile": "summarize a dataset as a reference profile (JSON) for health checks",
+    "health": "evaluate health triggers (data quality, drift, performance, ...) and report",
 }
 
 

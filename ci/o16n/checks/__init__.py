@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from o16n.checks import model
+from o16n.checks import data, model
 from o16n.checks.inputs import Inputs
 from o16n.config.health import HealthConfig
 from o16n.findings import Finding, HealthReport
@@ -17,6 +17,15 @@ from o16n.findings import Finding, HealthReport
 Check = Callable[[Any, Inputs], list[Finding]]
 
 CHECKS: dict[str, Check] = {
+    "schema": data.schema,
+    "missing_share": data.missing_share,
+    "out_of_range": data.out_of_range,
+    "unseen_categories": data.unseen_categories,
+    "duplicate_rows": data.duplicate_rows,
+    "constant_columns": data.constant_columns,
+    "row_count": data.row_count,
+    "column_drift": data.column_drift,
+    "dataset_drift": data.dataset_drift,
     "metric": model.metric,
     "regression": model.regression,
     "latency": model.latency,
@@ -32,8 +41,11 @@ def evaluate(config: HealthConfig, inputs: Inputs) -> HealthReport:
         findings.extend(CHECKS[trigger.check](trigger, inputs))
     return HealthReport(
         findings=tuple(findings),
+        drift=tuple(inputs.drift.values()),
+        dataset_drift_share=inputs.dataset_drift_share,
+        distributions=tuple(inputs.distributions.values()),
         metrics=tuple(inputs.compared.values()),
-        inputs={"project": str(inputs.project)},
+        inputs={"reference": inputs.reference, "current": inputs.current},
     )
 
 

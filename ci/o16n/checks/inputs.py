@@ -14,7 +14,8 @@ import pandas as pd
 
 from o16n import vcs
 from o16n.errors import ConfigError
-from o16n.findings import MetricComparison
+from o16n.findings import ColumnDrift, Distribution, MetricComparison
+from o16n.stats.profile import Profile
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -34,6 +35,12 @@ def read_table(path: Path) -> pd.DataFrame:
 @dataclass
 class Inputs:
     project: Path
+    reference: str | None = None  # a profile (.json) or a data file
+    current: str | None = None  # a data file
+    drift: dict[str, ColumnDrift] = field(default_factory=dict)
+    distributions: dict[str, Distribution] = field(default_factory=dict)
+    dataset_drift_share: float | None = None
+    _profiles: dict[str, Profile] = field(default_factory=dict)
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     _metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     _models: dict[str, Any] = field(default_factory=dict)
@@ -108,6 +115,27 @@ class Inputs:
                 ) from None
         return self._models[relative]
 
+    def reference_profile(self) -> Profile:
+        if "reference" not in self._profiles:
+            if self.reference is None:
+                raise ConfigError(
+                    "no reference given", hint="set `reference:` in health.yaml or pass --reference"
+                )
+            self._profiles["reference"] = load_profile(self.path(self.reference))
+        return self._profiles["reference"]
+
+    def current_profile(self) -> Profile:
+        """The current data, profiled on the reference's bins."""
+        if "current" not in self._profiles:
+            if self.current is None:
+                raise ConfigError(
+                    "no current data given", hint="set `current:` in health.yaml or pass --current"
+                )
+            self._profiles["current"] = profile_data(
+                self.path(self.current), like=self.reference_profile()
+            )
+        return self._profiles["current"]
+
     def note_metric(self, comparison: MetricComparison) -> None:
         known = self.compared.get(comparison.name)
         if known is None or (known.baseline is None and comparison.baseline is not None):
@@ -124,3 +152,39 @@ def _parse_metrics(raw: bytes | None, path: Path) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ConfigError("a metrics file must hold one JSON object", file=path)
     return values
+
+
+def load_profile(path: Path) -> Profile:
+    """A reference: a profile written by `o16n profile`, or a data file profiled now."""
+    from o16n.stats.profile import from_json
+
+    if path.suffix.lower() != ".json":
+        return profile_data(path)
+    try:
+        return from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "profile not found", file=path, hint="run `dvc repro` (train writes it)"
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"not an o16n profile: {exc}",
+            file=path,
+            hint="write it again with `o16n profile DATA -o PROFILE.json`",
+        ) from None
+
+
+def profile_data(path: Path, like: Profile | None = None) -> Profile:
+    from o16n.stats.profile import profile_file
+
+    if not path.is_file():
+        raise ConfigError(
+            "data file not found", file=path, hint="check the path, or run `dvc pull`"
+        )
+    try:
+        profile = profile_file(path, like=like)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise ConfigError(f"cannot read the data: {exc}", file=path) from None
+    if profile.rows == 0:
+        raise ConfigError("the data has no rows", file=path)
+    return profile

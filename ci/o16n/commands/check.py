@@ -10,7 +10,7 @@ from rich.console import Console
 
 from o16n.errors import EXIT_FAILED, EXIT_OK
 
-STEP_NAMES = ("lint", "tests", "repro", "lock", "metrics")
+STEP_NAMES = ("lint", "tests", "repro", "lock", "metrics", "health")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,8 +29,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.fsio import write_text_atomic
     from o16n.report.check import to_json, to_markdown, to_text
 
-    report = run_check(args.project, args.base, frozenset(args.skip))
     reports = args.project / args.reports
+    report = run_check(args.project, args.base, reports, frozenset(args.skip))
     markdown = to_markdown(report)
     write_text_atomic(reports / "check.json", to_json(report))
     write_text_atomic(reports / "check.md", markdown)

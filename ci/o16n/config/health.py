@@ -21,6 +21,7 @@ class Strict(BaseModel):
 
 
 class Trigger(Strict):
+    check: str  # each kind below narrows it to its own name
     id: str = Field(pattern=TRIGGER_ID, description="unique name, used in reports and policies")
     description: str = ""
     warn: float | None = Field(None, description="threshold that raises a warning")

@@ -57,6 +57,7 @@ def _metrics_table(metrics: tuple[MetricChange, ...], base: str) -> Table:
 
 def to_json(report: CheckReport) -> str:
     data = dataclasses.asdict(report)
+    del data["health_markdown"]  # reports/health.json has the health results
     data["passed"] = report.passed
     for change, m in zip(data["metrics"], report.metrics, strict=True):
         change["diff"] = m.diff
@@ -81,6 +82,11 @@ def to_markdown(report: CheckReport) -> str:
         for m in report.metrics:
             name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
             lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
+    if report.health_markdown:
+        health = report.health_markdown.replace("<!-- o16n-health -->\n", "").replace(
+            "## ", "### ", 1
+        )
+        lines += ["", health.rstrip("\n")]
     for step in report.steps:
         if step.status == FAILED and step.details:
             lines += ["", f"<details><summary>{step.name} output</summary>", "", "```"]

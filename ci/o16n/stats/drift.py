@@ -271,7 +271,8 @@ def distributions(
             np.linspace(low, high, bins + 1) if high > low else np.array([low - 0.5, high + 0.5])
         )
         a_map, b_map = _binned_counts(r, edges), _binned_counts(c, edges)
-        labels, a, b = list(a_map), np.array(list(a_map.values())), np.array(list(b_map.values()))
+        labels = [f"{low:.3g}" for low in edges[:-1]]  # each bin by its lower edge
+        a, b = np.array(list(a_map.values())), np.array(list(b_map.values()))
     else:
         a, b, labels = _frequencies(ref, cur)
     return labels, list(a / max(a.sum(), 1)), list(b / max(b.sum(), 1))
