@@ -8,18 +8,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from o16n import vcs
 from o16n.errors import ConfigError
 from o16n.findings import ColumnDrift, Distribution, MetricComparison
 from o16n.stats.profile import Profile
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV or Parquet file as a DataFrame."""
+    import pandas as pd
+
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
@@ -175,6 +178,8 @@ def load_profile(path: Path) -> Profile:
 
 
 def profile_data(path: Path, like: Profile | None = None) -> Profile:
+    import pandas as pd
+
     from o16n.stats.profile import profile_file
 
     if not path.is_file():

@@ -4,16 +4,18 @@ fairness. Each is `(trigger, inputs) -> list[Finding]`, registered in `o16n.chec
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from o16n.checks.grading import grade, higher_is_better, threshold_of
 from o16n.checks.inputs import Inputs
 from o16n.config import health as cfg
 from o16n.errors import ConfigError
 from o16n.findings import OK, Finding, MetricComparison
+
+if TYPE_CHECKING:  # pandas costs half a second to import; the data path does not need it
+    import pandas as pd
 
 
 def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> list[Finding]:
@@ -95,6 +97,8 @@ def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> list[Finding]:
         raise ConfigError(
             "no rows to time predictions on", file=p.data, key=f"{trigger.id}.params.data"
         )
+    import pandas as pd
+
     batch = pd.concat([rows] * (p.batch // len(rows) + 1), ignore_index=True).iloc[: p.batch]
     model.predict(batch)  # warm-up: first calls pay for lazy imports and caches
     times = []

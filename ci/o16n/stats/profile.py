@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from o16n.stats import sketch
+
+if TYPE_CHECKING:  # pandas costs half a second to import; Parquet files are read with Arrow
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 BINS = 500  # fine histogram: quantile error <= range / 500
@@ -98,6 +103,8 @@ class Profile:
 
 
 def kind_of(series: pd.Series) -> str:
+    import pandas as pd
+
     if pd.api.types.is_bool_dtype(series):
         return "boolean"
     if pd.api.types.is_datetime64_any_dtype(series):
@@ -116,11 +123,99 @@ def kind_of(series: pd.Series) -> str:
 
 def numbers(series: pd.Series, kind: str) -> np.ndarray:
     """A numeric or datetime column as float64 (datetimes as nanoseconds), NaN for missing."""
+
     if kind == "datetime":
         values = np.asarray(series.to_numpy(dtype="datetime64[ns]").view(np.int64), np.float64)
         values[series.isna().to_numpy()] = np.nan
         return values
     return np.asarray(series.to_numpy(dtype=np.float64, na_value=np.nan), np.float64)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One column, from pandas or from Arrow, as the profiler needs it."""
+
+    name: str
+    dtype: str
+    guess: Callable[[], str]  # the kind, judged from the values
+    compatible: Callable[[str], bool]  # can it be read as a known kind?
+    numbers: Callable[[str], np.ndarray]  # float64, NaN for missing
+    codes: Callable[[], tuple[np.ndarray, np.ndarray]]  # (code per row, -1 missing; labels)
+
+
+def _compatible(kind: str, series: pd.Series) -> bool:
+    import pandas as pd
+
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    temporal = pd.api.types.is_datetime64_any_dtype(series)
+    return (kind in ("numeric", "datetime")) == (numeric or temporal)
+
+
+def _pandas_source(name: str, series: pd.Series) -> _Source:
+    def codes() -> tuple[np.ndarray, np.ndarray]:
+        import pandas as pd
+
+        found, uniques = pd.factorize(series, use_na_sentinel=True)
+        return found, np.array([str(u) for u in uniques], dtype=object)
+
+    return _Source(
+        name,
+        str(series.dtype),
+        lambda: kind_of(series),
+        lambda kind: _compatible(kind, series),
+        lambda kind: numbers(series, kind),
+        codes,
+    )
+
+
+def _arrow_source(name: str, column: Any) -> _Source:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind_type = column.type
+    numeric = pa.types.is_integer(kind_type) or pa.types.is_floating(kind_type)
+    temporal = pa.types.is_timestamp(kind_type) or pa.types.is_date(kind_type)
+
+    def guess() -> str:
+        if pa.types.is_boolean(kind_type):
+            return "boolean"
+        if numeric or temporal:
+            return "numeric" if numeric else "datetime"
+        return _arrow_string_kind(column.slice(0, 1000))
+
+    def as_numbers(kind: str) -> np.ndarray:
+        source = pc.cast(column, pa.int64()) if temporal else column
+        return np.asarray(pc.cast(source, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+
+    def codes() -> tuple[np.ndarray, np.ndarray]:
+        encoded = column.combine_chunks().dictionary_encode()
+        found = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return found, np.array([str(v) for v in encoded.dictionary.to_pylist()], dtype=object)
+
+    return _Source(
+        name,
+        str(kind_type),
+        guess,
+        lambda kind: (kind in ("numeric", "datetime")) == (numeric or temporal),
+        as_numbers,
+        codes,
+    )
+
+
+def _arrow_string_kind(sample: Any) -> str:
+    """kind_of for Arrow strings: text when mostly distinct and long, else categorical."""
+    import pyarrow.compute as pc
+
+    present = pc.drop_null(sample)
+    if len(present) == 0:
+        return "categorical"
+    mean_length = pc.mean(pc.utf8_length(present)).as_py() or 0
+    distinct = pc.count_distinct(present).as_py()
+    return (
+        "text"
+        if mean_length >= TEXT_MIN_LENGTH and distinct > 0.5 * len(present)
+        else "categorical"
+    )
 
 
 def profile_frame(
@@ -130,38 +225,51 @@ def profile_frame(
     row_hashes: list[np.ndarray] | None = None,
 ) -> Profile:
     """Profile one DataFrame (or one chunk). `like`: use that profile's kinds and bin edges."""
-    columns: dict[str, Column] = {}
-    hashes = np.zeros(len(frame), dtype=np.uint64)
-    for name in frame.columns:
-        series = frame[name]
-        known = like.columns.get(str(name)) if like else None
-        kind = known.kind if known and _compatible(known.kind, series) else kind_of(series)
+    sources = [_pandas_source(str(name), frame[name]) for name in frame.columns]
+    return _profile(sources, len(frame), like, row_hashes)
+
+
+def profile_table(
+    table: Any, like: Profile | None = None, row_hashes: list[np.ndarray] | None = None
+) -> Profile:
+    """Profile one Arrow table (a Parquet row group) without converting it to pandas."""
+    sources = [_arrow_source(name, table.column(name)) for name in table.column_names]
+    return _profile(sources, table.num_rows, like, row_hashes)
+
+
+def _profile(
+    sources: list[_Source], rows: int, like: Profile | None, row_hashes: list[np.ndarray] | None
+) -> Profile:
+    def one(source: _Source) -> tuple[Column, np.ndarray]:
+        known = like.columns.get(source.name) if like else None
+        kind = known.kind if known and source.compatible(known.kind) else source.guess()
         summary: Numeric | Categorical
         if kind in ("numeric", "datetime"):
             edges = known.summary.edges if known and isinstance(known.summary, Numeric) else None
-            summary, column_hashes = _numeric(numbers(series, kind), edges)
+            summary, hashes = _numeric(source.numbers(kind), edges)
         else:
-            summary, column_hashes = _categorical(series, kind)
-        columns[str(name)] = Column(kind, str(series.dtype), summary)
-        hashes = hashes * np.uint64(31) + column_hashes
+            summary, hashes = _categorical(*source.codes(), kind)
+        return Column(kind, source.dtype, summary), hashes
+
+    # numpy releases the GIL in its array loops: one thread per core profiles columns in parallel
+    with ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1))) as pool:
+        done = list(pool.map(one, sources))
+    combined = np.zeros(rows, dtype=np.uint64)
+    for _, hashes in done:
+        combined *= np.uint64(31)
+        combined += hashes
     if row_hashes is not None:
-        row_hashes.append(hashes)
-    duplicates = len(hashes) - len(np.unique(hashes)) if row_hashes is None else 0
-    return Profile(rows=len(frame), columns=columns, duplicate_rows=duplicates)
-
-
-def _compatible(kind: str, series: pd.Series) -> bool:
-    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-    return (kind in ("numeric", "datetime")) == (
-        numeric or pd.api.types.is_datetime64_any_dtype(series)
-    )
+        row_hashes.append(combined)
+    duplicates = rows - len(sketch.unique(combined)[0]) if row_hashes is None else 0
+    columns = {source.name: column for source, (column, _) in zip(sources, done, strict=True)}
+    return Profile(rows=rows, columns=columns, duplicate_rows=duplicates)
 
 
 def _numeric(values: np.ndarray, edges: list[float] | None) -> tuple[Numeric, np.ndarray]:
     missing = np.isnan(values)
     finite_mask = np.isfinite(values)
     finite = values[finite_mask]
-    hashes = sketch.hash_floats(np.where(missing, 0.0, values)) + missing.astype(np.uint64)
+    hashes = sketch.hash_floats(values)  # per row; the sketch takes the finite rows' hashes
     summary = Numeric(missing=int(missing.sum()), infinite=int((~finite_mask & ~missing).sum()))
     summary.count = len(finite)
     if len(finite) == 0:
@@ -171,15 +279,14 @@ def _numeric(values: np.ndarray, edges: list[float] | None) -> tuple[Numeric, np
         return summary, hashes
     summary.min, summary.max = float(finite.min()), float(finite.max())
     summary.mean = float(finite.mean())
-    summary.m2 = float(((finite - summary.mean) ** 2).sum())
+    summary.m2 = float(np.square(finite - summary.mean).sum())
     if edges is None:
         edges = _edges(summary.min, summary.max)
     summary.edges = list(edges)
     summary.counts, summary.below, summary.above = _histogram(finite, edges)
-    finite_hashes = sketch.hash_floats(finite)
-    summary.kmv = [int(h) for h in sketch.kmv(finite_hashes)]
+    summary.kmv = [int(h) for h in sketch.kmv(hashes[finite_mask])]
     if len(summary.kmv) <= EXACT_VALUES:
-        unique, counts = np.unique(finite, return_counts=True)
+        unique, counts = sketch.unique(finite)
         summary.values = {float(v): int(c) for v, c in zip(unique, counts, strict=True)}
     if len(finite) <= SAMPLE:
         summary.sample = np.sort(finite).tolist()
@@ -187,33 +294,46 @@ def _numeric(values: np.ndarray, edges: list[float] | None) -> tuple[Numeric, np
 
 
 def _edges(low: float, high: float) -> list[float]:
-    if high <= low:  # a single value: one bin around it
+    if high <= low or not math.isfinite(BINS / (high - low)):  # one value (or denormals apart)
         width = max(abs(low) * 1e-9, 1e-9)
         return [low - width, high + width]
     return [float(x) for x in np.linspace(low, high, BINS + 1)]
 
 
 def _histogram(finite: np.ndarray, edges: list[float]) -> tuple[list[int], int, int]:
-    """Counts per equal-width bin (the last bin closed), and the counts below and above."""
+    """Counts per equal-width bin (the last bin closed), and the counts below and above.
+
+    One pass maps each value to a slot: 0 below the range, 1..bins the bins, bins + 1 the top
+    edge (and values above it by less than a bin), bins + 2 further above; one comparison then
+    tells the top edge itself from values above it."""
     low, high, bins = edges[0], edges[-1], len(edges) - 1
-    inside = (finite >= low) & (finite <= high)
-    index = ((finite[inside] - low) * (bins / (high - low))).astype(np.int64)
-    np.clip(index, 0, bins - 1, out=index)
-    counts = np.bincount(index, minlength=bins)
-    return counts.tolist(), int((finite < low).sum()), int((finite > high).sum())
+    scale = bins / (high - low)
+    slot = finite * scale
+    slot += 1.0 - low * scale
+    np.clip(slot, 0.0, bins + 2.0, out=slot)
+    counts = np.bincount(slot.astype(np.int64), minlength=bins + 3)
+    above = int(np.count_nonzero(finite > high))
+    at_top = int(counts[bins + 1] + counts[bins + 2]) - above
+    inside = counts[1 : bins + 1].copy()
+    inside[-1] += at_top
+    return inside.tolist(), int(counts[0]), above
 
 
-def _categorical(series: pd.Series, kind: str) -> tuple[Categorical, np.ndarray]:
-    missing = series.isna().to_numpy()
-    present = series[~missing].astype(str)
-    counts = present.value_counts(sort=True)
-    summary = Categorical(count=len(present), missing=int(missing.sum()))
-    hashes = np.zeros(len(series), dtype=np.uint64)
-    hashes[~missing] = sketch.hash_strings(present.to_numpy())
+def _categorical(
+    codes: np.ndarray, labels: np.ndarray, kind: str
+) -> tuple[Categorical, np.ndarray]:
+    """Counts per code, and row hashes from the hashes of the distinct values (hashed once)."""
+    present = codes >= 0
+    counts = np.bincount(codes[present], minlength=len(labels))
+    summary = Categorical(count=int(present.sum()), missing=int((~present).sum()))
+    value_hashes = sketch.hash_strings(labels) if len(labels) else np.zeros(0, dtype=np.uint64)
+    hashes = np.zeros(len(codes), dtype=np.uint64)
+    hashes[present] = value_hashes[codes[present]]
     if kind != "text":
-        summary.counts = {str(k): int(v) for k, v in counts.head(TOP_K).items()}
-        summary.other = int(counts.iloc[TOP_K:].sum())
-    summary.kmv = [int(h) for h in sketch.kmv(hashes[~missing])]
+        order = np.argsort(-counts, kind="stable")
+        summary.counts = {str(labels[i]): int(counts[i]) for i in order[:TOP_K]}
+        summary.other = int(counts[order[TOP_K:]].sum())
+    summary.kmv = [int(h) for h in sketch.kmv(value_hashes)]
     return summary, hashes
 
 
@@ -299,13 +419,30 @@ def _merge_sample(a: Numeric, b: Numeric) -> list[float]:
 
 def chunks(path: Path, rows: int = 1_000_000) -> Any:
     """DataFrames of at most `rows` rows: Parquet record batches or CSV chunks."""
-    if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
-            yield batch.to_pandas()
+    if _is_parquet(path):
+        for table in arrow_chunks(path, rows):
+            yield table.to_pandas()
     else:
+        import pandas as pd
+
         yield from pd.read_csv(path, chunksize=rows)
+
+
+def arrow_chunks(path: Path, rows: int = 1_000_000) -> Any:
+    """Arrow tables of a Parquet file: whole row groups (read on all cores), split in batches of
+    `rows` only where a group is larger, so memory stays bounded either way."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    for group in range(parquet.num_row_groups):
+        if parquet.metadata.row_group(group).num_rows <= 2 * rows:
+            yield parquet.read_row_group(group, use_threads=True)
+        else:
+            for batch in parquet.iter_batches(
+                batch_size=rows, row_groups=[group], use_threads=True
+            ):
+                yield pa.Table.from_batches([batch])
 
 
 def profile_file(path: Path, like: Profile | None = None, rows: int = 1_000_000) -> Profile:
@@ -315,18 +452,77 @@ def profile_file(path: Path, like: Profile | None = None, rows: int = 1_000_000)
         like = _ranges(path, rows)
     profile: Profile | None = None
     row_hashes: list[np.ndarray] = []
-    for seed, frame in enumerate(chunks(path, rows)):
-        part = profile_frame(frame, like=like, seed=seed, row_hashes=row_hashes)
+    parts = (
+        (profile_table(table, like, row_hashes) for table in arrow_chunks(path, rows))
+        if _is_parquet(path)
+        else (profile_frame(frame, like, row_hashes=row_hashes) for frame in chunks(path, rows))
+    )
+    for part in parts:
         profile = part if profile is None else merge(profile, part)
     if profile is None:
         raise ValueError("the file has no rows")
     hashes = np.concatenate(row_hashes) if row_hashes else np.zeros(0, dtype=np.uint64)
-    profile.duplicate_rows = len(hashes) - len(np.unique(hashes))
+    profile.duplicate_rows = len(hashes) - len(sketch.unique(hashes)[0])
     return profile
 
 
 def _ranges(path: Path, rows: int) -> Profile:
-    """An empty profile holding each numeric column's kind and final bin edges."""
+    """An empty profile holding each column's kind and, for numeric ones, the final bin edges:
+    from Parquet row-group statistics when every group has them, else from a first pass."""
+    kinds, low, high = (_parquet_ranges(path) if _is_parquet(path) else None) or _scan_ranges(
+        path, rows
+    )
+    columns = {}
+    for name, kind in kinds.items():
+        summary: Numeric | Categorical = Categorical()
+        if kind in ("numeric", "datetime"):
+            summary = Numeric(edges=_edges(low[name], high[name]) if name in low else [])
+        columns[name] = Column(kind, "", summary)
+    return Profile(rows=0, columns=columns)
+
+
+Ranges = tuple[dict[str, str], dict[str, float], dict[str, float]]
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def _parquet_ranges(path: Path) -> Ranges | None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path)
+    kinds: dict[str, str] = {}
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    strings: list[str] = []
+    for index, column in enumerate(meta.schema_arrow):
+        if pa.types.is_boolean(column.type):
+            kinds[column.name] = "boolean"
+        elif pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+            kinds[column.name] = "numeric"
+            for group in range(meta.metadata.num_row_groups):
+                stats = meta.metadata.row_group(group).column(index).statistics
+                if stats is None or not stats.has_min_max:
+                    return None
+                if isinstance(stats.min, float) and not (
+                    math.isfinite(stats.min) and math.isfinite(stats.max)
+                ):
+                    return None  # NaN or infinities in the statistics: scan instead
+                low[column.name] = min(low.get(column.name, math.inf), float(stats.min))
+                high[column.name] = max(high.get(column.name, -math.inf), float(stats.max))
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            strings.append(column.name)
+        else:
+            return None
+    if strings and meta.metadata.num_row_groups:  # categorical or text: the first group decides
+        first = meta.read_row_group(0, columns=strings).to_pandas()
+        kinds.update({name: kind_of(first[name]) for name in strings})
+    return kinds, low, high
+
+
+def _scan_ranges(path: Path, rows: int) -> Ranges:
     low: dict[str, float] = {}
     high: dict[str, float] = {}
     kinds: dict[str, str] = {}
@@ -339,13 +535,7 @@ def _ranges(path: Path, rows: int) -> Profile:
                 if len(finite):
                     low[str(name)] = min(low.get(str(name), math.inf), float(finite.min()))
                     high[str(name)] = max(high.get(str(name), -math.inf), float(finite.max()))
-    columns = {}
-    for name, kind in kinds.items():
-        summary: Numeric | Categorical = Categorical()
-        if kind in ("numeric", "datetime"):
-            summary = Numeric(edges=_edges(low[name], high[name]) if name in low else [])
-        columns[name] = Column(kind, "", summary)
-    return Profile(rows=0, columns=columns)
+    return kinds, low, high
 
 
 # ---- JSON ---------------------------------------------------------------------------------------
