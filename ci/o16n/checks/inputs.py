@@ -134,9 +134,16 @@ class Inputs:
                 raise ConfigError(
                     "no current data given", hint="set `current:` in health.yaml or pass --current"
                 )
-            self._profiles["current"] = profile_data(
-                self.path(self.current), like=self.reference_profile()
-            )
+            reference = self.reference_profile()
+            current = profile_data(self.path(self.current), like=reference)
+            if reference.columns and not set(reference.columns) & set(current.columns):
+                raise ConfigError(
+                    "the data shares no column with the reference profile",
+                    file=self.path(self.current),
+                    hint=f"is {self.reference} a profile of another dataset? "
+                    f"It has: {', '.join(list(reference.columns)[:8])}",
+                )
+            self._profiles["current"] = current
         return self._profiles["current"]
 
     def note_metric(self, comparison: MetricComparison) -> None:
