@@ -200,3 +200,26 @@ def test_html_escapes_user_text() -> None:
     )
     page = reporters.to_html(report)
     assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_per_column_method_and_threshold_override(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(
+        data / "health.yaml",
+        "triggers:\n"
+        "  - id: drift\n"
+        "    check: column_drift\n"
+        "    params:\n"
+        "      overrides:\n"
+        "        x0: {method: psi, threshold: 0.5}\n"
+        "        c: {threshold: 0.001}\n",
+    )
+    args = ["--config", str(config), "--reference", str(data / "ref.parquet")]
+    code, out, _ = health(capsys, *args, "--current", str(data / "cur.csv"), "--format", "json")
+    columns = {c["column"]: c for c in json.loads(out)["drift"]["columns"]}
+    assert (columns["x0"]["method"], columns["x0"]["threshold"]) == ("psi", 0.5)
+    assert columns["x0"]["drifted"] is False  # PSI of a 0.5 std shift is about 0.25
+    assert (columns["c"]["method"], columns["c"]["threshold"]) == ("jensenshannon", 0.001)
+    assert (columns["x1"]["method"], columns["x1"]["threshold"]) == ("wasserstein", 0.1)
+    assert code == 0
