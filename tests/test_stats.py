@@ -284,3 +284,29 @@ def test_profile_of_another_schema_version_is_refused() -> None:
     )
     with pytest.raises(ValueError, match="profile schema_version 99, expected 1"):
         from_json(text)
+
+
+def test_parquet_with_nulls_profiles_like_the_same_frame(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "f": [1.5, None, 3.0, float("inf"), 2.0] * 40,
+            "i": pd.array([1, None, 3, 4, 5] * 40, dtype="Int64"),
+            "s": ["a", None, "b", "a", "c"] * 40,
+        }
+    )
+    path = tmp_path / "nulls.parquet"
+    frame.to_parquet(path, row_group_size=70)
+    streamed, whole = profile_file(path, rows=70), profile_frame(frame)
+    for name in ("f", "i"):
+        s, w = streamed.columns[name].summary, whole.columns[name].summary
+        assert isinstance(s, Numeric) and isinstance(w, Numeric)
+        assert (s.count, s.missing, s.infinite, s.min, s.max) == (
+            w.count,
+            w.missing,
+            w.infinite,
+            w.min,
+            w.max,
+        )
+        assert s.mean == pytest.approx(w.mean)
+    assert streamed.columns["s"].summary == whole.columns["s"].summary
+    assert streamed.duplicate_rows == whole.duplicate_rows

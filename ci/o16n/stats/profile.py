@@ -185,12 +185,23 @@ def _arrow_source(name: str, column: Any) -> _Source:
 
     def as_numbers(kind: str) -> np.ndarray:
         source = pc.cast(column, pa.int64()) if temporal else column
-        return np.asarray(pc.cast(source, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+        # Nulls become NaN in Arrow, then the data buffer is read as it is: pyarrow's to_numpy
+        # imports pandas (half a second) even for a zero-copy view.
+        array = pc.cast(source, pa.float64()).combine_chunks()
+        if array.null_count:
+            array = pc.fill_null(array, math.nan)
+        return _buffer(array, np.float64)
 
     def codes() -> tuple[np.ndarray, np.ndarray]:
-        encoded = column.combine_chunks().dictionary_encode()
-        found = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return found, np.array([str(v) for v in encoded.dictionary.to_pylist()], dtype=object)
+        # Parquet keeps strings dictionary-encoded: read that way, nothing is materialized.
+        combined = column.combine_chunks()
+        if not pa.types.is_dictionary(combined.type):
+            combined = combined.dictionary_encode()
+        indices = pc.cast(combined.indices, pa.int64())
+        if indices.null_count:
+            indices = pc.fill_null(indices, -1)
+        found = _buffer(indices, np.int64)
+        return found, np.array([str(v) for v in combined.dictionary.to_pylist()], dtype=object)
 
     return _Source(
         name,
@@ -199,6 +210,14 @@ def _arrow_source(name: str, column: Any) -> _Source:
         lambda kind: (kind in ("numeric", "datetime")) == (numeric or temporal),
         as_numbers,
         codes,
+    )
+
+
+def _buffer(array: Any, dtype: type[np.generic]) -> np.ndarray:
+    """A view of a null-free, fixed-width Arrow array's values."""
+    width = np.dtype(dtype).itemsize
+    return np.frombuffer(
+        array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * width
     )
 
 
@@ -266,29 +285,34 @@ def _profile(
 
 
 def _numeric(values: np.ndarray, edges: list[float] | None) -> tuple[Numeric, np.ndarray]:
-    missing = np.isnan(values)
-    finite_mask = np.isfinite(values)
-    finite = values[finite_mask]
     hashes = sketch.hash_floats(values)  # per row; the sketch takes the finite rows' hashes
-    summary = Numeric(missing=int(missing.sum()), infinite=int((~finite_mask & ~missing).sum()))
-    summary.count = len(finite)
-    if len(finite) == 0:
+    finite_mask = np.isfinite(values)
+    count = int(np.count_nonzero(finite_mask))
+    summary = Numeric(count=count)
+    if count == len(values):  # no missing or infinite values (the common case): no copies
+        finite, finite_hashes = values, hashes
+    else:
+        missing = int(np.count_nonzero(np.isnan(values)))
+        summary.missing, summary.infinite = missing, len(values) - count - missing
+        finite, finite_hashes = values[finite_mask], hashes[finite_mask]
+    if count == 0:
         summary.values = {}  # no values: exactly none, so merges stay exact
         summary.edges = list(edges) if edges else []
         summary.counts = [0] * (len(edges) - 1) if edges else []
         return summary, hashes
     summary.min, summary.max = float(finite.min()), float(finite.max())
     summary.mean = float(finite.mean())
-    summary.m2 = float(np.square(finite - summary.mean).sum())
+    deviation = finite - summary.mean
+    summary.m2 = float(np.dot(deviation, deviation))
     if edges is None:
         edges = _edges(summary.min, summary.max)
     summary.edges = list(edges)
     summary.counts, summary.below, summary.above = _histogram(finite, edges)
-    summary.kmv = [int(h) for h in sketch.kmv(hashes[finite_mask])]
+    summary.kmv = [int(h) for h in sketch.kmv(finite_hashes)]
     if len(summary.kmv) <= EXACT_VALUES:
         unique, counts = sketch.unique(finite)
         summary.values = {float(v): int(c) for v, c in zip(unique, counts, strict=True)}
-    if len(finite) <= SAMPLE:
+    if count <= SAMPLE:
         summary.sample = np.sort(finite).tolist()
     return summary, hashes
 
@@ -323,17 +347,22 @@ def _categorical(
     codes: np.ndarray, labels: np.ndarray, kind: str
 ) -> tuple[Categorical, np.ndarray]:
     """Counts per code, and row hashes from the hashes of the distinct values (hashed once)."""
-    present = codes >= 0
-    counts = np.bincount(codes[present], minlength=len(labels))
-    summary = Categorical(count=int(present.sum()), missing=int((~present).sum()))
     value_hashes = sketch.hash_strings(labels) if len(labels) else np.zeros(0, dtype=np.uint64)
-    hashes = np.zeros(len(codes), dtype=np.uint64)
-    hashes[present] = value_hashes[codes[present]]
+    missing = int(np.count_nonzero(codes < 0))
+    if missing:
+        present = codes >= 0
+        counts = np.bincount(codes[present], minlength=len(labels))
+        hashes = np.zeros(len(codes), dtype=np.uint64)
+        hashes[present] = value_hashes[codes[present]]
+    else:
+        counts = np.bincount(codes, minlength=len(labels))
+        hashes = np.take(value_hashes, codes)
+    summary = Categorical(count=len(codes) - missing, missing=missing)
     if kind != "text":
         order = np.argsort(-counts, kind="stable")
         summary.counts = {str(labels[i]): int(counts[i]) for i in order[:TOP_K]}
         summary.other = int(counts[order[TOP_K:]].sum())
-    summary.kmv = [int(h) for h in sketch.kmv(value_hashes)]
+    summary.kmv = [int(h) for h in sketch.kmv(value_hashes[counts > 0])]
     return summary, hashes
 
 
@@ -434,7 +463,11 @@ def arrow_chunks(path: Path, rows: int = 1_000_000) -> Any:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    parquet = pq.ParquetFile(path)
+    schema = pq.read_schema(path)
+    strings = [
+        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+    ]
+    parquet = pq.ParquetFile(path, read_dictionary=strings)
     for group in range(parquet.num_row_groups):
         if parquet.metadata.row_group(group).num_rows <= 2 * rows:
             yield parquet.read_row_group(group, use_threads=True)
@@ -517,8 +550,10 @@ def _parquet_ranges(path: Path) -> Ranges | None:
         else:
             return None
     if strings and meta.metadata.num_row_groups:  # categorical or text: the first group decides
-        first = meta.read_row_group(0, columns=strings).to_pandas()
-        kinds.update({name: kind_of(first[name]) for name in strings})
+        first = meta.read_row_group(0, columns=strings)
+        kinds.update(
+            {name: _arrow_string_kind(first.column(name).slice(0, 1000)) for name in strings}
+        )
     return kinds, low, high
 
 
