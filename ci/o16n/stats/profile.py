@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -270,16 +270,16 @@ def _profile(
             summary, hashes = _categorical(*source.codes(), kind)
         return Column(kind, source.dtype, summary), hashes
 
-    # numpy releases the GIL in its array loops: one thread per core profiles columns in parallel
-    with ThreadPoolExecutor(max_workers=max(1, min(len(sources), os.cpu_count() or 1))) as pool:
-        done = list(pool.map(one, sources))
+    # Columns one after another: on two cores, threads per column were slower (measured 5.85 s
+    # vs 5.2 s for 10M rows); the other core reads the next chunk instead (see `_prefetched`).
+    done = [one(source) for source in sources]
     combined = np.zeros(rows, dtype=np.uint64)
     for _, hashes in done:
         combined *= np.uint64(31)
         combined += hashes
     if row_hashes is not None:
         row_hashes.append(combined)
-    duplicates = rows - len(sketch.unique(combined)[0]) if row_hashes is None else 0
+    duplicates = sketch.repeats(combined.copy()) if row_hashes is None else 0
     columns = {source.name: column for source, (column, _) in zip(sources, done, strict=True)}
     return Profile(rows=rows, columns=columns, duplicate_rows=duplicates)
 
@@ -457,6 +457,28 @@ def chunks(path: Path, rows: int = 1_000_000) -> Any:
         yield from pd.read_csv(path, chunksize=rows)
 
 
+def _prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
+    """Read the next chunk on another thread while this one is profiled (Arrow reads without
+    holding the GIL). Errors while reading are raised here, in order."""
+    queue: Queue[Any] = Queue(maxsize=1)
+    done = object()
+
+    def fill() -> None:
+        try:
+            for chunk in chunks:
+                queue.put(chunk)
+        except BaseException as exc:  # handed over to the consumer, which raises it
+            queue.put(exc)
+        finally:
+            queue.put(done)
+
+    Thread(target=fill, daemon=True).start()
+    while (item := queue.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
 def arrow_chunks(path: Path, rows: int = 1_000_000) -> Any:
     """Arrow tables of a Parquet file: whole row groups (read on all cores), split in batches of
     `rows` only where a group is larger, so memory stays bounded either way."""
@@ -486,7 +508,7 @@ def profile_file(path: Path, like: Profile | None = None, rows: int = 1_000_000)
     profile: Profile | None = None
     row_hashes: list[np.ndarray] = []
     parts = (
-        (profile_table(table, like, row_hashes) for table in arrow_chunks(path, rows))
+        (profile_table(table, like, row_hashes) for table in _prefetched(arrow_chunks(path, rows)))
         if _is_parquet(path)
         else (profile_frame(frame, like, row_hashes=row_hashes) for frame in chunks(path, rows))
     )
@@ -495,7 +517,7 @@ def profile_file(path: Path, like: Profile | None = None, rows: int = 1_000_000)
     if profile is None:
         raise ValueError("the file has no rows")
     hashes = np.concatenate(row_hashes) if row_hashes else np.zeros(0, dtype=np.uint64)
-    profile.duplicate_rows = len(hashes) - len(sketch.unique(hashes)[0])
+    profile.duplicate_rows = sketch.repeats(hashes)
     return profile
 
 

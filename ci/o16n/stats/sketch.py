@@ -36,6 +36,14 @@ def unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[starts], np.diff(np.append(starts, len(ordered)))
 
 
+def repeats(hashes: np.ndarray) -> int:
+    """How many values repeat an earlier one. Sorts `hashes` in place (the caller's scratch)."""
+    if len(hashes) < 2:
+        return 0
+    hashes.sort()
+    return int(len(hashes) - 1 - np.count_nonzero(hashes[1:] != hashes[:-1]))
+
+
 def kmv(hashes: np.ndarray, k: int = KMV_SIZE) -> np.ndarray:
     """The k smallest distinct hashes: all of them when there are at most k distinct values."""
     if len(hashes) > 16 * k:
