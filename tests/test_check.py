@@ -28,9 +28,8 @@ def test_fresh_project_passes_and_writes_one_report(bake: Bake, tmp_path: Path) 
     # Through the generated Makefile, as a user and pr.yml run it.
     done = run("make", "check", f"BIN={BIN}", cwd=project, GITHUB_STEP_SUMMARY=str(summary))
     assert "check passed" in done.stdout
-    assert steps(project) == dict.fromkeys(
-        ["lint", "tests", "repro", "lock", "metrics", "health"], "passed"
-    )
+    names = ["lint", "tests", "repro", "lock", "metrics", "health", "kpi"]
+    assert steps(project) == dict.fromkeys(names, "passed")
     for name in ("health.md", "health.json", "health.html"):
         assert (project / "reports" / name).is_file()
     markdown = (project / "reports" / "check.md").read_text()
@@ -73,7 +72,7 @@ def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> N
     code, out = check(project, "--skip", "repro", "--skip", "lock")
     assert code == 1
     expected = {"lint": "failed", "tests": "failed", "repro": "skipped", "lock": "skipped"}
-    assert steps(project) == {**expected, "metrics": "passed", "health": "passed"}
+    assert steps(project) == {**expected, "metrics": "passed", "health": "passed", "kpi": "passed"}
     assert "F401" in out and "`os` imported but unused" in out
     assert "tests failed: 14 failed, 36 passed" in out  # the 14 features above 1.0
     assert "FAILED tests/test_data.py::test_feature_within_range[" in out

@@ -142,6 +142,38 @@ def health(ctx: Context) -> StepResult:
     )
 
 
+def kpi(ctx: Context) -> StepResult:
+    """kpis.yaml: the model's value per 1,000 predictions, and the base revision's model's."""
+    if not (ctx.project / "kpis.yaml").is_file():
+        return StepResult("kpi", SKIPPED, "no kpis.yaml")
+    import json
+    from dataclasses import asdict
+
+    from o16n import kpi as kpis
+    from o16n.config.kpis import KPIConfig
+    from o16n.config.yamlfile import load_model
+    from o16n.fsio import write_text_atomic
+
+    config = load_model(ctx.project / "kpis.yaml", KPIConfig)
+    if not (ctx.project / config.predictions).is_file():
+        return StepResult("kpi", FAILED, f"{config.predictions} not found", "Fix: run `dvc repro`.")
+    current, baseline = kpis.current_and_baseline(ctx.project, config, ctx.base)
+    result = {"current": asdict(current), "baseline": asdict(baseline) if baseline else None}
+    write_text_atomic(ctx.reports / "kpi.json", json.dumps(result, indent=2) + "\n")
+    summary = f"{current.name}: {current.per_1000:,.0f} {current.unit} per 1,000"
+    summary += (
+        f" ({ctx.base}: {baseline.per_1000:,.0f})" if baseline else f" ({ctx.base}: not available)"
+    )
+    if current.best_per_1000 is not None:
+        best = (
+            "flag none"
+            if current.best_threshold is None
+            else f"threshold {current.best_threshold:.3g}"
+        )
+        summary += f"; best {current.best_per_1000:,.0f} at {best}"
+    return StepResult("kpi", PASSED, summary)
+
+
 def parse_metrics_diff(diff: object) -> list[MetricChange]:
     """`dvc metrics diff --json`: {file: {metric: {"old": x, "new": y, "diff": d}}}."""
     if not isinstance(diff, dict):
@@ -174,6 +206,7 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "lock": lock,
     "metrics": metrics,
     "health": health,
+    "kpi": kpi,
 }
 
 

@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "check": "run what a pull request gets: lint, tests, reproduction, metrics diff",
     "profile": "summarize a dataset as a reference profile (JSON) for health checks",
     "health": "evaluate health triggers (data quality, drift, performance, ...) and report",
+    "kpi": "the model's value in business units (kpis.yaml), against the baseline model",
 }
 
 

@@ -10,11 +10,13 @@ Regression: cost = Σ |error| × (cost per unit under or over).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from o16n.config.kpis import ClassificationKPI, RegressionKPI
+from o16n.config.kpis import ClassificationKPI, KPIConfig, RegressionKPI
+from o16n.errors import ConfigError
 
 PER = 1000
 
@@ -98,3 +100,79 @@ def regression(actual: np.ndarray, predicted: np.ndarray, kpi: RegressionKPI) ->
     error = predicted.astype(float) - actual.astype(float)
     cost = np.where(error < 0, -error * kpi.cost_per_unit_under, error * kpi.cost_per_unit_over)
     return KPIResult(name=kpi.name, unit=kpi.unit, per_1000=-float(cost.mean()) * PER)
+
+
+# ---- from files: the current model's predictions and the baseline's ---------------------------
+
+
+def from_predictions(text: str, where: str, config: KPIConfig, threshold: float) -> KPIResult:
+    """KPIs from a predictions CSV (columns actual, prediction and, to classify, probability)."""
+    import io
+
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ConfigError(f"cannot read the predictions: {exc}", file=where) from None
+    kpi = config.kpi
+    needed = (
+        ["actual", "probability"]
+        if isinstance(kpi, ClassificationKPI)
+        else ["actual", "prediction"]
+    )
+    missing = [c for c in needed if c not in frame.columns]
+    if missing or frame.empty:
+        raise ConfigError(
+            f"column {missing[0]!r} not found" if missing else "no rows",
+            file=where,
+            hint=f"evaluate writes {', '.join(needed)}; it has: {', '.join(frame.columns)}",
+        )
+    if isinstance(kpi, ClassificationKPI):
+        return classification(
+            frame["actual"].to_numpy(), frame["probability"].to_numpy(), kpi, threshold
+        )
+    return regression(frame["actual"].to_numpy(), frame["prediction"].to_numpy(), kpi)
+
+
+def model_threshold(project: Path, config: KPIConfig, revision: str | None = None) -> float:
+    """kpis.yaml's threshold, else params.yaml's evaluate.threshold (at `revision`: the baseline
+    model is judged at its own threshold), else 0.5."""
+    kpi = config.kpi
+    if isinstance(kpi, ClassificationKPI) and kpi.threshold is not None:
+        return kpi.threshold
+    if revision is None:
+        path = project / "params.yaml"
+        text = path.read_text() if path.is_file() else None
+    else:
+        from o16n import vcs
+
+        text = vcs.read_at_revision("params.yaml", revision, project)
+    if text:
+        import yaml
+
+        found = (yaml.safe_load(text) or {}).get("evaluate", {}).get("threshold")
+        if isinstance(found, int | float):
+            return float(found)
+    return 0.5
+
+
+def current_and_baseline(
+    project: Path, config: KPIConfig, base: str
+) -> tuple[KPIResult, KPIResult | None]:
+    """This change's KPI and the base revision's model's (None if its predictions cannot be had)."""
+    from o16n import vcs
+
+    path = project / config.predictions
+    if not path.is_file():
+        raise ConfigError(
+            "predictions not found", file=path, hint="run `dvc repro` (evaluate writes them)"
+        )
+    current = from_predictions(
+        path.read_text(), str(path), config, model_threshold(project, config)
+    )
+    text = vcs.read_at_revision(config.predictions, base, project)
+    if text is None:
+        return current, None
+    threshold = model_threshold(project, config, base)
+    return current, from_predictions(text, f"{base}:{config.predictions}", config, threshold)

@@ -92,3 +92,18 @@ def revision_exists(revision: str, project: Path) -> bool:
 
 def is_repository(project: Path) -> bool:
     return (project / ".git").exists() and (project / "dvc.yaml").is_file()
+
+
+def read_at_revision(path: str, revision: str, project: Path) -> str | None:
+    """A file as it was at `revision`: from git, or (a DVC output) from the DVC cache or remote.
+    None when it cannot be had there (not tracked then, or not pushed)."""
+    shown = git("show", f"{revision}:{path}", project=project)
+    if shown.ok:
+        return shown.output
+    try:
+        import dvc.api
+        from dvc.exceptions import DvcException
+
+        return str(dvc.api.read(path, repo=str(project), rev=revision, mode="r"))
+    except (DvcException, FileNotFoundError, OSError):
+        return None
