@@ -160,17 +160,8 @@ def kpi(ctx: Context) -> StepResult:
     current, baseline = kpis.current_and_baseline(ctx.project, config, ctx.base)
     result = {"current": asdict(current), "baseline": asdict(baseline) if baseline else None}
     write_text_atomic(ctx.reports / "kpi.json", json.dumps(result, indent=2) + "\n")
-    summary = f"{current.name}: {current.per_1000:,.0f} {current.unit} per 1,000"
-    summary += (
-        f" ({ctx.base}: {baseline.per_1000:,.0f})" if baseline else f" ({ctx.base}: not available)"
-    )
-    if current.best_per_1000 is not None:
-        best = (
-            "flag none"
-            if current.best_threshold is None
-            else f"threshold {current.best_threshold:.3g}"
-        )
-        summary += f"; best {current.best_per_1000:,.0f} at {best}"
+    summary = f"{current.name} per 1,000 ({current.unit}): {kpis.describe(current)}"
+    summary += f"; {ctx.base}: {kpis.describe(baseline)}"
     return StepResult("kpi", PASSED, summary)
 
 

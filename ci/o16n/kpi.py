@@ -176,3 +176,21 @@ def current_and_baseline(
         return current, None
     threshold = model_threshold(project, config, base)
     return current, from_predictions(text, f"{base}:{config.predictions}", config, threshold)
+
+
+def describe(result: KPIResult | None) -> str:
+    if result is None:
+        return "not available (its predictions are not in the DVC cache or remote)"
+    text = f"{result.per_1000:,.1f}"
+    if result.threshold is not None:
+        text += f" at threshold {result.threshold:.3g}"
+    if result.best_per_1000 is not None:
+        best = (
+            "flagging none"
+            if result.best_threshold is None
+            else f"threshold {result.best_threshold:.3g}"
+        )
+        text += f"; best {result.best_per_1000:,.1f} at {best}"
+    if result.positives_per_1000 is not None:
+        text += f"; {result.positives_per_1000:,.0f} positives per 1,000"
+    return text

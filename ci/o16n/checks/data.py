@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from o16n.checks.grading import grade, threshold_of
+from o16n.checks.grading import grade, graded, threshold_of
 from o16n.checks.inputs import Inputs
 from o16n.config import health as cfg
 from o16n.errors import ConfigError
@@ -29,23 +29,10 @@ def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -
     return [c for c in named if c not in trigger.exclude and c in current.columns]
 
 
-def _graded(
-    trigger: cfg.Trigger,
-    value: float,
-    message: str,
-    method: str,
-    column: str | None = None,
-    worse_when: str = "above",
-) -> Finding:
-    severity = grade(value, trigger.warn, trigger.fail, worse_when=worse_when)
-    threshold = threshold_of(severity, trigger.warn, trigger.fail)
-    return Finding(trigger.id, trigger.check, severity, message, value, threshold, method, column)
-
-
 def schema(trigger: cfg.SchemaTrigger, inputs: Inputs) -> list[Finding]:
     problems = quality.schema(inputs.reference_profile(), inputs.current_profile())
     message = "; ".join(p.message for p in problems) or "columns and kinds match the reference"
-    return [_graded(trigger, float(len(problems)), message, "schema differences")]
+    return [graded(trigger, float(len(problems)), message, "schema differences")]
 
 
 def _per_column(
@@ -57,7 +44,7 @@ def _per_column(
         for name in selected(trigger, reference, current):
             found = measure(reference, current, name)
             if found is not None:
-                findings.append(_graded(trigger, found.value, found.message, method, name))
+                findings.append(graded(trigger, found.value, found.message, method, name))
         return findings
 
     return check
@@ -72,7 +59,7 @@ unseen_categories = _per_column(quality.unseen_share, "share of unseen categorie
 
 def duplicate_rows(trigger: cfg.DuplicateRowsTrigger, inputs: Inputs) -> list[Finding]:
     found = quality.duplicate_share(inputs.current_profile())
-    return [_graded(trigger, found.value, found.message, "duplicate row share (row hashes)")]
+    return [graded(trigger, found.value, found.message, "duplicate row share (row hashes)")]
 
 
 def constant_columns(trigger: cfg.ConstantColumnsTrigger, inputs: Inputs) -> list[Finding]:
@@ -83,13 +70,13 @@ def constant_columns(trigger: cfg.ConstantColumnsTrigger, inputs: Inputs) -> lis
     ]
     hits = [m for m in constant if m.value]
     message = "; ".join(m.message for m in hits) or "no column became constant"
-    return [_graded(trigger, float(len(hits)), message, "columns that became constant")]
+    return [graded(trigger, float(len(hits)), message, "columns that became constant")]
 
 
 def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> list[Finding]:
     found = quality.row_ratio(inputs.reference_profile(), inputs.current_profile())
     return [
-        _graded(trigger, found.value, found.message, "rows / reference rows", worse_when="below")
+        graded(trigger, found.value, found.message, "rows / reference rows", worse_when="below")
     ]
 
 

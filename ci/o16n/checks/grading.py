@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 
-from o16n.findings import FAIL, OK, WARN
+from o16n.config.health import Trigger
+from o16n.findings import FAIL, OK, WARN, Finding
 
 # Metrics where a larger value is worse (errors and losses); everything else is a score.
 _ERROR_METRIC = re.compile(r"(^|_)(mae|mse|rmse|msle|mape|loss|error|brier)($|_)")
@@ -37,3 +38,17 @@ def threshold_of(severity: str, warn: float | None, fail: float | None) -> float
     if severity == WARN:
         return warn
     return warn if warn is not None else fail
+
+
+def graded(
+    trigger: Trigger,
+    value: float,
+    message: str,
+    method: str,
+    column: str | None = None,
+    worse_when: str = "above",
+) -> Finding:
+    """The finding for a measured value, graded against the trigger's warn/fail thresholds."""
+    severity = grade(value, trigger.warn, trigger.fail, worse_when=worse_when)
+    threshold = threshold_of(severity, trigger.warn, trigger.fail)
+    return Finding(trigger.id, trigger.check, severity, message, value, threshold, method, column)

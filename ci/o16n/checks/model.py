@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from o16n.checks.grading import grade, higher_is_better, threshold_of
+from o16n.checks.grading import grade, graded, higher_is_better, threshold_of
 from o16n.checks.inputs import Inputs
 from o16n.config import health as cfg
 from o16n.errors import ConfigError
@@ -107,19 +107,8 @@ def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> list[Finding]:
         model.predict(batch)
         times.append((time.perf_counter() - started) * 1000)
     value = float(np.percentile(times, {"p50": 50, "p95": 95, "p99": 99}[p.quantile]))
-    severity = grade(value, trigger.warn, trigger.fail, worse_when="above")
     message = f"{p.quantile} latency {value:.2f} ms per batch of {p.batch} rows ({p.repeats} calls)"
-    return [
-        Finding(
-            trigger.id,
-            trigger.check,
-            severity,
-            message,
-            value,
-            threshold_of(severity, trigger.warn, trigger.fail),
-            f"{p.quantile} ms, measured",
-        )
-    ]
+    return [graded(trigger, value, message, f"{p.quantile} ms, measured")]
 
 
 def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> list[Finding]:
@@ -132,18 +121,7 @@ def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> list[Finding]:
             hint="run `dvc repro` (or `dvc pull`) first",
         )
     value = path.stat().st_size / 1e6
-    severity = grade(value, trigger.warn, trigger.fail, worse_when="above")
-    return [
-        Finding(
-            trigger.id,
-            trigger.check,
-            severity,
-            f"model file {value:.3f} MB",
-            value,
-            threshold_of(severity, trigger.warn, trigger.fail),
-            "MB on disk",
-        )
-    ]
+    return [graded(trigger, value, f"model file {value:.3f} MB", "MB on disk")]
 
 
 def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> list[Finding]:
@@ -173,20 +151,8 @@ def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> list[Finding]:
         predictions["actual"], predictions["prediction"], groups[p.sensitive]
     )
     worse_when = "below" if p.metric.endswith("ratio") else "above"
-    severity = grade(value, trigger.warn, trigger.fail, worse_when=worse_when)
     message = f"{p.metric} across {p.sensitive} = {value:.4g}"
-    return [
-        Finding(
-            trigger.id,
-            trigger.check,
-            severity,
-            message,
-            value,
-            threshold_of(severity, trigger.warn, trigger.fail),
-            p.metric,
-            p.sensitive,
-        )
-    ]
+    return [graded(trigger, value, message, p.metric, p.sensitive, worse_when)]
 
 
 # Fairness metrics, as fairlearn defines them (fairlearn.metrics, "between_groups" aggregation):

@@ -10,7 +10,6 @@ from pathlib import Path
 from rich.console import Console
 
 from o16n.errors import EXIT_OK
-from o16n.kpi import KPIResult
 
 FORMATS = ("text", "json")
 
@@ -42,24 +41,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
         console.file.write(json.dumps(result, indent=2) + "\n")
     else:
         console.print(f"{current.name} per 1,000 predictions ({current.unit})", highlight=False)
-        console.print(f"  this change: {describe(current)}", highlight=False)
-        console.print(f"  baseline ({args.baseline}): {describe(baseline)}", highlight=False)
+        console.print(f"  this change: {kpi.describe(current)}", highlight=False)
+        console.print(f"  baseline ({args.baseline}): {kpi.describe(baseline)}", highlight=False)
     return EXIT_OK
-
-
-def describe(result: KPIResult | None) -> str:
-    if result is None:
-        return "not available (its predictions are not in the DVC cache or remote)"
-    text = f"{result.per_1000:,.1f}"
-    if result.threshold is not None:
-        text += f" at threshold {result.threshold:.3g}"
-    if result.best_per_1000 is not None:
-        best = (
-            "flagging none"
-            if result.best_threshold is None
-            else f"threshold {result.best_threshold:.3g}"
-        )
-        text += f"; best {result.best_per_1000:,.1f} at {best}"
-    if result.positives_per_1000 is not None:
-        text += f"; {result.positives_per_1000:,.0f} positives per 1,000"
-    return text
