@@ -1,26 +1,56 @@
-"""Reporters for health results: terminal table, JSON, Markdown (a PR comment), HTML (plots).
+"""Reporters for health results: terminal tables, JSON, Markdown (a PR comment), HTML (charts).
 
-All four render the same `HealthReport`; none computes anything. The HTML file is
-self-contained (inline CSS and SVG, no scripts, no network) so it opens from a CI artifact.
+All four render the same `HealthReport`; none computes a statistic. `REPORTERS` maps each format
+name to a `(report) -> str` function; the terminal reporter proper is `to_text(report, console)`,
+which prints with the caller's console (theme, colour, width) and is what `o16n health` uses.
+`RENDERERS` holds the three file formats only: `o16n check` writes one `health.<format>` each.
+
+The HTML file is self-contained (inline CSS and SVG, no scripts, no fonts or links to fetch),
+so it opens from a CI artifact on a machine without network.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import io
 import json
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from o16n.findings import FAIL, OK, WARN, Distribution, Finding, HealthReport, MetricComparison
+from o16n.findings import (
+    FAIL,
+    OK,
+    WARN,
+    ColumnDrift,
+    Distribution,
+    Finding,
+    HealthReport,
+    MetricComparison,
+)
 
-MARKER = "<!-- o16n-health -->"
+MARKER = "<!-- o16n-health -->"  # finds o16n's own health comment on a pull request
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
+MARKDOWN_MIN_LIMIT = 2_000  # the fixed parts (headings, table headers, notes) stay under this
 ICON = {OK: "✅", WARN: "⚠️", FAIL: "❌"}
+WORD = {FAIL: "failed", WARN: "passed with warnings", OK: "passed"}
+
+
+# ---- shared ----------------------------------------------------------------------------------
+
+
+def _finite(value: object) -> float | None:
+    """A plottable number, or None: NaN, ±inf and non-numbers have no bar length."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _num(value: float | None) -> str:
@@ -29,7 +59,19 @@ def _num(value: float | None) -> str:
     return f"{value:.4g}"
 
 
+def _signed(value: float | None) -> str:
+    if value is None or math.isnan(value):
+        return "—"
+    return "0" if value == 0 else f"{value:+.4g}"
+
+
+def _diff(metric: MetricComparison) -> float | None:
+    current, baseline = _finite(metric.current), _finite(metric.baseline)
+    return None if current is None or baseline is None else current - baseline
+
+
 def counts(report: HealthReport) -> dict[str, int]:
+    """Findings per severity, most severe first (the order every report prints them in)."""
     found = {FAIL: 0, WARN: 0, OK: 0}
     for finding in report.findings:
         found[finding.severity] += 1
@@ -38,57 +80,122 @@ def counts(report: HealthReport) -> dict[str, int]:
 
 def verdict(report: HealthReport) -> str:
     c = counts(report)
-    word = {FAIL: "failed", WARN: "passed with warnings", OK: "passed"}[report.severity]
-    return f"health {word}: {c[FAIL]} fail, {c[WARN]} warn, {c[OK]} ok"
+    return f"health {WORD[report.severity]}: {c[FAIL]} fail, {c[WARN]} warn, {c[OK]} ok"
+
+
+def drift_summary(report: HealthReport) -> str:
+    """E.g. "3 of 5 columns drifted, dataset drift share 60%"; empty without drift results."""
+    if not report.drift:
+        return ""
+    drifted = sum(d.drifted for d in report.drift)
+    share = _finite(report.dataset_drift_share)
+    of = "" if share is None else f", dataset drift share {share:.0%}"
+    return f"{drifted} of {len(report.drift)} columns drifted{of}"
+
+
+def _drift_of(report: HealthReport) -> dict[str, ColumnDrift]:
+    return {d.column: d for d in report.drift}
 
 
 # ---- text ------------------------------------------------------------------------------------
 
 
 def to_text(report: HealthReport, console: Console) -> None:
-    """What fired, most severe first (each message names column, value and threshold)."""
-    fired = [f for f in report.by_severity() if f.severity != OK]
-    if fired:
-        table = Table(title="o16n health", title_justify="left")
-        for name in ("severity", "trigger", "message"):
-            table.add_column(name, no_wrap=name != "message")
-        for f in fired:
-            table.add_row(f"[{f.severity}]{f.severity}[/]", escape(f.trigger), escape(f.message))
-        console.print(table)
+    """Findings (most severe first), the drift table, then the verdict.
+
+    Severity is styled with the theme names "ok", "warn" and "fail" (o16n.console.THEME), so the
+    console decides the colours, or none for a pipe or NO_COLOR.
+    """
+    if report.findings:
+        console.print(_rich_findings(report))
     if report.drift:
-        drifted = sum(d.drifted for d in report.drift)
-        share = report.dataset_drift_share
-        of = "" if share is None else f", dataset drift share {share:.0%}"
-        console.print(f"drift: {drifted} of {len(report.drift)} columns drifted{of}")
-    style = {FAIL: "fail", WARN: "warn", OK: "ok"}[report.severity]
-    console.print(f"[{style}]{escape(verdict(report))}[/]")
+        console.print(f"drift: {drift_summary(report)}", highlight=False)
+        console.print(_rich_drift(report.drift))
+    console.print(f"[{report.severity}]{escape(verdict(report))}[/]", highlight=False)
+
+
+def _rich_findings(report: HealthReport) -> Table:
+    with_column = any(f.column for f in report.findings)  # no empty column for model checks
+    table = Table(title="o16n health", title_justify="left")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("trigger", no_wrap=True)
+    if with_column:
+        table.add_column("column")
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("threshold", justify="right", no_wrap=True)
+    table.add_column("message")
+    for f in report.by_severity():
+        cells = [f"[{f.severity}]{f.severity}[/]", escape(f.trigger)]
+        cells += [escape(f.column or "")] if with_column else []
+        cells += [_num(f.value), _num(f.threshold), escape(f.message)]
+        table.add_row(*cells)
+    return table
+
+
+def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
+    table = Table(title="drift per column", title_justify="left")
+    for name in ("column", "method", "value", "threshold", "drifted"):
+        table.add_column(name, justify="right" if name in ("value", "threshold") else "left")
+    for d in drift:
+        table.add_row(
+            escape(d.column),
+            escape(d.method),
+            _num(d.value),
+            _num(d.threshold),
+            "[warn]yes[/]" if d.drifted else "no",
+        )
+    return table
+
+
+def render_text(report: HealthReport, width: int = 100) -> str:
+    """`to_text` as a plain string (no colour), for `REPORTERS["text"]` and files."""
+    from o16n.console import THEME  # the style names to_text's markup uses
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, theme=THEME, color_system=None, width=width, highlight=False)
+    to_text(report, console)
+    return buffer.getvalue()
 
 
 # ---- JSON ------------------------------------------------------------------------------------
 
 
 def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+    """Plain JSON values: NaN/inf become null, numpy scalars numbers, anything else a string.
+
+    Dicts keep their insertion order (deterministic); sets, which have none, are sorted.
+    """
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return _finite(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _clean(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((_clean(v) for v in value), key=repr)
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
-    return value
+    return str(value)  # paths and the like
 
 
 def to_dict(report: HealthReport) -> dict[str, Any]:
+    """The JSON report as data. Findings are most severe first; columns in the order checked."""
+    metrics = [dataclasses.asdict(m) | {"diff": _diff(m)} for m in report.metrics]
     data: dict[str, Any] = _clean(
         {
             "severity": report.severity,
             "failed": report.failed,
             "counts": counts(report),
-            "findings": [vars(f) for f in report.by_severity()],
+            "findings": [dataclasses.asdict(f) for f in report.by_severity()],
             "drift": {
                 "dataset_drift_share": report.dataset_drift_share,
-                "columns": [vars(d) for d in report.drift],
+                "columns": [dataclasses.asdict(d) for d in report.drift],
             },
-            "metrics": [vars(m) for m in report.metrics],
+            "metrics": metrics,
             "inputs": report.inputs,
         }
     )
@@ -96,311 +203,549 @@ def to_dict(report: HealthReport) -> dict[str, Any]:
 
 
 def to_json(report: HealthReport) -> str:
+    # allow_nan=False: _clean has turned NaN into null; a leftover would be a bug, not output.
     return json.dumps(to_dict(report), indent=2, allow_nan=False) + "\n"
 
 
 # ---- Markdown --------------------------------------------------------------------------------
 
+CELL_LIMIT = 300  # characters of user text per table cell; the JSON report has them in full
+FIRED_ROWS = 50  # the summary table stays scannable; the details list every finding
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+
+def _cell(text: object, limit: int = CELL_LIMIT) -> str:
+    """One table cell: one line, `|` escaped, HTML inert (a `</details>` must not close ours)."""
+    flat = " ".join(str(text).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return html.escape(flat, quote=False).replace("|", "\\|")
 
 
-def _findings_table(findings: list[Finding]) -> list[str]:
-    lines = [
+def _left_out(rows: int) -> str:
+    return f"_{rows} more row(s) left out to fit a GitHub comment; see the JSON or HTML report._"
+
+
+def _fit(header: Sequence[str], rows: Sequence[str], budget: int) -> str:
+    """The table with as many rows as fit in `budget` characters, then how many were left out.
+
+    Room for the note is reserved up front, so the result never exceeds the budget as long as
+    the header and note fit (every caller's budget is thousands of characters).
+    """
+    room = budget - sum(len(h) + 1 for h in header) - len(_left_out(len(rows))) - 2
+    kept: list[str] = []
+    for row in rows:
+        if len(row) + 1 > room:
+            break  # stop, not skip: the order (most severe first) is the point
+        kept.append(row)
+        room -= len(row) + 1
+    left = len(rows) - len(kept)
+    return "\n".join([*header, *kept, *(["", _left_out(left)] if left else [])])
+
+
+def _md_findings(findings: Iterable[Finding]) -> tuple[list[str], list[str]]:
+    header = [
         "| | trigger | column | value | threshold | method | message |",
         "|---|---|---|---:|---:|---|---|",
     ]
-    for f in findings:
-        lines.append(
-            f"| {ICON[f.severity]} | {_cell(f.trigger)} | {_cell(f.column or '')} "
-            f"| {_num(f.value)} "
-            f"| {_num(f.threshold)} | {_cell(f.method)} | {_cell(f.message)} |"
-        )
-    return lines
+    rows = [
+        f"| {ICON[f.severity]} | {_cell(f.trigger)} | {_cell(f.column or '')} "
+        f"| {_num(f.value)} | {_num(f.threshold)} | {_cell(f.method)} | {_cell(f.message)} |"
+        for f in findings
+    ]
+    return header, rows
 
 
-def _metrics_table(metrics: tuple[MetricComparison, ...]) -> list[str]:
-    lines = ["| metric | this change | baseline | diff |", "|---|---:|---:|---:|"]
+def _baseline_label(metrics: Sequence[MetricComparison]) -> str:
+    """The one label every baseline shares (usually "main (sha)"), else empty."""
+    labels = {m.baseline_label for m in metrics if m.baseline is not None}
+    return labels.pop() if len(labels) == 1 else ""
+
+
+def _md_metrics(metrics: Sequence[MetricComparison]) -> tuple[list[str], list[str]]:
+    shared = _baseline_label(metrics)
+    header = ["| metric | this change | baseline | diff |", "|---|---:|---:|---:|"]
+    rows = []
     for m in metrics:
-        diff = None if m.baseline is None else m.current - m.baseline
-        label = f" ({_cell(m.baseline_label)})" if m.baseline_label else ""
-        lines.append(
-            f"| {_cell(m.name)} | {_num(m.current)} | {_num(m.baseline)}{label} | {_num(diff)} |"
+        label = m.baseline_label if m.baseline_label and m.baseline_label != shared else ""
+        where = f" ({_cell(label, 80)})" if label else ""
+        rows.append(
+            f"| {_cell(m.name)} | {_num(m.current)} | {_num(m.baseline)}{where} "
+            f"| {_signed(_diff(m))} |"
         )
-    return lines
+    return header, rows
 
 
-def _drift_table(report: HealthReport) -> list[str]:
-    lines = [
+def _md_drift(drift: Sequence[ColumnDrift]) -> tuple[list[str], list[str]]:
+    header = [
         "| column | kind | method | value | threshold | drifted |",
         "|---|---|---|---:|---:|---|",
     ]
-    for d in report.drift:
-        lines.append(
-            f"| {_cell(d.column)} | {d.kind} | {d.method} | {_num(d.value)} | {_num(d.threshold)} "
-            f"| {'**yes**' if d.drifted else 'no'} |"
-        )
-    return lines
+    rows = [
+        f"| {_cell(d.column)} | {_cell(d.kind)} | {_cell(d.method)} | {_num(d.value)} "
+        f"| {_num(d.threshold)} | {'**yes**' if d.drifted else 'no'} |"
+        for d in drift
+    ]
+    return header, rows
 
 
-def _folded(summary: str, rows: list[str], budget: int) -> str:
-    """A <details> block with as many table rows as fit in `budget` characters."""
-    head, body = rows[:2], rows[2:]
-    kept: list[str] = []
-    used = len(summary) + 80 + sum(len(r) + 1 for r in head)
-    for row in body:
-        if used + len(row) + 1 > budget:
-            break
-        kept.append(row)
-        used += len(row) + 1
-    left = len(body) - len(kept)
-    note = (
-        [
-            "",
-            f"_{left} more row(s) left out to fit a GitHub comment; see the JSON or HTML report._",
-        ]
-        if left
-        else []
-    )
-    return "\n".join(
-        [f"<details><summary>{summary}</summary>", "", *head, *kept, *note, "", "</details>"]
-    )
+def _folded(summary: str, table: tuple[list[str], list[str]], budget: int) -> str:
+    opening, closing = f"<details><summary>{summary}</summary>\n\n", "\n\n</details>"
+    inner = _fit(*table, budget - len(opening) - len(closing))
+    return opening + inner + closing
 
 
-def to_markdown(report: HealthReport) -> str:
+def _md_summary(report: HealthReport, limit: int) -> list[str]:
+    """What a reviewer reads without unfolding: verdict, what fired, metrics, drift in a line."""
     parts = [MARKER, f"## {ICON[report.severity]} {verdict(report)}"]
     fired = [f for f in report.by_severity() if f.severity != OK]
-    budget = MARKDOWN_LIMIT - 2_000
     if fired:
-        block = "\n".join(["", "### What fired", "", *_findings_table(fired[:40])])
-        if len(fired) > 40:
-            block += f"\n\n_{len(fired) - 40} more in the details below._"
-        parts.append(block)
+        header, rows = _md_findings(fired[:FIRED_ROWS])
+        table = _fit(header, rows, limit * 2 // 5)
+        more = len(fired) - FIRED_ROWS
+        tail = f"\n\n_{more} more in the details below._" if more > 0 else ""
+        parts.append(f"\n### What fired\n\n{table}{tail}")
     if report.metrics:
-        parts.append("\n".join(["", "### Metrics", "", *_metrics_table(report.metrics)]))
+        label = _baseline_label(report.metrics)
+        heading = f"Metrics vs {_cell(label, 80)}" if label else "Metrics vs baseline"
+        table = _fit(*_md_metrics(report.metrics), limit // 5)
+        parts.append(f"\n### {heading}\n\n{table}")
     if report.drift:
-        drifted = sum(d.drifted for d in report.drift)
-        share = (
-            ""
-            if report.dataset_drift_share is None
-            else f" (dataset drift share {report.dataset_drift_share:.0%})"
-        )
-        parts.append(f"\n**Drift:** {drifted} of {len(report.drift)} columns drifted{share}.")
-    used = sum(len(p) + 1 for p in parts)
-    remaining = budget - used
+        parts.append(f"\n**Drift:** {drift_summary(report)}.")
+    return parts
+
+
+def to_markdown(report: HealthReport, limit: int = MARKDOWN_LIMIT) -> str:
+    """A PR comment or job summary, under `limit` characters whatever the report holds.
+
+    The summary comes first and gets its budget first; the detail tables (all findings, every
+    column's drift) are folded and cut to what is left, each saying how many rows it left out.
+    A caller embedding this in a larger comment passes a smaller `limit`, at least
+    `MARKDOWN_MIN_LIMIT`: headings, table headers and notes need that much whatever is cut.
+    """
+    if limit < MARKDOWN_MIN_LIMIT:
+        raise ValueError(f"limit must be at least {MARKDOWN_MIN_LIMIT} characters, not {limit}")
+    parts = _md_summary(report, limit)
+    remaining = limit - sum(len(p) + 1 for p in parts) - 8  # 8: joins, the final newline
     details = []
     if report.drift:
-        details.append(
-            _folded(f"Drift per column ({len(report.drift)})", _drift_table(report), remaining // 2)
+        drift = _folded(
+            f"Drift per column ({len(report.drift)})", _md_drift(report.drift), remaining // 2
         )
-        remaining -= len(details[-1])
-    details.append(
-        _folded(
-            f"All findings ({len(report.findings)})",
-            _findings_table(report.by_severity()),
-            remaining,
-        )
-    )
-    return "\n".join([*parts, "", *details]) + "\n"
+        details.append(drift)
+        remaining -= len(drift) + 2
+    findings = report.by_severity()
+    details.append(_folded(f"All findings ({len(findings)})", _md_findings(findings), remaining))
+    # A blank line after each </details> ends its HTML block, so Markdown resumes after it.
+    return "\n".join([*parts, "", "\n\n".join(details)]) + "\n"
 
 
 # ---- HTML ------------------------------------------------------------------------------------
 
-COLOURS = {
-    "reference": "#5b7fa6",
-    "current": "#e08a3c",
-    FAIL: "#c0392b",
-    WARN: "#b7791f",
-    OK: "#2f855a",
-}
+# Blue and orange stay distinct for the common colour-vision deficiencies.
+COLOURS = {"reference": "#4c78a8", "current": "#f58518", "baseline": "#9aa5b1"}
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;
-background:#f6f7f9;color:#1f2933}
-main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:1.5rem;margin:0 0 4px} h2{font-size:1.15rem;margin:28px 0 10px}
-.verdict{padding:12px 16px;border-radius:8px;color:#fff;font-weight:600}
-.fail{background:#c0392b}.warn{background:#b7791f}.ok{background:#2f855a}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:.9rem}
-th,td{border-bottom:1px solid #e4e7eb;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#eef1f4} td.n{text-align:right;font-variant-numeric:tabular-nums}
-td:nth-child(2){white-space:nowrap}
-.sev{font-weight:600;text-transform:uppercase;font-size:.75rem}
-.sev.fail{color:#c0392b;background:none}.sev.warn{color:#b7791f;background:none}.sev.ok{color:#2f855a;background:none}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:16px}
-figure{margin:0;background:#fff;border:1px solid #e4e7eb;border-radius:8px;padding:12px}
-figcaption{font-weight:600;margin-bottom:6px} .muted{color:#616e7c;font-size:.85rem}
+:root{--fail:#b42318;--fail-bg:#fef3f2;--warn:#b54708;--warn-bg:#fffaeb;--ok:#067647;
+--ok-bg:#ecfdf3;--ink:#1d2939;--muted:#667085;--line:#eaecf0;--page:#f5f6f8}
+*{box-sizing:border-box}
+body{margin:0;background:var(--page);color:var(--ink);line-height:1.45;
+font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+main{max-width:1120px;margin:0 auto;padding:32px 24px 48px}
+h1{font-size:1.6rem;margin:0 0 4px}
+h2{font-size:1.15rem;margin:36px 0 12px}
+.muted{color:var(--muted);font-size:.875rem}
+dl.inputs{display:flex;flex-wrap:wrap;gap:4px 20px;margin:6px 0 0}
+dl.inputs div{display:flex;gap:6px;min-width:0}
+dl.inputs dt{font-weight:600}dl.inputs dt::after{content:":"}
+dl.inputs dd{margin:0;overflow-wrap:anywhere;min-width:0}
+.verdict{display:flex;flex-wrap:wrap;align-items:center;gap:12px;margin:20px 0 0;
+padding:16px 20px;border-radius:10px;border-left:6px solid;font-size:1.1rem;font-weight:600}
+.verdict.fail{background:var(--fail-bg);border-color:var(--fail);color:var(--fail)}
+.verdict.warn{background:var(--warn-bg);border-color:var(--warn);color:var(--warn)}
+.verdict.ok{background:var(--ok-bg);border-color:var(--ok);color:var(--ok)}
+.counts{display:flex;gap:8px;margin-left:auto;font-size:.85rem}
+.pill{padding:2px 10px;border-radius:999px;background:#fff;border:1px solid var(--line);
+color:var(--ink);font-weight:600}
+.pill.fail b{color:var(--fail)}.pill.warn b{color:var(--warn)}.pill.ok b{color:var(--ok)}
+.drift-line{margin:10px 0 0}
+.scroll{overflow-x:auto;border:1px solid var(--line);border-radius:10px;background:#fff}
+table{border-collapse:collapse;width:100%;font-size:.875rem}
+caption{text-align:left;padding:10px 12px;color:var(--muted);font-size:.8rem}
+th,td{padding:7px 12px;text-align:left;vertical-align:top;border-top:1px solid var(--line)}
+td{overflow-wrap:anywhere}
+th{background:#f9fafb;font-weight:600;color:#475467;white-space:nowrap}
+th.n{text-align:right}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.msg{min-width:16em}
+tr.fail td:first-child{box-shadow:inset 4px 0 var(--fail)}
+tr.warn td:first-child{box-shadow:inset 4px 0 var(--warn)}
+tr.drifted{background:var(--warn-bg)}
+.badge{display:inline-block;min-width:3.2em;text-align:center;padding:1px 8px;
+border-radius:999px;font-size:.75rem;font-weight:700;text-transform:uppercase}
+.badge.fail{background:var(--fail-bg);color:var(--fail)}
+.badge.warn{background:var(--warn-bg);color:var(--warn)}
+.badge.ok{background:var(--ok-bg);color:var(--ok)}
+.charts{display:grid;align-items:start;grid-template-columns:repeat(auto-fill,minmax(min(460px,100%),1fr));gap:16px}
+figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:10px;padding:14px 16px}
+figure.wide{overflow-x:auto}figure.wide svg{min-width:620px}
+figcaption{font-weight:600;margin-bottom:2px;overflow-wrap:anywhere}
+figcaption .muted{font-weight:400;display:block}
+svg{display:block;width:100%;height:auto;font-family:inherit}
+svg text{fill:#475467}
 """
 
 
-def _text(x: float, y: float, content: str, size: int, anchor: str = "start") -> str:
+def _e(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _short(text: str, limit: int) -> str:
+    """A label that fits its slot in a chart; the full text is in the element's <title>."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _svg_open(width: float, height: float, label: str) -> str:
     return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}">{content}</text>'
+        f'<svg viewBox="0 0 {width:.0f} {height:.0f}" '
+        f'role="img" aria-label="{_e(label)}"><title>{_e(label)}</title>'
     )
 
 
-def _svg_distribution(d: Distribution) -> str:
-    width, height, left, bottom, top = 460, 240, 52, 56, 24
-    n = max(len(d.labels), 1)
-    peak = max([*d.reference, *d.current, 1e-9])
-    slot = (width - left - 10) / n
-    bar = max(slot / 2 - 1, 1)
-    scale = (height - bottom - top) / peak
+def _svg_text(x: float, y: float, content: str, size: float = 11, anchor: str = "start") -> str:
+    """`content` is already escaped (callers shorten first, then escape)."""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:g}" '
+        f'text-anchor="{anchor}">{content}</text>'
+    )
+
+
+def _legend(x: float, y: float, entries: Sequence[tuple[str, str]], size: float = 12) -> str:
+    """Colour swatches with names, left to right from (x, y), y being the text's baseline."""
+    parts = []
+    for name, colour in entries:
+        box = size * 0.9
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y - box + 1:.1f}" width="{box:.1f}" height="{box:.1f}" '
+            f'rx="2" fill="{colour}"/>'
+        )
+        parts.append(_svg_text(x + box + 5, y, _e(name), size))
+        x += box + 24 + size * 0.55 * len(name)  # text width estimated: no layout engine here
+    return "".join(parts)
+
+
+def _nice_step(peak: float, ticks: int = 5) -> float:
+    """A round tick step (1, 2, 2.5 or 5 × 10^k) giving about `ticks` intervals up to `peak`."""
+    raw = peak / ticks
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+
+
+def _shares(values: Sequence[float], n: int) -> list[float]:
+    """Plottable shares: a NaN or negative share (a bug upstream) draws as no bar, not a crash."""
+    return [max(_finite(v) or 0.0, 0.0) for v in values[:n]]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plot:
+    """Where a bar chart's plotting area sits in its SVG, and what share its top stands for."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float  # y of the bars' base line
+    peak: float  # the share at the top grid line
+
+    def y(self, share: float) -> float:
+        return self.bottom - share / self.peak * (self.bottom - self.top)
+
+
+def _share_axis(plot: _Plot, step: float) -> str:
+    """Horizontal grid lines with percentage ticks, and the axis title."""
+    parts = []
+    for i in range(round(plot.peak / step) + 1):
+        share = i * step  # by index, not by adding steps: no drift from float error
+        y = plot.y(share)
+        colour = "#98a2b3" if i == 0 else "#eaecf0"
+        parts.append(
+            f'<line x1="{plot.left:.1f}" x2="{plot.right:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{colour}"/>'
+        )
+        digits = 1 if step < 0.01 else 0
+        parts.append(_svg_text(plot.left - 6, y + 4, f"{share:.{digits}%}", 11, "end"))
+    middle = (plot.top + plot.bottom) / 2
+    parts.append(
+        f'<text x="14" y="{middle:.1f}" font-size="12" text-anchor="middle" '
+        f'transform="rotate(-90 14 {middle:.1f})">share of rows</text>'
+    )
+    return "".join(parts)
+
+
+def _bar_pair(plot: _Plot, centre: float, bar: float, label: str, ref: float, cur: float) -> str:
+    """Reference left of `centre`, current right of it; hovering shows both exact shares."""
+    parts = [f"<g><title>{_e(label)}: reference {ref:.1%}, current {cur:.1%}</title>"]
+    for x, share, key in ((centre - bar, ref, "reference"), (centre, cur, "current")):
+        y = plot.y(share)
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{plot.bottom - y:.1f}" '
+            f'fill="{COLOURS[key]}"/>'
+        )
+    return "".join(parts) + "</g>"
+
+
+def _tick_label(x: float, y: float, label: str, rotate: bool) -> str:
+    text = _e(_short(label, 16))
+    if not rotate:
+        return _svg_text(x, y + 17, text, 11, "middle")
+    return (
+        f'<text x="{x:.1f}" y="{y + 13:.1f}" font-size="11" text-anchor="end" '
+        f'transform="rotate(-40 {x:.1f} {y + 13:.1f})">{text}</text>'
+    )
+
+
+def _svg_distribution(d: Distribution, drift: ColumnDrift | None) -> str:
+    """Grouped bars: the reference and the current share of each bin or category."""
+    n = min(len(d.labels), len(d.reference), len(d.current))  # mismatched data: plot the overlap
+    labels = [str(label) for label in d.labels[:n]]
+    reference, current = _shares(d.reference, n), _shares(d.current, n)
+    # Many or long labels do not fit side by side: slant them and make room below the plot.
+    rotate = n > 8 or any(len(label) > 8 for label in labels)
+    longest = max((len(_short(label, 16)) for label in labels), default=1)
+    width, height = 520.0, 34 + 170 + 44 + (longest * 4.2 if rotate else 0)
+    highest = max([*reference, *current, 0.0]) or 1.0
+    step = _nice_step(highest)
+    plot = _Plot(56.0, width - 12, 34.0, 34.0 + 170, math.ceil(highest / step - 1e-9) * step)
+    x_title = "bin" if drift is not None and drift.kind == "numeric" else "category"
+    colours = [("reference", COLOURS["reference"]), ("current", COLOURS["current"])]
     parts = [
-        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="{html.escape(d.column)}: reference and current shares">',
-        f"<title>{html.escape(d.column)}: reference vs current</title>",
+        _svg_open(width, height, f"{d.column}: share of rows per {x_title}, reference vs current"),
+        _legend(plot.left, 16, colours),
+        _share_axis(plot, step),
+        _svg_text((plot.left + plot.right) / 2, height - 6, x_title, 12, "middle"),
     ]
-    for tick in (0.0, peak / 2, peak):
-        y = height - bottom - tick * scale
-        parts.append(
-            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e4e7eb"/>'
-        )
-        parts.append(_text(left - 4, y + 4, f"{tick:.0%}", 10, "end"))
-    for i, (label, r, c) in enumerate(zip(d.labels, d.reference, d.current, strict=True)):
-        x = left + i * slot
-        for offset, share, key in ((0.0, r, "reference"), (bar + 1, c, "current")):
-            h = share * scale
-            parts.append(
-                f'<rect x="{x + offset:.1f}" y="{height - bottom - h:.1f}" width="{bar:.1f}" '
-                f'height="{h:.1f}" fill="{COLOURS[key]}"><title>{html.escape(label)}: '
-                f"{key} {share:.1%}</title></rect>"
-            )
-        if n <= 12 or i % max(n // 8, 1) == 0:
-            text = html.escape(label if len(label) <= 14 else label[:13] + "…")
-            cx, cy = x + slot / 2, height - bottom + 12
-            parts.append(
-                f'<text x="{cx:.1f}" y="{cy}" font-size="9" text-anchor="end" '
-                f'transform="rotate(-35 {cx:.1f} {cy})">{text}</text>'
-            )
-    for j, key in enumerate(("reference", "current")):
-        parts.append(
-            f'<rect x="{left + j * 100}" y="4" width="10" height="10" fill="{COLOURS[key]}"/>'
-            f'<text x="{left + 14 + j * 100}" y="13" font-size="11">{key}</text>'
-        )
+    if n == 0:
+        parts.append(_svg_text((plot.left + plot.right) / 2, 120, "no bins to show", 12, "middle"))
+    slot = (plot.right - plot.left) / max(n, 1)
+    bar = max(min(slot * 0.4, 28), 0.5)
+    every = max(math.ceil(n / 24), 1)  # at most ~24 axis labels; every bar keeps its tooltip
+    for i, label in enumerate(labels):
+        centre = plot.left + (i + 0.5) * slot
+        parts.append(_bar_pair(plot, centre, bar, label, reference[i], current[i]))
+        if i % every == 0:
+            parts.append(_tick_label(centre, plot.bottom, label, rotate))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _svg_metrics(metrics: tuple[MetricComparison, ...]) -> str:
-    rows = 22
-    width, left = 640, 150
-    height = 30 + rows * 2 * len(metrics)
-    peak = max([abs(m.current) for m in metrics] + [abs(m.baseline or 0) for m in metrics] + [1e-9])
-    scale = (width - left - 70) / peak
+# The metrics chart's geometry: names right-aligned left of BAR_X, bars up to BAR_W long (room
+# for the value after them), diffs right-aligned at DIFF_X. Wide, since it spans the page.
+METRICS_W, BAR_X, BAR_W, DIFF_X, BAR_H, GROUP = 1000.0, 250.0, 580.0, 985.0, 17.0, 56.0
+
+
+def _metric_bar(value: float | None, key: str, zero: float, span: float, y: float) -> str:
+    """One bar from the zero line, its value beside it on the side away from zero."""
+    number = _finite(value)
+    if number is None:  # no baseline (or a NaN): say so where the bar would be
+        shown = "no baseline" if value is None else _num(value)
+        return _svg_text(zero + 5, y + BAR_H - 4, _e(shown), 12)
+    x = min(zero, zero + number / span * BAR_W)
+    width = max(abs(number) / span * BAR_W, 1.0)  # a zero still shows as a sliver
+    # A negative bar grows left, towards the names, so its value goes right of the zero line.
+    label_x = x + width + 5 if number >= 0 else zero + 5
+    return (
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{BAR_H}" rx="2" '
+        f'fill="{COLOURS[key]}"/>' + _svg_text(label_x, y + BAR_H - 4, _num(number), 12)
+    )
+
+
+def _metric_group(m: MetricComparison, y: float) -> str:
+    values = [v for v in (_finite(m.current), _finite(m.baseline)) if v is not None]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = (high - low) or 1.0
+    zero = BAR_X + (0 - low) / span * BAR_W
+    middle = y + BAR_H + 6
+    return (
+        f"<g><title>{_e(m.name)}: this change {_num(m.current)}, baseline {_num(m.baseline)}"
+        f"</title>"
+        + _svg_text(BAR_X - 12, middle, _e(_short(m.name, 30)), 14, "end")
+        + _metric_bar(m.current, "current", zero, span, y)
+        + _metric_bar(m.baseline, "baseline", zero, span, y + BAR_H + 3)
+        + _svg_text(DIFF_X, middle, _e(_signed(_diff(m))), 14, "end")
+        + f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{y - 4:.1f}" '
+        f'y2="{y + 2 * BAR_H + 7:.1f}" stroke="#667085"/></g>'
+    )
+
+
+def _svg_metrics(metrics: Sequence[MetricComparison]) -> str:
+    """Horizontal bars per metric, this change above its baseline, each metric on its own scale.
+
+    Metrics differ in unit and range (an AUC beside a latency), so a shared axis would flatten
+    all but the largest; what a reviewer compares is a metric against its own baseline.
+    """
+    top = 44.0
+    height = top + GROUP * len(metrics)
+    entries = [("this change", COLOURS["current"]), ("baseline", COLOURS["baseline"])]
     parts = [
-        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
-        'aria-label="metrics: this change vs baseline">',
-        "<title>Metrics: this change vs baseline</title>",
+        _svg_open(METRICS_W, height, "Metrics: this change vs baseline, each on its own scale"),
+        _legend(BAR_X, 18, entries, 14),
+        _svg_text(DIFF_X, 18, "diff", 14, "end"),
     ]
-    for i, m in enumerate(metrics):
-        y = 24 + i * rows * 2
-        parts.append(_text(left - 8, y + 14, html.escape(m.name), 12, "end"))
-        bars = (("current", m.current, 0), ("reference", m.baseline, rows - 4))
-        for key, value, dy in bars:
-            if value is None:
-                continue
-            w = abs(value) * scale
-            parts.append(
-                f'<rect x="{left}" y="{y + dy}" width="{w:.1f}" height="{rows - 6}" '
-                f'fill="{COLOURS[key]}"/>'
-                f'<text x="{left + w + 4:.1f}" y="{y + dy + 12}" font-size="11">{value:.4g}</text>'
-            )
-    parts.append(
-        f'<rect x="{left}" y="4" width="10" height="10" fill="{COLOURS["current"]}"/>'
-        f'<text x="{left + 14}" y="13" font-size="11">this change</text>'
-        f'<rect x="{left + 110}" y="4" width="10" height="10" fill="{COLOURS["reference"]}"/>'
-        f'<text x="{left + 124}" y="13" font-size="11">baseline</text></svg>'
-    )
-    return "".join(parts)
+    parts += [_metric_group(m, top + i * GROUP) for i, m in enumerate(metrics)]
+    return "".join(parts) + "</svg>"
 
 
-def _html_table(header: list[str], rows: list[list[str]], numeric: set[int]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>"
-            for i, c in enumerate(row)
+def _th(text: str, numeric: bool) -> str:
+    css = ' class="n"' if numeric else ""  # numbers right-aligned, their headers with them
+    return f'<th scope="col"{css}>{_e(text)}</th>'
+
+
+def _td(cell: str, css: str) -> str:
+    return f'<td class="{css}">{cell}</td>' if css else f"<td>{cell}</td>"
+
+
+def _html_table(
+    header: Sequence[str],
+    rows: Iterable[tuple[str, Sequence[str]]],
+    numeric: set[int],
+    prose: int | None = None,
+) -> str:
+    """`rows` are (row class, escaped cells): the caller knows which cells hold markup.
+
+    `prose` is the column of sentences (a message), kept wide enough to read as text.
+    """
+    head = "".join(_th(h, i in numeric) for i, h in enumerate(header))
+    body = []
+    for css, cells in rows:
+        tds = "".join(
+            _td(c, "n" if i in numeric else "msg" if i == prose else "")
+            for i, c in enumerate(cells)
         )
-        + "</tr>"
-        for row in rows
+        body.append(f'<tr class="{css}">{tds}</tr>' if css else f"<tr>{tds}</tr>")
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html_header(report: HealthReport) -> str:
+    c = counts(report)
+    pills = "".join(f'<span class="pill {s}"><b>{c[s]}</b> {s}</span>' for s in (FAIL, WARN, OK))
+    inputs = "".join(
+        f"<div><dt>{_e(k)}</dt><dd>{_e('—' if v is None else v)}</dd></div>"
+        for k, v in report.inputs.items()
+    )
+    drift = drift_summary(report)
+    return (
+        "<header><h1>o16n health report</h1>"
+        + (f'<dl class="inputs muted">{inputs}</dl>' if inputs else "")
+        + f'<div class="verdict {report.severity}" role="status">'
+        f"<span>{_e(verdict(report))}</span>"
+        f'<span class="counts">{pills}</span></div>'
+        + (f'<p class="drift-line"><strong>Drift:</strong> {_e(drift)}.</p>' if drift else "")
+        + "</header>"
+    )
+
+
+def _html_findings(report: HealthReport) -> str:
+    if not report.findings:
+        return '<h2>Findings</h2><p class="muted">No triggers ran.</p>'
+    rows = [
+        (
+            f.severity,
+            [
+                f'<span class="badge {f.severity}">{f.severity}</span>',
+                _e(f.trigger),
+                _e(f.column or ""),
+                _num(f.value),
+                _num(f.threshold),
+                _e(f.method),
+                _e(f.message),
+            ],
+        )
+        for f in report.by_severity()
+    ]
+    header = ["severity", "trigger", "column", "value", "threshold", "method", "message"]
+    return "<h2>Findings</h2>" + _html_table(header, rows, {3, 4}, prose=6)
+
+
+def _html_metrics(report: HealthReport) -> str:
+    if not report.metrics:
+        return ""
+    label = _baseline_label(report.metrics)
+    against = f"baseline: {_e(label)}" if label else "baseline"
+    return (
+        '<h2>Metrics vs baseline</h2><figure class="wide"><figcaption>'
+        f"This change vs {against}"
+        '<span class="muted">Bars are scaled per metric; the numbers are the values.</span>'
+        f"</figcaption>{_svg_metrics(report.metrics)}</figure>"
+    )
+
+
+def _html_drift(report: HealthReport) -> str:
+    if not report.drift:
+        return ""
+    rows = [
+        (
+            "drifted" if d.drifted else "",
+            [
+                _e(d.column),
+                _e(d.kind),
+                _e(d.method),
+                _num(d.value),
+                _num(d.threshold),
+                '<span class="badge warn">yes</span>' if d.drifted else "no",
+            ],
+        )
+        for d in report.drift
+    ]
+    header = ["column", "kind", "method", "value", "threshold", "drifted"]
+    return "<h2>Drift per column</h2>" + _html_table(header, rows, {3, 4})
+
+
+def _html_distributions(report: HealthReport) -> str:
+    if not report.distributions:
+        return ""
+    drift = _drift_of(report)
+    figures = []
+    for d in report.distributions:
+        found = drift.get(d.column)
+        note = (
+            f"{_e(found.method)} {_num(found.value)} (threshold {_num(found.threshold)})"
+            if found is not None
+            else ""
+        )
+        figures.append(
+            f"<figure><figcaption>{_e(d.column)}"
+            f'<span class="muted">{note}</span></figcaption>'
+            f"{_svg_distribution(d, found)}</figure>"
+        )
+    return f'<h2>Distributions of drifted columns</h2><div class="charts">{"".join(figures)}</div>'
 
 
 def to_html(report: HealthReport) -> str:
-    e = html.escape
-    findings = [
+    """One page, most important first: verdict, findings, metrics, drift, distributions."""
+    body = "".join(
         [
-            f'<span class="sev {f.severity}">{f.severity}</span>',
-            e(f.trigger),
-            e(f.column or ""),
-            _num(f.value),
-            _num(f.threshold),
-            e(f.method),
-            e(f.message),
+            _html_header(report),
+            _html_findings(report),
+            _html_metrics(report),
+            _html_drift(report),
+            _html_distributions(report),
         ]
-        for f in report.by_severity()
-    ]
-    sections = [
-        "<h1>o16n health report</h1>"
-        f'<p class="muted">reference: {e(str(report.inputs.get("reference")))} · '
-        f"current: {e(str(report.inputs.get('current')))}</p>",
-        f'<p class="verdict {report.severity}">{e(verdict(report))}</p>',
-    ]
-    if report.metrics:
-        sections.append("<h2>Metrics</h2><figure>" + _svg_metrics(report.metrics) + "</figure>")
-    if report.distributions:
-        charts = "".join(
-            f"<figure><figcaption>{e(d.column)}</figcaption>{_svg_distribution(d)}</figure>"
-            for d in report.distributions
-        )
-        sections.append(f'<h2>Drifted columns</h2><div class="charts">{charts}</div>')
-    sections.append(
-        "<h2>Findings</h2>"
-        + _html_table(
-            ["severity", "trigger", "column", "value", "threshold", "method", "message"],
-            findings,
-            {3, 4},
-        )
     )
-    if report.drift:
-        rows = [
-            [
-                e(d.column),
-                e(d.kind),
-                e(d.method),
-                _num(d.value),
-                _num(d.threshold),
-                "<strong>yes</strong>" if d.drifted else "no",
-            ]
-            for d in report.drift
-        ]
-        share = (
-            ""
-            if report.dataset_drift_share is None
-            else f" (dataset drift share {report.dataset_drift_share:.0%})"
-        )
-        sections.append(
-            f"<h2>Drift per column{e(share)}</h2>"
-            + _html_table(
-                ["column", "kind", "method", "value", "threshold", "drifted"], rows, {3, 4}
-            )
-        )
-    body = "".join(sections)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        "<title>o16n health report</title>"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(verdict(report))} · o16n</title>"
         f"<style>{CSS}</style></head>"
         f"<body><main>{body}</main></body></html>\n"
     )
 
+
+# ---- registry --------------------------------------------------------------------------------
 
 RENDERERS: dict[str, Callable[[HealthReport], str]] = {
     "json": to_json,
     "md": to_markdown,
     "html": to_html,
 }
-FORMATS = ("text", *RENDERERS)
+REPORTERS: dict[str, Callable[[HealthReport], str]] = {"text": render_text, **RENDERERS}
+FORMATS = tuple(REPORTERS)
