@@ -136,6 +136,17 @@ def configure_remote() -> str:
     return f"local remote {remote}"
 
 
+def install_policies() -> None:
+    """Copy the chosen policy pack (and the packs it extends) into policies/."""
+    from o16n.errors import O16nError
+    from o16n.policy.pack import install
+
+    try:
+        install(CONTEXT["policy_pack"], PROJECT / "policies")
+    except O16nError as exc:
+        raise StepFailed(f"step 'policies': {exc}") from None
+
+
 def git_identity() -> None:
     """Commit as the user; a machine with no git identity gets a neutral one, said aloud."""
     if has_git_config("user.name") and has_git_config("user.email"):
@@ -169,6 +180,7 @@ def main() -> None:
     (PROJECT / ".cruft.json").write_text(
         json.dumps(cruft_state(), ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
     )
+    install_policies()
     run("git init", "git", "init", "--quiet", "--initial-branch=main")
     run("dvc init", PYTHON, "-m", "dvc", "init", "--quiet")
     run("dvc config", PYTHON, "-m", "dvc", "config", "core.analytics", "false")

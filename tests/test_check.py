@@ -28,7 +28,7 @@ def test_fresh_project_passes_and_writes_one_report(bake: Bake, tmp_path: Path) 
     # Through the generated Makefile, as a user and pr.yml run it.
     done = run("make", "check", f"BIN={BIN}", cwd=project, GITHUB_STEP_SUMMARY=str(summary))
     assert "check passed" in done.stdout
-    names = ["lint", "tests", "repro", "lock", "metrics", "health", "kpi"]
+    names = ["lint", "tests", "repro", "lock", "metrics", "health", "kpi", "gate"]
     assert steps(project) == dict.fromkeys(names, "passed")
     for name in ("health.md", "health.json", "health.html"):
         assert (project / "reports" / name).is_file()
@@ -53,8 +53,9 @@ def test_params_change_without_repro_fails_then_passes_with_the_metrics_diff(bak
     assert "Fix: run `make repro`, then commit dvc.lock, metrics.json and plots/." in out
 
     run("git", "commit", "--quiet", "-am", "Reproduce", cwd=project)  # check already reproduced
-    # (weaker on purpose: health's no-regression trigger would fail it; see the test below)
-    code, out = check(project, "--skip", "lint", "--skip", "tests", "--skip", "health")
+    # (weaker on purpose: health's no-regression trigger and the gate would fail it; see below)
+    skips = ["--skip", "lint", "--skip", "tests", "--skip", "health", "--skip", "gate"]
+    code, out = check(project, *skips)
     assert code == 0, out
     report = json.loads((project / "reports" / "check.json").read_text())
     accuracy = next(m for m in report["metrics"] if m["name"] == "accuracy")
@@ -72,7 +73,8 @@ def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> N
     code, out = check(project, "--skip", "repro", "--skip", "lock")
     assert code == 1
     expected = {"lint": "failed", "tests": "failed", "repro": "skipped", "lock": "skipped"}
-    assert steps(project) == {**expected, "metrics": "passed", "health": "passed", "kpi": "passed"}
+    passed = dict.fromkeys(["metrics", "health", "kpi", "gate"], "passed")
+    assert steps(project) == {**expected, **passed}
     assert "F401" in out and "`os` imported but unused" in out
     assert "tests failed: 14 failed, 36 passed" in out  # the 14 features above 1.0
     assert "FAILED tests/test_data.py::test_feature_within_range[" in out

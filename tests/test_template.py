@@ -25,6 +25,7 @@ REMOTES = {
 # The options that interact (kind x remote) are baked in full; the others are cycled.
 LICENSES = ["MIT", "Apache-2.0", "BSD-3-Clause", "Proprietary"]
 PYTHONS = ["3.11", "3.12", "3.13"]
+PACKS = ["baseline", "regulated"]
 MATRIX = [
     {
         "model_kind": kind,
@@ -32,9 +33,13 @@ MATRIX = [
         "dvc_remote_url": REMOTES[remote],
         "license": license_,
         "python_version": python,
+        "policy_pack": pack,
     }
-    for (kind, remote), license_, python in zip(
-        itertools.product(KINDS, REMOTES), itertools.cycle(LICENSES), itertools.cycle(PYTHONS)
+    for (kind, remote), license_, python, pack in zip(
+        itertools.product(KINDS, REMOTES),
+        itertools.cycle(LICENSES),
+        itertools.cycle(PYTHONS),
+        itertools.cycle(PACKS),
     )
 ]
 COMMON_FILES = {
@@ -42,7 +47,8 @@ COMMON_FILES = {
     ".github/CODEOWNERS", ".github/pull_request_template.md", ".github/workflows/pr.yml",
     "Makefile", "README.md", "health.yaml", "kpis.yaml", "data/prepared/.gitignore",
     "data/predictions/.gitignore", "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
-    "models/.gitignore",
+    "models/.gitignore", "model_card.yaml", "o16n.yaml", "waivers.yaml",
+    "policies/baseline/pack.yaml",
     "params.yaml", "pyproject.toml", "tests/conftest.py", "tests/test_data.py",
     "tests/test_pipeline.py", "tests/test_predict.py", "tests/test_train.py",
 }  # fmt: skip
@@ -68,6 +74,8 @@ UNRENDERED = re.compile(r"(?<!\$)\{\{|\{%")  # GitHub's own `${{ ... }}` is expe
 
 def expected_files(options: dict[str, str], package: str) -> set[str]:
     files = COMMON_FILES | PLOTS[options["model_kind"]]
+    if options["policy_pack"] == "regulated":
+        files |= {"policies/regulated/pack.yaml"}
     files |= {f"src/{package}/{name}" for name in PACKAGE_FILES}
     return files if options["license"] == "Proprietary" else files | {"LICENSE"}
 
@@ -79,6 +87,7 @@ def idfn(options: dict[str, str]) -> str:
             options["dvc_remote"],
             options["license"],
             options["python_version"],
+            options["policy_pack"],
         ]
     )
 

@@ -1,4 +1,4 @@
-"""What a pull request gets, as steps over a project: lint, tests, reproduction, lock, metrics.
+"""What a pull request gets, as steps: lint, tests, reproduction, lock, metrics, health, KPIs, gate.
 
 Every step runs even after one fails, so the report is complete; each returns a `StepResult`.
 A failed step is a result (exit 1), not an exception; a missing tool is a `ToolError` (exit 2).
@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from o16n import vcs
 from o16n.errors import ConfigError, ToolError
@@ -44,6 +45,7 @@ class CheckReport:
     steps: tuple[StepResult, ...]
     metrics: tuple[MetricChange, ...] = field(default=())
     health_markdown: str = ""  # the health report, for the PR comment and job summary
+    gate_markdown: str = ""  # the policy gate's decision, likewise
 
     @property
     def passed(self) -> bool:
@@ -57,6 +59,11 @@ class Context:
     reports: Path
     metrics: list[MetricChange] = field(default_factory=list)
     health_markdown: str = ""
+    gate_markdown: str = ""
+    # results later steps reuse (the gate judges them): health report, KPIs, reproduced
+    health_report: Any = None
+    kpis: Any = None
+    reproduced: bool | None = None
 
 
 def _from(ran: vcs.Ran, name: str, ok: str, failed: str) -> StepResult:
@@ -97,6 +104,7 @@ def lock(ctx: Context) -> StepResult:
             + "\nFix: run `make repro`, then commit dvc.lock, metrics.json and plots/.",
         )
     status = vcs.dvc_json("status", project=ctx.project)
+    ctx.reproduced = not status
     if status:
         return StepResult("lock", FAILED, "`dvc status` is not clean", details=str(status))
     return StepResult("lock", PASSED, "dvc.lock matches; `dvc status` clean")
@@ -132,6 +140,7 @@ def health(ctx: Context) -> StepResult:
     for fmt, render in RENDERERS.items():
         write_text_atomic(ctx.reports / f"health.{fmt}", render(report))
     ctx.health_markdown = RENDERERS["md"](report)
+    ctx.health_report = report
     fired = [
         f"{f.severity}: {f.trigger}: {f.message}"
         for f in report.by_severity()
@@ -158,11 +167,47 @@ def kpi(ctx: Context) -> StepResult:
     if not (ctx.project / config.predictions).is_file():
         return StepResult("kpi", FAILED, f"{config.predictions} not found", "Fix: run `dvc repro`.")
     current, baseline = kpis.current_and_baseline(ctx.project, config, ctx.base)
+    ctx.kpis = (current, baseline)
     result = {"current": asdict(current), "baseline": asdict(baseline) if baseline else None}
     write_text_atomic(ctx.reports / "kpi.json", json.dumps(result, indent=2) + "\n")
     summary = f"{current.name} per 1,000 ({current.unit}): {kpis.describe(current)}"
     summary += f"; {ctx.base}: {kpis.describe(baseline)}"
     return StepResult("kpi", PASSED, summary)
+
+
+def gate(ctx: Context) -> StepResult:
+    """The policy pack over this change's facts, at the pr stage (not recorded in the ledger:
+    `o16n gate` records decisions)."""
+    import json
+
+    from o16n import policy
+    from o16n.fsio import write_text_atomic
+    from o16n.policy import gate as gates
+    from o16n.policy.facts import Sources
+    from o16n.report import decision as report
+
+    if not (ctx.project / "policies").is_dir():
+        return StepResult("gate", SKIPPED, "no policies/ (install a pack: see README)")
+    if not vcs.revision_exists(ctx.base, ctx.project):
+        return StepResult("gate", FAILED, f"base revision {ctx.base!r} not found")
+    sources = Sources(health=ctx.health_report, kpis=ctx.kpis, reproduced=ctx.reproduced)
+    pack, facts = policy.prepare(
+        ctx.project, stage="pr", env=None, base=ctx.base, sources=sources
+    )
+    decision = gates.evaluate(pack, facts)
+    record = gates.record(decision, facts)
+    write_text_atomic(ctx.reports / "facts.json", json.dumps(facts, indent=2) + "\n")
+    write_text_atomic(ctx.reports / "decision.json", json.dumps(record, indent=2) + "\n")
+    ctx.gate_markdown = report.to_markdown(decision, pack.name)
+    write_text_atomic(ctx.reports / "decision.md", ctx.gate_markdown)
+    problems = [o for o in decision.outcomes if o.outcome != gates.PASS]
+    details = "\n".join(
+        f"{o.outcome}: {o.id}: {o.message}" + (f" ({o.detail})" if o.detail else "")
+        for o in problems
+    )
+    summary = f"{pack.name}: {report.WORD[decision.verdict]}"
+    summary += f" ({len(decision.outcomes) - len(problems)}/{len(decision.outcomes)} rules passed)"
+    return StepResult("gate", PASSED if decision.passed else FAILED, summary, details=details)
 
 
 def parse_metrics_diff(diff: object) -> list[MetricChange]:
@@ -198,6 +243,7 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
     "metrics": metrics,
     "health": health,
     "kpi": kpi,
+    "gate": gate,
 }
 
 
@@ -219,7 +265,9 @@ def run_check(
         started = time.perf_counter()
         result = step(ctx)
         results.append(_timed(result, time.perf_counter() - started))
-    return CheckReport(base, tuple(results), tuple(ctx.metrics), ctx.health_markdown)
+    return CheckReport(
+        base, tuple(results), tuple(ctx.metrics), ctx.health_markdown, ctx.gate_markdown
+    )
 
 
 def _timed(result: StepResult, seconds: float) -> StepResult:

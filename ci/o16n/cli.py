@@ -15,10 +15,12 @@ from o16n.errors import EXIT_USAGE, error_handler
 # name -> one-line help; the module o16n.commands.<name> holds add_arguments() and run().
 COMMANDS: dict[str, str] = {
     "new": "generate a model repository from the bundled template",
-    "check": "run what a pull request gets: lint, tests, reproduction, metrics diff",
+    "check": "run what a pull request gets: tests, reproduction, metrics, health, KPIs, gate",
     "profile": "summarize a dataset as a reference profile (JSON) for health checks",
     "health": "evaluate health triggers (data quality, drift, performance, ...) and report",
     "kpi": "the model's value in business units (kpis.yaml), against the baseline model",
+    "facts": "print the facts document that policy rules evaluate (JSON)",
+    "gate": "evaluate the policy pack for a stage, record the decision in the ledger",
 }
 
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from o16n.errors import EXIT_FAILED, EXIT_OK
 
-STEP_NAMES = ("lint", "tests", "repro", "lock", "metrics", "health", "kpi")
+STEP_NAMES = ("lint", "tests", "repro", "lock", "metrics", "health", "kpi", "gate")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -91,11 +91,16 @@ def dotted(location: Location) -> str:
 
 
 def load_model(path: Path, model: type[Model]) -> Model:
+    return load_model_and_node(path, model)[0]
+
+
+def load_model_and_node(path: Path, model: type[Model]) -> tuple[Model, yaml.Node | None]:
+    """The model, and the YAML node tree for errors found after validation (`line_of`)."""
     data, node = load_yaml(path)
     if data is None:
         raise ConfigError("the file is empty", file=path, hint="see the documented example")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), node
     except ValidationError as exc:
         raise _config_error(exc, path, node) from None
 

@@ -58,6 +58,7 @@ def _metrics_table(metrics: tuple[MetricChange, ...], base: str) -> Table:
 def to_json(report: CheckReport) -> str:
     data = dataclasses.asdict(report)
     del data["health_markdown"]  # reports/health.json has the health results
+    del data["gate_markdown"]  # reports/decision.json has the gate's
     data["passed"] = report.passed
     for change, m in zip(data["metrics"], report.metrics, strict=True):
         change["diff"] = m.diff
@@ -82,6 +83,8 @@ def to_markdown(report: CheckReport) -> str:
         for m in report.metrics:
             name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
             lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
+    if report.gate_markdown:
+        lines += ["", report.gate_markdown.rstrip("\n")]
     if report.health_markdown:
         health = report.health_markdown.replace("<!-- o16n-health -->\n", "").replace(
             "## ", "### ", 1

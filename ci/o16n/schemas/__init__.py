@@ -9,8 +9,16 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from o16n.config.health import HealthConfig
+from o16n.config.project import ProjectConfig
+from o16n.policy.pack import PackSpec
+from o16n.policy.waivers import WaiversFile
 
-SCHEMAS: dict[str, type[BaseModel]] = {"health": HealthConfig}
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "health": HealthConfig,
+    "o16n": ProjectConfig,
+    "policy_pack": PackSpec,
+    "waivers": WaiversFile,
+}
 
 
 def schema_path(name: str) -> Path:

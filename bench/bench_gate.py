@@ -1,0 +1,119 @@
+"""Benchmark the policy gate on the generated classification project (figures, not pass/fail).
+
+Measures, as the median of --runs runs, in one process: loading a pack of 50 rules (the
+baseline's rules and variants of them, compiled from CEL), assembling the facts document and
+evaluating every rule, given what `o16n check`'s earlier steps computed (health report, KPIs,
+`dvc status`) — the gate's own cost. Also, as separate processes: interpreter start, the
+standalone `o16n gate --no-record` (which computes health and KPIs itself), and `make check`.
+Aim (issue 4): facts + 50 rules < 1 s beyond interpreter start; `o16n check` < 30 s.
+
+    python bench/bench_gate.py [--runs 5] [-o build/bench/gate.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+BIN = Path(sys.executable).parent
+RULES = 50
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=False, capture_output=True)
+    return time.perf_counter() - started
+
+
+def fifty_rule_pack(project: Path) -> None:
+    """policies/bench50: the baseline's rules, then renamed variants until there are 50."""
+    baseline = yaml.safe_load((project / "policies" / "baseline" / "pack.yaml").read_text())
+    rules = list(baseline["rules"])
+    copies = 0
+    while len(rules) < RULES:
+        source = dict(baseline["rules"][copies % len(baseline["rules"])])
+        source["id"] = f"{source['id']}-{copies // len(baseline['rules']) + 2}"
+        rules.append(source)
+        copies += 1
+    pack = {**baseline, "name": "bench50", "rules": rules}
+    (project / "policies" / "bench50").mkdir()
+    (project / "policies" / "bench50" / "pack.yaml").write_text(yaml.safe_dump(pack))
+    config = project / "o16n.yaml"
+    config.write_text(config.read_text().replace("policy_pack: baseline", "policy_pack: bench50"))
+
+
+def in_process(project: Path, runs: int) -> list[float]:
+    from o16n import check, policy
+    from o16n.policy import gate
+    from o16n.policy.facts import Sources
+
+    ctx = check.Context(project, "main", project / "reports")
+    for step in (check.lock, check.health, check.kpi):
+        step(ctx)
+    times = []
+    for _ in range(runs):
+        sources = Sources(health=ctx.health_report, kpis=ctx.kpis, reproduced=ctx.reproduced)
+        started = time.perf_counter()
+        pack, facts = policy.prepare(project, stage="pr", env=None, base="main", sources=sources)
+        decision = gate.evaluate(pack, facts)
+        times.append(time.perf_counter() - started)
+        assert len(decision.outcomes) == RULES, len(decision.outcomes)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("-o", "--output", type=Path, default=Path("build/bench/gate.json"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        env = {**os.environ, "O16N_REMOTE_HOME": f"{workdir}/remotes", "DVC_NO_ANALYTICS": "1"}
+        env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+        subprocess.run(
+            [str(BIN / "o16n"), "new", "--no-input", "-o", workdir, "project_slug=bench"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        project = Path(workdir) / "bench"
+        fifty_rule_pack(project)
+        subprocess.run(["git", "commit", "-qam", "bench50"], cwd=project, env=env, check=True)
+        subprocess.run(["git", "add", "-A"], cwd=project, env=env, check=True)
+        subprocess.run(["git", "commit", "-qm", "bench50 pack"], cwd=project, env=env, check=True)
+        os.environ.update(PYTHONPATH=str(project / "src"), DVC_NO_ANALYTICS="1")
+        gate_times = in_process(project, args.runs)
+        env["PYTHONPATH"] = str(project / "src")
+        python = [sys.executable, "-c", "pass"]
+        figures = {
+            "facts + 50 rules (in process, after check's steps)": statistics.median(gate_times),
+            "interpreter start": statistics.median(
+                timed(python, project, env) for _ in range(args.runs)
+            ),
+            "o16n gate --no-record (standalone: computes health, KPIs, dvc status)": (
+                statistics.median(
+                    timed([str(BIN / "o16n"), "gate", "--no-record"], project, env)
+                    for _ in range(args.runs)
+                )
+            ),
+            "make check": timed(["make", "check", f"BIN={BIN}"], project, env),
+        }
+    width = max(map(len, figures))
+    print(f"generated classification project, median of {args.runs} runs, {os.cpu_count()} cores")
+    for name, seconds in figures.items():
+        print(f"  {name:<{width}}  {seconds:6.2f} s")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    rounded = {name: round(seconds, 3) for name, seconds in figures.items()}
+    args.output.write_text(json.dumps({"median_seconds": rounded}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Governance as code: facts about a change, policy packs over them (CEL), waivers, the gate.
+
+`prepare` loads the project's pack and assembles the facts, checking that every fact the
+rules name exists (a config error otherwise, before anything is evaluated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from o16n import vcs
+from o16n.config import project as project_config
+from o16n.errors import UsageError
+from o16n.policy import facts as facts_module
+from o16n.policy import pack as pack_module
+
+STAGES = pack_module.STAGES
+
+
+def default_base(project: Path, stage: str) -> str | None:
+    """pr: main. deploy: the commit before this one on main (the first parent), if any."""
+    if stage == "pr":
+        return "main"
+    return "HEAD^1" if vcs.revision_exists("HEAD^1", project) else None
+
+
+def prepare(
+    project: Path,
+    *,
+    stage: str,
+    env: str | None,
+    base: str | None,
+    today: dt.date | None = None,
+    sources: facts_module.Sources | None = None,
+) -> tuple[pack_module.Pack, dict[str, Any]]:
+    if stage not in STAGES:
+        raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
+    config = project_config.load(project)
+    if stage == "deploy" and env is None:
+        raise UsageError(
+            "--stage deploy needs --env ENV",
+            hint=f"environments in o16n.yaml: {', '.join(config.environments)}",
+        )
+    if env is not None and env not in config.environments:
+        raise UsageError(
+            f"--env {env!r} is not an environment of this project",
+            hint=f"o16n.yaml lists: {', '.join(config.environments)}",
+        )
+    pack = pack_module.for_project(project)
+    facts = facts_module.assemble(
+        project, pack, stage=stage, env=env, base=base, today=today, sources=sources
+    )
+    pack_module.check_references(pack, facts)
+    return pack, facts

@@ -1,0 +1,293 @@
+"""The facts document: everything a policy may judge, assembled once, as plain JSON data.
+
+Every key is always present with the same shape, whether or not the project has the part it
+describes (`kpis.configured: false`, `baseline.available: false`), so a rule can be checked
+against the facts when the pack loads. Sources: metrics.json (here and at the base), params.yaml
+and its diff, health results, KPIs, the model card, dvc.lock (lineage), the change set, review
+facts (the `git` provider here), waivers and the pack's vars. `o16n facts` prints it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from o16n import __version__, lineage, vcs
+from o16n.config import project as project_config
+from o16n.errors import ConfigError
+from o16n.findings import HealthReport
+from o16n.kpi import KPIResult
+from o16n.policy import review, waivers
+from o16n.policy.pack import Pack
+
+METRICS_FILE = "metrics.json"
+PARAMS_FILE = "params.yaml"
+MODEL_CARD_FILE = "model_card.yaml"
+
+
+@dataclass
+class Sources:
+    """Results o16n may already have (`o16n check` computed them); None: compute here."""
+
+    health: HealthReport | None = None
+    kpis: tuple[KPIResult, KPIResult | None] | None = None
+    reproduced: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def assemble(
+    project: Path,
+    pack: Pack,
+    *,
+    stage: str,
+    env: str | None,
+    base: str | None,
+    today: dt.date | None = None,
+    sources: Sources | None = None,
+) -> dict[str, Any]:
+    project = project.resolve()
+    sources = sources or Sources()
+    today = today or dt.date.today()
+    config = project_config.load(project)
+    base_commit = _commit(project, base) if base else None
+    if base and base_commit is None:
+        raise ConfigError(
+            f"base revision {base!r} not found",
+            hint="fetch it (actions/checkout with fetch-depth: 0) or pass --base REV",
+        )
+    head = _commit(project, "HEAD") or ""
+    changed = _changed_files(project, base_commit)
+    owners = review.codeowners_at(project, base_commit)
+    review_facts = review.review_facts(project, base_commit, changed, config.teams, owners)
+    governance = set(review_facts["governance_members"])
+    metrics = _metrics(_read(project / METRICS_FILE), METRICS_FILE)
+    baseline_metrics = _baseline_metrics(project, base_commit)
+    params = _yaml(_read(project / PARAMS_FILE)) or {}
+    baseline_params = (
+        _yaml(vcs.read_at_revision(PARAMS_FILE, base_commit, project)) if base_commit else None
+    )
+    kpis = _kpis(project, base_commit, sources)
+    facts: dict[str, Any] = {
+        "o16n": {"version": __version__},
+        "stage": stage,
+        "env": env,
+        "today": today.isoformat(),
+        "model": {"name": config.model, "environments": list(config.environments)},
+        "commit": head,
+        "metrics": metrics,
+        "baseline": {
+            "available": baseline_metrics is not None,
+            "revision": base or "",
+            "commit": base_commit or "",
+            "metrics": baseline_metrics or {},
+        },
+        "params": params,
+        "params_diff": _diff(_flatten(baseline_params or {}), _flatten(params))
+        if baseline_params is not None
+        else {},
+        "health": _health(project, sources),
+        "kpis": kpis,
+        "lineage": {**_lineage(project), "reproduced": _reproduced(project, sources)},
+        "changes": {"files": changed, "count": len(changed)},
+        "review": review_facts,
+        "waivers": waivers.facts(
+            waivers.load(project, [r.id for r in pack.rules]), today, governance
+        ),
+        "pack": {"name": pack.name, "hash": pack.hash},
+        "vars": pack.vars,
+    }
+    facts["model_card"] = _model_card(project, pack, facts)
+    return facts
+
+
+# ---- sources ---------------------------------------------------------------------------------
+
+
+def _commit(project: Path, revision: str) -> str | None:
+    ran = vcs.git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", project=project)
+    return ran.output.strip() if ran.ok else None
+
+
+def _changed_files(project: Path, base_commit: str | None) -> list[str]:
+    """Paths that differ from the merge base with the base revision, committed or not."""
+    if base_commit is None:
+        ran = vcs.git("ls-files", project=project)
+        return sorted(ran.output.split("\n")) if ran.ok else []
+    merge_base = vcs.git("merge-base", base_commit, "HEAD", project=project)
+    start = merge_base.output.strip() if merge_base.ok else base_commit
+    committed = vcs.git("diff", "--name-only", f"{start}", project=project)
+    untracked = vcs.git("ls-files", "--others", "--exclude-standard", project=project)
+    paths = set(committed.output.split("\n")) | set(untracked.output.split("\n"))
+    return sorted(p for p in paths if p)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _yaml(text: str | None) -> Any:
+    return yaml.safe_load(text) if text else None
+
+
+def _metrics(text: str | None, where: str) -> dict[str, float]:
+    """metrics.json flattened to dotted names, numbers as floats (CEL compares double with
+    double: a metric that happens to be 1 must still compare with a floor of 0.9)."""
+    if text is None:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"invalid JSON: {exc.msg}", file=where, line=exc.lineno) from None
+    return {
+        k: float(v)
+        for k, v in _flatten(data).items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+
+
+def _baseline_metrics(project: Path, base_commit: str | None) -> dict[str, float] | None:
+    if base_commit is None:
+        return None
+    text = vcs.read_at_revision(METRICS_FILE, base_commit, project)
+    return _metrics(text, f"{base_commit[:12]}:{METRICS_FILE}") if text else None
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        flat: dict[str, Any] = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, f"{prefix}{key}."))
+        return flat
+    return {prefix[:-1]: value} if prefix else {}
+
+
+def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        key: {"old": old.get(key), "new": new.get(key)}
+        for key in sorted(set(old) | set(new))
+        if old.get(key) != new.get(key)
+    }
+
+
+def _health(project: Path, sources: Sources) -> dict[str, Any]:
+    report = sources.health
+    if report is None and (project / "health.yaml").is_file():
+        from o16n.checks import Inputs, evaluate
+        from o16n.health_config import resolve_config
+
+        config, reference, current = resolve_config(project, None, None, None)
+        report = evaluate(config, Inputs(project, reference=reference, current=current))
+    if report is None:
+        return {
+            "ran": False,
+            "verdict": "none",
+            "fail": [],
+            "warn": [],
+            "checks": [],
+            "drifted_columns": [],
+            "dataset_drift_share": None,
+        }
+    return {
+        "ran": True,
+        "verdict": report.severity,
+        "fail": sorted({f.trigger for f in report.findings if f.severity == "fail"}),
+        "warn": sorted({f.trigger for f in report.findings if f.severity == "warn"}),
+        "checks": sorted({f.check for f in report.findings}),
+        "drifted_columns": sorted(d.column for d in report.drift if d.drifted),
+        "dataset_drift_share": report.dataset_drift_share,
+    }
+
+
+def _kpis(project: Path, base_commit: str | None, sources: Sources) -> dict[str, Any]:
+    results = sources.kpis
+    if results is None and (project / "kpis.yaml").is_file():
+        from o16n import kpi
+        from o16n.config.kpis import KPIConfig
+        from o16n.config.yamlfile import load_model
+
+        config = load_model(project / "kpis.yaml", KPIConfig)
+        if base_commit is None:
+            results = (kpi.current_and_baseline(project, config, "HEAD")[0], None)
+        else:
+            results = kpi.current_and_baseline(project, config, base_commit)
+    empty = {
+        "configured": False,
+        "name": "",
+        "unit": "",
+        "value_per_1000": None,
+        "threshold": None,
+        "best_value_per_1000": None,
+        "best_threshold": None,
+        "baseline_available": False,
+        "baseline_value_per_1000": None,
+    }
+    if results is None:
+        return empty
+    current, baseline = results
+    return {
+        "configured": True,
+        "name": current.name,
+        "unit": current.unit,
+        "value_per_1000": current.per_1000,
+        "threshold": current.threshold,
+        "best_value_per_1000": current.best_per_1000,
+        "best_threshold": current.best_threshold,
+        "baseline_available": baseline is not None,
+        "baseline_value_per_1000": baseline.per_1000 if baseline else None,
+    }
+
+
+def _lineage(project: Path) -> dict[str, Any]:
+    try:
+        return lineage.of_project(project).as_facts()
+    except ConfigError:
+        return {"outs": {}, "data": {}, "model": {}, "params_hash": ""}
+
+
+def _reproduced(project: Path, sources: Sources) -> bool:
+    """dvc.lock committed as the pipeline last wrote it, and `dvc status` clean."""
+    if sources.reproduced is not None:
+        return sources.reproduced
+    if vcs.git("status", "--porcelain", "--", "dvc.lock", project=project).output.strip():
+        return False
+    try:
+        return not vcs.dvc_json("status", project=project)
+    except Exception as exc:  # noqa: BLE001 - a status that cannot be had is not a pass
+        sources.notes.append(f"`dvc status` failed: {exc}")
+        return False
+
+
+ModelCardFacts = Callable[[Path, Pack, Mapping[str, Any]], dict[str, Any]]
+
+
+def _model_card(project: Path, pack: Pack, facts: Mapping[str, Any]) -> dict[str, Any]:
+    path = project / MODEL_CARD_FILE
+    required = list(pack.required_sections)
+    if not path.is_file():
+        return {
+            "present": False,
+            "complete": not required,
+            "required": required,
+            "missing": required,
+            "sections": {},
+        }
+    from o16n import modelcard
+
+    card = modelcard.load(path)
+    missing = modelcard.missing(card, required, facts)
+    return {
+        "present": True,
+        "complete": not missing,
+        "required": required,
+        "missing": missing,
+        "sections": modelcard.sections_status(card, facts),
+    }

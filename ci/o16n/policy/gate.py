@@ -1,0 +1,211 @@
+"""The gate: every rule of the pack that applies to this stage, over the facts; one verdict.
+
+A rule passes when its condition is true. A false `warn` rule warns; a false `fail` rule fails,
+unless an active waiver names it (then it is a recorded warning). A rule that cannot be
+evaluated (a type error, a missing key at run time) fails closed, and no waiver covers that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import celpy
+from celpy.adapter import json_to_cel
+from celpy.evaluation import CELEvalError
+
+from o16n import __version__
+from o16n.policy.pack import Pack, Rule
+
+PASS, WARN, FAIL, WAIVED, ERROR = "pass", "warn", "fail", "waived", "error"
+VERDICT_ORDER = {PASS: 0, WARN: 1, FAIL: 2}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    description: str
+    severity: str
+    outcome: str  # pass | warn | fail | waived | error
+    message: str  # the rule's message when it did not pass; the error when it failed to run
+    detail: str = ""  # the rule's `explain`, evaluated
+    where: str = ""  # file:line of the rule
+
+
+@dataclass(frozen=True)
+class Decision:
+    stage: str
+    env: str | None
+    outcomes: tuple[Outcome, ...]
+    waivers_used: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...]  # e.g. expired waivers
+
+    @property
+    def verdict(self) -> str:
+        worst = PASS
+        for o in self.outcomes:
+            level = (
+                FAIL
+                if o.outcome in (FAIL, ERROR)
+                else WARN
+                if o.outcome in (WARN, WAIVED)
+                else PASS
+            )
+            worst = max(worst, level, key=VERDICT_ORDER.__getitem__)
+        return worst
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict != FAIL
+
+
+def evaluate(pack: Pack, facts: Mapping[str, Any]) -> Decision:
+    stage, env = str(facts["stage"]), facts.get("env")
+    activation = {name: json_to_cel(value) for name, value in facts.items()}
+    active = {w["rule"]: w for w in facts.get("waivers", []) if w["active"]}
+    expired = {w["rule"]: w for w in facts.get("waivers", []) if not w["active"]}
+    outcomes, used, notes = [], [], []
+    for rule in pack.rules:
+        if not rule.applies(stage, env):
+            continue
+        outcome = _run(rule, activation)
+        if outcome.outcome == FAIL and rule.id in active:
+            waiver = active[rule.id]
+            used.append(waiver)
+            outcome = _replace(
+                outcome,
+                WAIVED,
+                f"{outcome.message} (waived: {waiver['reason']};"
+                f" approved by {waiver['approved_by']} until {waiver['expires']})",
+            )
+        elif outcome.outcome == FAIL and rule.id in expired:
+            waiver = expired[rule.id]
+            notes.append(
+                f"the waiver for {rule.id} expired on {waiver['expires']} and no longer applies;"
+                " renew it in waivers.yaml (with an approver) or fix the cause"
+            )
+        outcomes.append(outcome)
+    return Decision(stage, env, tuple(outcomes), tuple(used), tuple(notes))
+
+
+def _run(rule: Rule, activation: Mapping[str, Any]) -> Outcome:
+    spec = rule.spec
+    base = Outcome(spec.id, spec.description, spec.severity, PASS, "", where=rule.where())
+    try:
+        result = rule.program.evaluate(activation)
+    except CELEvalError as exc:
+        return _replace(base, ERROR, _eval_error(exc))
+    if isinstance(result, CELEvalError):
+        return _replace(base, ERROR, _eval_error(result))
+    if not isinstance(result, celpy.celtypes.BoolType):
+        return _replace(
+            base, ERROR, f"the condition gave {type(result).__name__} {result!r}, not a bool"
+        )
+    if result:
+        return base
+    detail = ""
+    if rule.explain is not None:
+        try:
+            detail = _plain(rule.explain.evaluate(activation))
+        except CELEvalError as exc:
+            detail = f"(explain failed: {_eval_error(exc)})"
+    return _replace(base, spec.severity, spec.message, detail)
+
+
+def _replace(outcome: Outcome, status: str, message: str, detail: str | None = None) -> Outcome:
+    return Outcome(
+        outcome.id,
+        outcome.description,
+        outcome.severity,
+        status,
+        message,
+        outcome.detail if detail is None else detail,
+        outcome.where,
+    )
+
+
+def _eval_error(exc: CELEvalError) -> str:
+    text = str(exc.args[0]) if exc.args else str(exc)
+    text = text.split(" (in activation", 1)[0].split("\n", 1)[0][:300]
+    if "IntType" in text and "DoubleType" in text:
+        text += " — CEL does not compare int with double: write 2.0 for 2, or use double(x)"
+    return f"could not evaluate: {text}"
+
+
+def _plain(value: Any) -> str:
+    """A CEL value as a person reads it: lists and maps as JSON-like text."""
+    if isinstance(value, CELEvalError):
+        return f"(explain failed: {_eval_error(value)})"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_plain(k)}: {_plain(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, celpy.celtypes.BoolType):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def record(
+    decision: Decision, facts: Mapping[str, Any], actor: str | None = None
+) -> dict[str, Any]:
+    """The decision record: what was decided, on which inputs, by whom, when (for the ledger)."""
+    lineage = facts["lineage"]
+    return {
+        "kind": "decision",
+        "time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "actor": actor or _actor(),
+        "stage": decision.stage,
+        "env": decision.env,
+        "model": {"name": facts["model"]["name"], "version": facts.get("version")},
+        "inputs": {
+            "commit": facts["commit"],
+            "base": facts["baseline"]["commit"] or None,
+            "o16n_version": __version__,
+            "outs": lineage["outs"],
+            "params_hash": lineage["params_hash"],
+            "policy_hash": facts["pack"]["hash"],
+            "pack": facts["pack"]["name"],
+        },
+        "metrics": facts["metrics"],
+        "rules": [
+            {"id": o.id, "severity": o.severity, "outcome": o.outcome, "message": o.message}
+            for o in decision.outcomes
+        ],
+        "waivers": [
+            {k: w[k] for k in ("rule", "reason", "approved_by", "expires")}
+            for w in decision.waivers_used
+        ],
+        "approvals": list(facts["review"]["approvers"]),
+        "notes": list(decision.notes),
+        "verdict": decision.verdict,
+    }
+
+
+def _actor() -> str:
+    import os
+
+    name = os.environ.get("GITHUB_ACTOR")
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def as_json(decision: Decision) -> dict[str, Any]:
+    return {
+        "stage": decision.stage,
+        "env": decision.env,
+        "verdict": decision.verdict,
+        "rules": [asdict(o) for o in decision.outcomes],
+        "waivers_used": list(decision.waivers_used),
+        "notes": list(decision.notes),
+    }

@@ -1,0 +1,395 @@
+"""Policy packs: rules written in CEL over the facts document, loaded and checked up front.
+
+A pack is a folder with a `pack.yaml`: its vars (thresholds the rules read as `vars.*`), the
+model card sections it requires, and its rules. `extends: <pack>` starts from a sibling pack
+(its rules, vars and required sections), then adds or replaces by rule id.
+
+Loading compiles every condition (a syntax error names the rule, file, line and column with a
+caret) and, given the facts, checks that every fact a rule names exists, so a typo is a config
+error when the pack loads, never a rule that is silently false.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import celpy
+import yaml
+from celpy.celparser import CELParseError
+from lark import Token, Tree
+from pydantic import BaseModel, ConfigDict, Field
+
+from o16n.config.yamlfile import line_of, load_model_and_node
+from o16n.errors import ConfigError
+from o16n.lineage import digest
+
+PACK_FILE = "pack.yaml"
+STAGES = ("pr", "deploy")
+MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+SEVERITIES = ("warn", "fail")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSpec(Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="unique, kebab-case")
+    description: str = Field(min_length=1)
+    stages: list[Literal["pr", "deploy"]] = Field(min_length=1)
+    environments: list[str] | None = Field(
+        None, description="deploy stage only: the environments the rule applies to (all if unset)"
+    )
+    condition: str = Field(min_length=1, description="CEL; the rule passes when it is true")
+    explain: str | None = Field(
+        None, description="CEL; evaluated when the rule fails, shown after the message"
+    )
+    severity: Literal["warn", "fail"]
+    message: str = Field(min_length=1, description="what is wrong and how to fix it")
+
+
+class ModelCardRequirement(Strict):
+    required: list[str] = Field(default_factory=list, description="model card sections")
+
+
+class PackSpec(Strict):
+    version: Literal[1] = 1
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    description: str = ""
+    extends: str | None = Field(None, description="a sibling pack this one builds on")
+    vars: dict[str, Any] = Field(default_factory=dict, description="values rules read as vars.*")
+    model_card: ModelCardRequirement = ModelCardRequirement()
+    rules: list[RuleSpec] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Rule:
+    spec: RuleSpec
+    file: Path
+    line: int | None
+    program: celpy.Runner
+    explain: celpy.Runner | None
+    trees: tuple[Tree[Token], ...]  # the condition's, then the explanation's
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def applies(self, stage: str, env: str | None) -> bool:
+        if stage not in self.spec.stages:
+            return False
+        return stage != "deploy" or self.spec.environments is None or env in self.spec.environments
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else str(self.file)
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    folder: Path
+    vars: dict[str, Any]
+    required_sections: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    files: tuple[Path, ...] = field(default=())
+
+    @property
+    def hash(self) -> str:
+        return digest({str(p.name): p.read_text(encoding="utf-8") for p in self.files})
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+
+def builtin_packs() -> Path:
+    """The packs shipped with o16n: in the wheel beside the package, or the checkout's policies/."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "policies", here.parent.parent / "policies"):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError("o16n's policy packs are missing from this installation", file=here)
+
+
+def install(name: str, destination: Path) -> None:
+    """Copy a built-in pack (and the packs it extends) into a project's policies/ folder."""
+    source = builtin_packs()
+    while True:
+        folder = source / name
+        if not (folder / PACK_FILE).is_file():
+            known = sorted(p.name for p in source.iterdir() if (p / PACK_FILE).is_file())
+            raise ConfigError(f"no policy pack {name!r}", hint=f"choose one of {known}")
+        shutil.copytree(folder, destination / name, dirs_exist_ok=True)
+        parent = yaml.safe_load((folder / PACK_FILE).read_text(encoding="utf-8")).get("extends")
+        if not parent:
+            return
+        name = parent
+
+
+_ENV = celpy.Environment()
+
+
+def _join(items: Any, separator: Any = "") -> celpy.celtypes.StringType:
+    """`list.join(sep)` from CEL's strings extension, which cel-python 0.5 does not have."""
+    return celpy.celtypes.StringType(str(separator).join(str(item) for item in items))
+
+
+FUNCTIONS: dict[str, Any] = {"join": _join}
+
+
+def load(folder: Path, _seen: tuple[str, ...] = ()) -> Pack:
+    path = folder / PACK_FILE
+    spec, node = load_model_and_node(path, PackSpec)
+    if spec.name != folder.name:
+        raise ConfigError(
+            f"the pack is named {spec.name!r} but lives in folder {folder.name!r}",
+            file=path,
+            line=line_of(node, ["name"]),
+            key="name",
+            hint="make them the same",
+        )
+    rules: dict[str, Rule] = {}
+    variables: dict[str, Any] = {}
+    required: list[str] = []
+    files = [path]
+    if spec.extends:
+        if spec.extends in (*_seen, spec.name):
+            raise ConfigError(
+                f"packs extend each other in a cycle: {' -> '.join((*_seen, spec.name))}",
+                file=path,
+                line=line_of(node, ["extends"]),
+                key="extends",
+            )
+        parent_folder = folder.parent / spec.extends
+        if not (parent_folder / PACK_FILE).is_file():
+            raise ConfigError(
+                f"extends {spec.extends!r}, which is not a pack beside this one",
+                file=path,
+                line=line_of(node, ["extends"]),
+                key="extends",
+                hint=f"add {parent_folder}/{PACK_FILE} or remove `extends`",
+            )
+        parent = load(parent_folder, (*_seen, spec.name))
+        rules = {r.id: r for r in parent.rules}
+        variables = dict(parent.vars)
+        required = list(parent.required_sections)
+        files = [*parent.files, path]
+    variables = _deep_merge(variables, spec.vars)
+    required += [s for s in spec.model_card.required if s not in required]
+    seen_here: set[str] = set()
+    for index, rule in enumerate(spec.rules):
+        if rule.id in seen_here:
+            raise ConfigError(
+                f"rule id {rule.id!r} appears twice",
+                file=path,
+                line=line_of(node, ["rules", index, "id"]),
+                key=f"rules[{index}].id",
+                hint="rule ids are unique in a pack",
+            )
+        seen_here.add(rule.id)
+        rules[rule.id] = _compile(rule, path, node, index)
+    return Pack(spec.name, folder, variables, tuple(required), tuple(rules.values()), tuple(files))
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _compile(rule: RuleSpec, path: Path, node: yaml.Node | None, index: int) -> Rule:
+    programs: list[celpy.Runner | None] = []
+    trees = []
+    for key in ("condition", "explain"):
+        text = getattr(rule, key)
+        if text is None:
+            programs.append(None)
+            continue
+        location: list[str | int] = ["rules", index, key]
+        try:
+            tree = _ENV.compile(text)
+        except CELParseError as exc:
+            raise _syntax_error(exc, rule.id, key, text, path, node, location) from None
+        trees.append(tree)
+        programs.append(_ENV.program(tree, functions=FUNCTIONS))
+    condition, explain = programs
+    assert condition is not None
+    line = line_of(node, ["rules", index, "condition"])
+    return Rule(rule, path, line, condition, explain, tuple(trees))
+
+
+def _syntax_error(
+    exc: CELParseError,
+    rule_id: str,
+    key: str,
+    text: str,
+    path: Path,
+    node: yaml.Node | None,
+    location: list[str | int],
+) -> ConfigError:
+    row = getattr(exc, "line", None) or 1
+    column = getattr(exc, "column", None) or 1
+    value_node = _node_at(node, location)
+    line = line_of(node, location)
+    block = getattr(value_node, "style", None) in ("|", ">")
+    if line is not None and block:
+        line += 1  # a block scalar's text starts on the line after the indicator
+    if line is not None:
+        line += row - 1
+    source_line = text.splitlines()[row - 1] if text.splitlines() else text
+    caret = " " * (column - 1) + "^"
+    return ConfigError(
+        f"rule {rule_id!r}: CEL syntax error in `{key}` at column {column}:\n"
+        f"    {source_line}\n    {caret}",
+        file=path,
+        line=line,
+        key=f"rules[{location[1]}].{key}",
+        hint="see https://github.com/google/cel-spec/blob/master/doc/langdef.md",
+    )
+
+
+def _node_at(node: yaml.Node | None, location: list[str | int]) -> yaml.Node | None:
+    for step in location:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == step), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+            node = node.value[step] if step < len(node.value) else None
+        else:
+            return None
+    return node
+
+
+# ---- references: every fact a rule names must exist ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Reference:
+    root: str
+    steps: tuple[str | None, ...]  # None: an index that is not a string literal
+    optional_last: bool  # inside has(): the last step may be absent
+
+
+def references(tree: Tree[Token]) -> list[Reference]:
+    bound = set(_macro_variables(tree))
+    optional = {id(t) for t in _has_arguments(tree)}
+    found = []
+    for member in tree.find_data("member"):
+        chain = _chain(member)
+        if chain is None or chain[0] in bound:
+            continue
+        root, steps = chain
+        found.append(Reference(root, steps, id(member) in optional))
+    return found
+
+
+def _chain(member: Tree[Token]) -> tuple[str, tuple[str | None, ...]] | None:
+    steps: list[str | None] = []
+    node: Tree[Token] | Token = member
+    while isinstance(node, Tree):
+        child = node.children[0]
+        if not isinstance(child, Tree):
+            return None
+        if child.data == "member_dot":
+            node = child.children[0]
+            steps.append(str(child.children[1]))
+        elif child.data == "member_index":
+            node = child.children[0]
+            steps.append(_string_literal(child.children[1]))
+        elif child.data == "primary":
+            inner = child.children[0]
+            if isinstance(inner, Tree) and inner.data == "ident":
+                return str(inner.children[0]), tuple(reversed(steps))
+            return None
+        else:
+            return None
+    return None
+
+
+def _string_literal(tree: object) -> str | None:
+    if not isinstance(tree, Tree):
+        return None
+    literals = list(tree.find_data("literal"))
+    idents = list(tree.find_data("ident"))
+    if len(literals) == 1 and not idents:
+        token = literals[0].children[0]
+        text = str(token)
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+            return text[1:-1]
+    return None
+
+
+def _macro_variables(tree: Tree[Token]) -> Iterator[str]:
+    for call in tree.find_data("member_dot_arg"):
+        _, method, *rest = call.children
+        if str(method) in MACROS and rest and isinstance(rest[0], Tree):
+            first = rest[0].children[0] if rest[0].children else None
+            if isinstance(first, Tree):
+                for ident in first.find_data("ident"):
+                    yield str(ident.children[0])
+                    break
+
+
+def _has_arguments(tree: Tree[Token]) -> Iterator[Tree[Token]]:
+    for call in tree.find_data("ident_arg"):
+        name, *rest = call.children
+        if str(name) == "has" and rest and isinstance(rest[0], Tree):
+            members = [t for t in rest[0].iter_subtrees_topdown() if t.data == "member"]
+            if members:
+                yield members[0]  # the outermost member: the whole path
+
+
+def check_references(pack: Pack, facts: Mapping[str, Any]) -> None:
+    """Raise a ConfigError naming the rule and the missing fact, if any rule names one."""
+    for rule in pack.rules:
+        for ref in (r for tree in rule.trees for r in references(tree)):
+            problem = _missing(ref, facts)
+            if problem:
+                raise ConfigError(
+                    f"rule {rule.id!r} refers to {problem}",
+                    file=rule.file,
+                    line=rule.line,
+                    key="condition",
+                    hint="see the facts with `o16n facts`; guard optional ones with has(...)",
+                )
+
+
+def _missing(ref: Reference, facts: Mapping[str, Any]) -> str | None:
+    if ref.root not in facts:
+        return f"`{ref.root}`, which is not a fact (facts: {', '.join(sorted(facts))})"
+    value: Any = facts[ref.root]
+    path = ref.root
+    steps = ref.steps[:-1] if ref.optional_last else ref.steps
+    for step in steps:
+        if step is None or not isinstance(value, Mapping):
+            return None  # a computed index, a list or a value: checked when the rule runs
+        if step not in value:
+            known = ", ".join(sorted(map(str, value))) or "none"
+            return f"`{path}.{step}`, which does not exist (`{path}` has: {known})"
+        value, path = value[step], f"{path}.{step}"
+    return None
+
+
+def for_project(project: Path) -> Pack:
+    """The pack o16n.yaml names, from the project's policies/, with its `policy_vars` applied."""
+    import dataclasses
+
+    from o16n.config import project as project_config
+
+    config = project_config.load(project)
+    folder = project / "policies" / config.policy_pack
+    if not (folder / PACK_FILE).is_file():
+        raise ConfigError(
+            f"policy pack {config.policy_pack!r} not found at {folder / PACK_FILE}",
+            file=project / project_config.FILE,
+            key="policy_pack",
+            hint="copy one with `o16n policy install NAME`, or name a folder in policies/",
+        )
+    pack = load(folder)
+    return dataclasses.replace(pack, vars=_deep_merge(pack.vars, config.policy_vars))

@@ -1,0 +1,69 @@
+"""Reporters for a gate decision: a rich table and Markdown (a section of the PR report)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from o16n.policy.gate import ERROR, FAIL, PASS, WAIVED, WARN, Decision
+
+ICON = {PASS: "✅", WARN: "⚠️", FAIL: "❌", WAIVED: "🟨", ERROR: "💥"}
+STYLE = {PASS: "ok", WARN: "warn", FAIL: "fail", WAIVED: "warn", ERROR: "fail"}
+WORD = {PASS: "passed", WARN: "passed with warnings", FAIL: "failed"}
+ORDER = {ERROR: 0, FAIL: 1, WAIVED: 2, WARN: 3, PASS: 4}
+
+
+def _sorted(decision: Decision) -> list:  # type: ignore[type-arg]
+    return sorted(decision.outcomes, key=lambda o: ORDER[o.outcome])
+
+
+def _title(decision: Decision, pack: str) -> str:
+    where = decision.stage + (f" → {decision.env}" if decision.env else "")
+    return f"policy gate ({pack}, {where}): {WORD[decision.verdict]}"
+
+
+def to_text(decision: Decision, pack: str, console: Console) -> None:
+    table = Table(title=escape(_title(decision, pack)), title_justify="left")
+    for column in ("rule", "severity", "outcome", "checks that"):
+        table.add_column(column, overflow="fold")
+    for o in _sorted(decision):
+        outcome = f"[{STYLE[o.outcome]}]{o.outcome}[/]"
+        table.add_row(o.id, o.severity, outcome, escape(o.description))
+    console.print(table)
+    for o in _sorted(decision):
+        if o.outcome == PASS:
+            continue
+        console.print(
+            f"[{STYLE[o.outcome]}]{o.outcome}[/] {o.id}: {escape(o.message)}", highlight=False
+        )
+        if o.detail:
+            console.print(f"  {escape(o.detail)}", highlight=False)
+        console.print(f"  rule: {escape(o.where)}", highlight=False)
+    for note in decision.notes:
+        console.print(f"[warn]note:[/] {escape(note)}", highlight=False)
+    style = "ok" if decision.passed else "fail"
+    console.print(f"gate [{style}]{WORD[decision.verdict]}[/]", highlight=False)
+
+
+def to_markdown(decision: Decision, pack: str) -> str:
+    icon = {PASS: "✅", WARN: "⚠️", FAIL: "❌"}[decision.verdict]
+    lines = [f"### {icon} {_title(decision, pack)}", ""]
+    problems = [o for o in _sorted(decision) if o.outcome != PASS]
+    if problems:
+        lines += ["| rule | outcome | what to do |", "|---|---|---|"]
+        for o in problems:
+            text = o.message + (f" ({o.detail})" if o.detail else "")
+            lines.append(f"| `{o.id}` | {ICON[o.outcome]} {o.outcome} | {_cell(text)} |")
+    for note in decision.notes:
+        lines += ["", f"> **Note:** {_cell(note)}"]
+    passed = [o for o in decision.outcomes if o.outcome == PASS]
+    if passed:
+        lines += ["", f"<details><summary>{len(passed)} rule(s) passed</summary>", ""]
+        lines += [f"- `{o.id}`: {_cell(o.description)}" for o in passed]
+        lines += ["", "</details>"]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

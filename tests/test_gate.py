@@ -1,0 +1,132 @@
+"""`o16n gate` and `o16n facts` on generated projects: policies, approvals, waivers, ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, Bake, run
+
+pytestmark = pytest.mark.slow
+GOVERNANCE = "Gov <gov@example.com>"
+
+
+def gate(project: Path, *args: str) -> tuple[int, str, dict[str, object]]:
+    done = run(BIN / "o16n", "gate", *args, cwd=project, check=False)
+    decision_file = project / "reports" / "decision.json"
+    decision = json.loads(decision_file.read_text()) if decision_file.is_file() else {}
+    return done.returncode, done.stdout + done.stderr, decision
+
+
+def outcomes(decision: dict[str, object]) -> dict[str, str]:
+    return {r["id"]: r["outcome"] for r in decision["rules"]}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def project(bake: Bake) -> Path:
+    return bake(governance_owners="gov@example.com")
+
+
+def commit(project: Path, message: str) -> None:
+    run("git", "add", "-A", cwd=project)
+    run("git", "commit", "--quiet", "-m", message, cwd=project)
+
+
+def weaken(project: Path) -> None:
+    """A change that lowers accuracy below the floor (and below main's model)."""
+    run("git", "switch", "--quiet", "-c", "weaker", cwd=project)
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("threshold: 0.5", "threshold: 0.999"))
+    run(BIN / "dvc", "repro", "--quiet", cwd=project, PYTHONPATH=str(project / "src"))
+    commit(project, "Only flag the surest cases")
+
+
+def test_fresh_project_passes_with_a_model_card_warning(project: Path) -> None:
+    code, out, decision = gate(project, "--no-record")
+    assert code == 0, out
+    assert decision["verdict"] == "warn"
+    results = outcomes(decision)
+    assert results.pop("model-card-draft") == "warn"
+    assert set(results.values()) == {"pass"}
+    assert "gate passed with warnings" in out
+    facts = json.loads(run(BIN / "o16n", "facts", cwd=project).stdout)
+    assert facts["model"]["name"] == "credit-risk-model"
+    assert facts["lineage"]["reproduced"] is True
+    assert facts["vars"]["metric_floors"] == {"roc_auc": 0.95, "accuracy": 0.9}
+
+
+def test_lower_metric_fails_with_the_rule_message_and_a_waiver_turns_it_to_warning(
+    project: Path,
+) -> None:
+    weaken(project)
+    code, out, decision = gate(project, "--no-record")
+    assert code == 1
+    results = outcomes(decision)
+    assert results["metric-floors"] == "fail" and results["no-regression"] == "fail"
+    assert "A metric is below its floor." in out
+    assert "accuracy = " in out and "(floor 0.9)" in out
+
+    (project / "waivers.yaml").write_text(
+        "version: 1\nwaivers:\n"
+        + "".join(
+            f"  - rule: {rule}\n    reason: fewer false alarms agreed with the clinic\n"
+            f"    approved_by: {GOVERNANCE}\n    expires: 2026-12-31\n"
+            for rule in ("metric-floors", "no-regression", "health-no-fail")
+        )
+    )
+    commit(project, "Waive the floor until the new threshold is reviewed")
+    code, out, decision = gate(project, "--no-record", "--today", "2026-12-31")
+    assert code == 0, out
+    assert decision["verdict"] == "warn"
+    assert outcomes(decision)["metric-floors"] == "waived"
+    assert [w["rule"] for w in decision["waivers"]] == [  # type: ignore[attr-defined]
+        "metric-floors",
+        "no-regression",
+        "health-no-fail",
+    ]
+
+    code, out, decision = gate(project, "--no-record", "--today", "2027-01-01")
+    assert code == 1
+    assert outcomes(decision)["metric-floors"] == "fail"
+    assert "the waiver for metric-floors expired on 2026-12-31 and no longer applies" in out
+
+
+def test_policy_change_needs_a_governance_approval(project: Path) -> None:
+    run("git", "switch", "--quiet", "-c", "looser", cwd=project)
+    pack = project / "policies" / "baseline" / "pack.yaml"
+    pack.write_text(pack.read_text().replace("tolerance: 0.01", "tolerance: 0.05"))
+    commit(project, "Allow more regression")
+    code, out, decision = gate(project, "--no-record")
+    assert code == 1
+    assert outcomes(decision)["policy-change-needs-governance"] == "fail"
+    assert "Policies changed without a governance approval." in out
+
+    # The author's own approval does not count; a governance owner's does.
+    author = run("git", "log", "-1", "--format=%an <%ae>", cwd=project).stdout.strip()
+    run("git", "commit", "--quiet", "--allow-empty", "-m", f"ok\n\nApproved-by: {author}",
+        cwd=project)  # fmt: skip
+    assert gate(project, "--no-record")[0] == 1
+    run("git", "commit", "--quiet", "--allow-empty", "-m", f"LGTM\n\nApproved-by: {GOVERNANCE}",
+        cwd=project)  # fmt: skip
+    code, out, decision = gate(project, "--no-record")
+    assert code == 0, out
+    assert outcomes(decision)["policy-change-needs-governance"] == "pass"
+    assert decision["approvals"] == ["gov@example.com"]
+
+
+def test_bad_policy_input_is_a_config_error(project: Path) -> None:
+    pack = project / "policies" / "baseline" / "pack.yaml"
+    pack.write_text(
+        pack.read_text().replace("condition: lineage.reproduced", "condition: lineage.reproducd")
+    )
+    code, out, _ = gate(project, "--no-record")
+    assert code == 2
+    assert "rule 'pipeline-reproduced' refers to `lineage.reproducd`, which does not exist" in out
+    assert f"{pack.name}:" in out and "hint: see the facts with `o16n facts`" in out
+
+    code, out, _ = gate(project, "--stage", "deploy", "--no-record")
+    assert code == 2 and "--stage deploy needs --env ENV" in out
+    code, out, _ = gate(project, "--stage", "deploy", "--env", "qa", "--no-record")
+    assert code == 2 and "--env 'qa' is not an environment of this project" in out
