@@ -9,8 +9,9 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from o16n.config.health import HealthConfig
+from o16n.modelcard import ModelCard
 
-SCHEMAS: dict[str, type[BaseModel]] = {"health": HealthConfig}
+SCHEMAS: dict[str, type[BaseModel]] = {"health": HealthConfig, "model_card": ModelCard}
 
 
 def schema_path(name: str) -> Path:
