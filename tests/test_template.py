@@ -45,9 +45,10 @@ MATRIX = [
 COMMON_FILES = {
     ".cruft.json", ".dvc/.gitignore", ".dvc/config", ".dvcignore", ".gitignore",
     ".github/CODEOWNERS", ".github/pull_request_template.md", ".github/workflows/pr.yml",
-    "Makefile", "README.md", "health.yaml", "kpis.yaml", "data/prepared/.gitignore",
+    "Makefile", "README.md", "health.yaml", "kpis.yaml", "model_card.yaml",
+    "data/prepared/.gitignore",
     "data/predictions/.gitignore", "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
-    "models/.gitignore", "model_card.yaml", "o16n.yaml", "waivers.yaml",
+    "models/.gitignore", "o16n.yaml", "waivers.yaml",
     "policies/baseline/pack.yaml",
     "params.yaml", "pyproject.toml", "tests/conftest.py", "tests/test_data.py",
     "tests/test_pipeline.py", "tests/test_predict.py", "tests/test_train.py",

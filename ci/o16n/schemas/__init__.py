@@ -10,11 +10,13 @@ from pydantic import BaseModel
 
 from o16n.config.health import HealthConfig
 from o16n.config.project import ProjectConfig
+from o16n.modelcard import ModelCard
 from o16n.policy.pack import PackSpec
 from o16n.policy.waivers import WaiversFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "health": HealthConfig,
+    "model_card": ModelCard,
     "o16n": ProjectConfig,
     "policy_pack": PackSpec,
     "waivers": WaiversFile,
