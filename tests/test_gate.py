@@ -130,3 +130,28 @@ def test_bad_policy_input_is_a_config_error(project: Path) -> None:
     assert code == 2 and "--stage deploy needs --env ENV" in out
     code, out, _ = gate(project, "--stage", "deploy", "--env", "qa", "--no-record")
     assert code == 2 and "--env 'qa' is not an environment of this project" in out
+
+
+def test_modelcard_renders_what_the_pipeline_knows_and_checks_completeness(
+    project: Path,
+) -> None:
+    done = run(BIN / "o16n", "modelcard", "--check", cwd=project, check=False)
+    assert done.returncode == 1
+    assert "incomplete: the baseline pack requires intended_purpose" in done.stdout
+    card = (project / "MODEL_CARD.md").read_text()
+    assert card.startswith("# Model card: Credit Risk Model\n")
+    assert "| roc_auc | 0.9977 | 0.9977 | +0 |" in card
+    assert "| train.C | 1.0 |" in card
+    assert run("git", "status", "--porcelain", cwd=project).stdout == ""  # not committed
+
+    model_card = project / "model_card.yaml"
+    text = model_card.read_text()
+    assert "use_cases: []" in text and "users: []" in text
+    model_card.write_text(
+        text.replace(
+            "use_cases: []", "use_cases: [Triage of fine needle aspirate results]"
+        ).replace("users: []", "users: [Pathologists, who confirm every result]")
+    )
+    done = run(BIN / "o16n", "modelcard", "--check", cwd=project, check=False)
+    assert done.returncode == 0, done.stdout
+    assert "complete for the policy pack in force" in done.stdout

@@ -58,9 +58,7 @@ def repo(tmp_path: Path) -> Path:
 
 
 def facts_of(repo: Path, base: str) -> dict[str, object]:
-    changed = sorted(
-        p for p in git(repo, "diff", "--name-only", f"{base}...HEAD").split("\n") if p
-    )
+    changed = sorted(p for p in git(repo, "diff", "--name-only", f"{base}...HEAD").split("\n") if p)
     owners = review.codeowners_at(repo, "main")
     return review.review_facts(repo, base, changed, TEAMS, owners)
 

@@ -191,9 +191,7 @@ def gate(ctx: Context) -> StepResult:
     if not vcs.revision_exists(ctx.base, ctx.project):
         return StepResult("gate", FAILED, f"base revision {ctx.base!r} not found")
     sources = Sources(health=ctx.health_report, kpis=ctx.kpis, reproduced=ctx.reproduced)
-    pack, facts = policy.prepare(
-        ctx.project, stage="pr", env=None, base=ctx.base, sources=sources
-    )
+    pack, facts = policy.prepare(ctx.project, stage="pr", env=None, base=ctx.base, sources=sources)
     decision = gates.evaluate(pack, facts)
     record = gates.record(decision, facts)
     write_text_atomic(ctx.reports / "facts.json", json.dumps(facts, indent=2) + "\n")

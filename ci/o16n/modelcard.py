@@ -334,11 +334,11 @@ def _datasets(card: ModelCard) -> list[str]:
 
 def _data(card: ModelCard, facts: Mapping[str, Any]) -> list[str]:
     roles = (("data", "data"), ("model", "model"), ("outs", "other output"))
-    rows = [
-        (role, path, md5)
-        for key, role in roles
-        for path, md5 in _mapping(_get(facts, "lineage", key)).items()
-    ]
+    rows: list[tuple[str, str, str]] = []
+    for key, role in roles:  # `outs` holds every output: list each path once, by its role
+        for path, md5 in _mapping(_get(facts, "lineage", key)).items():
+            if path not in {row[1] for row in rows}:
+                rows.append((role, path, md5))
     lines = ["## Data", "", *_datasets(card), "", "### Lineage (DVC)", ""]
     lines += table(("Role", "Path", "MD5"), rows) if rows else [NOT_AVAILABLE]
     return lines

@@ -78,7 +78,11 @@ def assemble(
         "stage": stage,
         "env": env,
         "today": today.isoformat(),
-        "model": {"name": config.model, "environments": list(config.environments)},
+        "model": {
+            "name": config.model,
+            "version": None,  # set once the registry (version tags) knows this commit
+            "environments": list(config.environments),
+        },
         "commit": head,
         "metrics": metrics,
         "baseline": {
@@ -190,15 +194,18 @@ def _health(project: Path, sources: Sources) -> dict[str, Any]:
         return {
             "ran": False,
             "verdict": "none",
+            "counts": {"ok": 0, "warn": 0, "fail": 0},
             "fail": [],
             "warn": [],
             "checks": [],
             "drifted_columns": [],
             "dataset_drift_share": None,
         }
+    severities = [f.severity for f in report.findings]
     return {
         "ran": True,
         "verdict": report.severity,
+        "counts": {level: severities.count(level) for level in ("ok", "warn", "fail")},
         "fail": sorted({f.trigger for f in report.findings if f.severity == "fail"}),
         "warn": sorted({f.trigger for f in report.findings if f.severity == "warn"}),
         "checks": sorted({f.check for f in report.findings}),

@@ -163,7 +163,7 @@ def record(
         "actor": actor or _actor(),
         "stage": decision.stage,
         "env": decision.env,
-        "model": {"name": facts["model"]["name"], "version": facts.get("version")},
+        "model": {"name": facts["model"]["name"], "version": facts["model"]["version"]},
         "inputs": {
             "commit": facts["commit"],
             "base": facts["baseline"]["commit"] or None,

@@ -340,7 +340,8 @@ def _has_arguments(tree: Tree[Token]) -> Iterator[Tree[Token]]:
     for call in tree.find_data("ident_arg"):
         name, *rest = call.children
         if str(name) == "has" and rest and isinstance(rest[0], Tree):
-            members = [t for t in rest[0].iter_subtrees_topdown() if t.data == "member"]
+            topdown = rest[0].iter_subtrees_topdown()  # type: ignore[no-untyped-call]
+            members = [t for t in topdown if t.data == "member"]
             if members:
                 yield members[0]  # the outermost member: the whole path
 
