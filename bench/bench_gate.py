@@ -44,6 +44,7 @@ def fifty_rule_pack(project: Path) -> None:
         source["id"] = f"{source['id']}-{copies // len(baseline['rules']) + 2}"
         rules.append(source)
         copies += 1
+    rules = [{**rule, "stages": ["pr", "deploy"]} for rule in rules]  # all 50 apply to a PR
     pack = {**baseline, "name": "bench50", "rules": rules}
     (project / "policies" / "bench50").mkdir()
     (project / "policies" / "bench50" / "pack.yaml").write_text(yaml.safe_dump(pack))

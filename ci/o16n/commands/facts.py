@@ -19,6 +19,12 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
         "--base", help="revision to compare with (pr: main; deploy: the previous commit)"
     )
     parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
+    parser.add_argument(
+        "--review",
+        choices=("auto", "git", "github"),
+        default="auto",
+        help="where review facts come from (auto: GitHub in a PR workflow, else git)",
+    )
     parser.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
 
 
@@ -33,7 +39,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     base = args.base or policy.default_base(args.project, args.stage)
     _, facts = policy.prepare(
-        args.project, stage=args.stage, env=args.env, base=base, today=args.today
+        args.project,
+        stage=args.stage,
+        env=args.env,
+        base=base,
+        today=args.today,
+        provider=args.review,
     )
     text = json.dumps(facts, indent=2, sort_keys=True) + "\n"
     if args.output is not None:

@@ -33,7 +33,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     project = args.project
     base = args.base or policy.default_base(project, args.stage)
     pack, facts = policy.prepare(
-        project, stage=args.stage, env=args.env, base=base, today=args.today
+        project,
+        stage=args.stage,
+        env=args.env,
+        base=base,
+        today=args.today,
+        provider=args.review,
     )
     decision = gate.evaluate(pack, facts)
     record = gate.record(decision, facts, actor=_actor(project))

@@ -16,6 +16,20 @@ from o16n.config.yamlfile import load_model
 FILE = "o16n.yaml"
 
 
+class GitHubSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    branch: str = Field("main", description="the protected branch")
+    required_checks: list[str] = Field(
+        default_factory=lambda: ["check", "o16n/gate"],
+        description="status checks that must pass before merging",
+    )
+    required_approvals: int = Field(1, ge=0, le=6, description="approving reviews required")
+    code_owner_reviews: bool = Field(True, description="code owners must approve their paths")
+    dismiss_stale_reviews: bool = Field(True, description="a new push dismisses approvals")
+    enforce_admins: bool = Field(False, description="the rules apply to admins too")
+
+
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -31,6 +45,9 @@ class ProjectConfig(BaseModel):
         default_factory=dict,
         description="this model's values for the pack's vars (metric floors, tolerances), "
         "merged over the pack's defaults",
+    )
+    github: GitHubSettings = Field(
+        default_factory=GitHubSettings, description="`o16n github protect` settings"
     )
     teams: dict[str, list[str]] = Field(
         default_factory=dict,

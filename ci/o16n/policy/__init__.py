@@ -7,6 +7,7 @@ rules name exists (a config error otherwise, before anything is evaluated).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from o16n.policy import facts as facts_module
 from o16n.policy import pack as pack_module
 
 STAGES = pack_module.STAGES
+PROVIDERS = ("auto", "git", "github")
 
 
 def default_base(project: Path, stage: str) -> str | None:
@@ -34,6 +36,7 @@ def prepare(
     base: str | None,
     today: dt.date | None = None,
     sources: facts_module.Sources | None = None,
+    provider: str = "auto",
 ) -> tuple[pack_module.Pack, dict[str, Any]]:
     if stage not in STAGES:
         raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
@@ -49,8 +52,35 @@ def prepare(
             hint=f"o16n.yaml lists: {', '.join(config.environments)}",
         )
     pack = pack_module.for_project(project)
+    sources = sources or facts_module.Sources()
+    if sources.review is None:
+        sources.review = github_review(provider, config.teams)
     facts = facts_module.assemble(
         project, pack, stage=stage, env=env, base=base, today=today, sources=sources
     )
     pack_module.check_references(pack, facts)
     return pack, facts
+
+
+def github_review(provider: str, teams: dict[str, list[str]]) -> dict[str, Any] | None:
+    """Review facts from the pull request on GitHub: with `github`, or with `auto` when the
+    Actions variables name a token, a repository and a pull request. None: use git."""
+    if provider not in PROVIDERS:
+        raise UsageError(f"--review must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    if provider == "git":
+        return None
+    if provider == "auto" and not (
+        os.environ.get("GITHUB_TOKEN") and os.environ.get("GITHUB_REPOSITORY")
+    ):
+        return None
+    from o16n import github
+
+    actions = github.Actions.from_env()
+    number = actions.pr_number
+    if number is None:
+        if provider == "auto":
+            return None
+        raise UsageError(
+            "--review github needs a pull request event (or a workflow_dispatch `pr` input)"
+        )
+    return github.review_facts(github.connect(actions), actions, number, teams)

@@ -38,6 +38,7 @@ class Sources:
     health: HealthReport | None = None
     kpis: tuple[KPIResult, KPIResult | None] | None = None
     reproduced: bool | None = None
+    review: dict[str, Any] | None = None  # from the GitHub provider; None: from git
     notes: list[str] = field(default_factory=list)
 
 
@@ -64,7 +65,9 @@ def assemble(
     head = _commit(project, "HEAD") or ""
     changed = _changed_files(project, base_commit)
     owners = review.codeowners_at(project, base_commit)
-    review_facts = review.review_facts(project, base_commit, changed, config.teams, owners)
+    review_facts = sources.review or review.review_facts(
+        project, base_commit, changed, config.teams, owners
+    )
     governance = set(review_facts["governance_members"])
     metrics = _metrics(_read(project / METRICS_FILE), METRICS_FILE)
     baseline_metrics = _baseline_metrics(project, base_commit)
