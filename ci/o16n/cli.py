@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "facts": "print the facts document that policy rules evaluate (JSON)",
     "gate": "evaluate the policy pack for a stage, record the decision in the ledger",
     "github": "post the report to the pull request and set the gate status; protect main",
+    "logs": "download a CI run's logs and report artifacts (for a PR, a run or a release)",
     "modelcard": "render MODEL_CARD.md from model_card.yaml and what the pipeline knows",
 }
 

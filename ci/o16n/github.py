@@ -555,3 +555,21 @@ def download_run(client: github3.GitHub, actions: Actions, run_id: int, folder: 
         url = client._build_url(*base, "artifacts", str(artifact["id"]), "zip")
         unzip(url, folder / "artifacts" / name, f"artifact {name!r} of run {run_id}")
     return written
+
+
+def release_commit(client: github3.GitHub, actions: Actions, tag: str) -> str:
+    """The commit a release's tag points at."""
+    with call(actions, f"reading release {tag}"):
+        repository = client.repository(actions.owner, actions.name)
+        if repository is None:
+            raise GitHubError(f"GitHub: repository {actions.repository} not found")
+        release = repository.release_from_tag(tag)
+    if release is None:
+        raise GitHubError(f"GitHub: no release tagged {tag!r} in {actions.repository}")
+    with call(actions, f"resolving tag {tag}"):
+        commit = repository.commit(release.target_commitish)
+    if commit is None:
+        raise GitHubError(
+            f"GitHub: release {tag!r} points at {release.target_commitish!r}, not found"
+        )
+    return str(commit.sha)
