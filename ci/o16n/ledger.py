@@ -238,7 +238,7 @@ def _first_difference(old: str, new: str) -> int:
 
 def _lineage_problems(project: Path, records: list[tuple[int, dict[str, Any]]]) -> list[Problem]:
     """Each decision's recorded output hashes against dvc.lock at its commit."""
-    locks: dict[str, lineage.Lineage | None] = {}
+    locks: dict[str, lineage.Lineage | str] = {}  # commit -> its lineage, or why there is none
     problems: list[Problem] = []
     for number, record in records:
         seq = record.get("seq") if isinstance(record.get("seq"), int) else None
@@ -248,23 +248,32 @@ def _lineage_problems(project: Path, records: list[tuple[int, dict[str, Any]]]) 
 
 
 def _record_lineage(
-    project: Path, record: dict[str, Any], locks: dict[str, lineage.Lineage | None]
+    project: Path, record: dict[str, Any], locks: dict[str, lineage.Lineage | str]
 ) -> list[str]:
     inputs = record.get("inputs")
     if not isinstance(inputs, dict):
         return ["a decision has no inputs"] if record.get("kind") == "decision" else []
     commit, outs = inputs.get("commit"), inputs.get("outs") or {}
-    if not isinstance(commit, str) or not vcs.revision_exists(commit, project):
-        return [f"inputs.commit {commit!r} is not a commit in this repository"]
+    if not isinstance(commit, str) or not isinstance(outs, dict):
+        return ["inputs.commit is not a string or inputs.outs is not a mapping"]
     if commit not in locks:
-        locks[commit] = lineage.at_revision(project, commit)
+        locks[commit] = _lock_at(project, commit)
     lock = locks[commit]
-    actual = lock.outs if lock is not None else {}
-    if lock is None and outs:
-        return [f"commit {commit[:7]} has no dvc.lock, but the record has output hashes"]
+    if isinstance(lock, str):
+        return [lock]
     return [
         f"{path}: recorded {outs.get(path) or 'absent'}, dvc.lock at {commit[:7]} has "
-        f"{actual.get(path) or 'absent'}"
-        for path in sorted(set(outs) | set(actual))
-        if outs.get(path) != actual.get(path)
+        f"{lock.outs.get(path) or 'absent'}"
+        for path in sorted(set(outs) | set(lock.outs))
+        if outs.get(path) != lock.outs.get(path)
     ]
+
+
+def _lock_at(project: Path, commit: str) -> lineage.Lineage | str:
+    if not vcs.revision_exists(commit, project):
+        return f"inputs.commit {commit!r} is not a commit in this repository"
+    try:
+        lock = lineage.at_revision(project, commit)
+    except ConfigError as exc:
+        return f"dvc.lock at {commit[:7]} cannot be read: {exc.message}"
+    return lock or lineage.Lineage()  # no dvc.lock then: no outputs to match
