@@ -155,3 +155,37 @@ def test_modelcard_renders_what_the_pipeline_knows_and_checks_completeness(
     done = run(BIN / "o16n", "modelcard", "--check", cwd=project, check=False)
     assert done.returncode == 0, done.stdout
     assert "complete for the policy pack in force" in done.stdout
+
+
+def test_decisions_are_recorded_in_a_ledger_that_detects_any_edit(project: Path) -> None:
+    code, out, first = gate(project)
+    assert code == 0, out
+    assert "recorded in ledger/decisions.jsonl as #1" in out
+    commit(project, "Record the PR gate decision")
+    code, out, second = gate(project, "--stage", "deploy", "--env", "staging")
+    assert code == 1  # the model card is incomplete, which deploys refuse
+    assert outcomes(second)["model-card-complete"] == "fail"
+    commit(project, "Record the staging decision")
+
+    ledger = project / "ledger" / "decisions.jsonl"
+    records = [json.loads(line) for line in ledger.read_text().splitlines()]
+    assert [r["seq"] for r in records] == [1, 2]
+    assert records[1]["prev"] == records[0]["hash"]
+    assert (
+        records[0]["inputs"]["outs"]["models/model.joblib"]
+        == first["inputs"]["outs"][  # type: ignore[index]
+            "models/model.joblib"
+        ]
+    )
+    assert [r["verdict"] for r in records] == ["warn", "fail"]
+    done = run(BIN / "o16n", "ledger", "verify", cwd=project)
+    assert "2 records" in done.stdout
+
+    original = ledger.read_bytes()
+    position = original.index(b'"verdict":"fail"') + len(b'"verdict":"')
+    ledger.write_bytes(original[:position] + b"p" + original[position + 1 :])  # fail -> pail
+    edited = run(BIN / "o16n", "ledger", "verify", cwd=project, check=False)
+    assert edited.returncode == 1
+    ledger.write_bytes(original.rsplit(b"\n", 2)[0] + b"\n")  # drop the last record
+    dropped = run(BIN / "o16n", "ledger", "verify", cwd=project, check=False)
+    assert dropped.returncode == 1
