@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "profile": "summarize a dataset as a reference profile (JSON) for health checks",
     "health": "evaluate health triggers (data quality, drift, performance, ...) and report",
     "kpi": "the model's value in business units (kpis.yaml), against the baseline model",
+    "ledger": "verify the decision ledger (hash chain, git history, lineage) or show it",
+    "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
 }
 
 
