@@ -95,6 +95,12 @@ def test_each_line_is_canonical_json(repo: Path, head: str) -> None:
     assert "José Núñez" in lines(repo)[0]
 
 
+def test_unicode_line_separators_inside_strings_stay_in_their_record(repo: Path, head: str) -> None:
+    record = ledger.append(repo, decision(head, OUTS, verdict="pass", note="a\u2028b\x1cc"))
+    assert ledger.read(repo / ledger.LEDGER) == [record]
+    assert ledger.verify(repo) == []
+
+
 def test_append_sets_seq_prev_and_hash_itself(repo: Path, head: str) -> None:
     record = ledger.append(repo, decision(head, OUTS, seq=99, prev="x", hash="y"))
     assert (record["seq"], record["prev"]) == (1, ledger.GENESIS)

@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "github": "post the report to the pull request and set the gate status; protect main",
     "logs": "download a CI run's logs and report artifacts (for a PR, a run or a release)",
     "modelcard": "render MODEL_CARD.md from model_card.yaml and what the pipeline knows",
+    "ledger": "verify the decision ledger (hash chain, git history, lineage) or show it",
+    "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
 }
 
 

@@ -90,7 +90,8 @@ def read(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split on "\n" only: str.splitlines() also splits on U+2028, which JSON strings may hold
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
