@@ -179,7 +179,10 @@ def test_decisions_are_recorded_in_a_ledger_that_detects_any_edit(project: Path)
     )
     assert [r["verdict"] for r in records] == ["warn", "fail"]
     done = run(BIN / "o16n", "ledger", "verify", cwd=project)
-    assert "2 records" in done.stdout
+    assert "2 records, chain intact, lineage matches" in done.stdout
+    timeline = run(BIN / "o16n", "timeline", cwd=project).stdout
+    assert "| decision: gate pr: warn |" in timeline
+    assert "decision: gate deploy" in timeline and "fail: model-card-complete" in timeline
 
     original = ledger.read_bytes()
     position = original.index(b'"verdict":"fail"') + len(b'"verdict":"')
