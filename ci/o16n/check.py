@@ -46,6 +46,7 @@ class CheckReport:
     metrics: tuple[MetricChange, ...] = field(default=())
     health_markdown: str = ""  # the health report, for the PR comment and job summary
     gate_markdown: str = ""  # the policy gate's decision, likewise
+    health_html: str = ""  # the health report's page, whose charts check.html shows
 
     @property
     def passed(self) -> bool:
@@ -60,6 +61,7 @@ class Context:
     metrics: list[MetricChange] = field(default_factory=list)
     health_markdown: str = ""
     gate_markdown: str = ""
+    health_html: str = ""
     # results later steps reuse (the gate judges them): health report, KPIs, reproduced
     health_report: Any = None
     kpis: Any = None
@@ -140,6 +142,7 @@ def health(ctx: Context) -> StepResult:
     for fmt, render in RENDERERS.items():
         write_text_atomic(ctx.reports / f"health.{fmt}", render(report))
     ctx.health_markdown = RENDERERS["md"](report)
+    ctx.health_html = RENDERERS["html"](report)
     ctx.health_report = report
     fired = [
         f"{f.severity}: {f.trigger}: {f.message}"
@@ -264,7 +267,12 @@ def run_check(
         result = step(ctx)
         results.append(_timed(result, time.perf_counter() - started))
     return CheckReport(
-        base, tuple(results), tuple(ctx.metrics), ctx.health_markdown, ctx.gate_markdown
+        base,
+        tuple(results),
+        tuple(ctx.metrics),
+        ctx.health_markdown,
+        ctx.gate_markdown,
+        ctx.health_html,
     )
 
 

@@ -27,17 +27,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.check import run_check
     from o16n.fsio import write_text_atomic
-    from o16n.report.check import to_json, to_markdown, to_text
+    from o16n.report.check import to_html, to_json, to_markdown, to_text
 
     reports = args.project / args.reports
     report = run_check(args.project, args.base, reports, frozenset(args.skip))
     markdown = to_markdown(report)
     write_text_atomic(reports / "check.json", to_json(report))
     write_text_atomic(reports / "check.md", markdown)
+    write_text_atomic(reports / "check.html", to_html(report))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown)
     to_text(report, console)
-    console.print(f"reports: {reports / 'check.md'}, {reports / 'check.json'}", highlight=False)
+    written = ", ".join(str(reports / f"check.{ext}") for ext in ("md", "json", "html"))
+    console.print(f"reports: {written}", highlight=False)
     return EXIT_OK if report.passed else EXIT_FAILED

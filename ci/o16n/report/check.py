@@ -59,6 +59,7 @@ def to_json(report: CheckReport) -> str:
     data = dataclasses.asdict(report)
     del data["health_markdown"]  # reports/health.json has the health results
     del data["gate_markdown"]  # reports/decision.json has the gate's
+    del data["health_html"]
     data["passed"] = report.passed
     for change, m in zip(data["metrics"], report.metrics, strict=True):
         change["diff"] = m.diff
@@ -99,3 +100,35 @@ def to_markdown(report: CheckReport) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+CHECK_CSS = """
+body{font:14px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem}
+table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.25rem .6rem}
+th{background:#f6f8fa}code{background:#f6f8fa;padding:0 .2rem}details{margin:.5rem 0}
+"""
+
+
+def to_html(report: CheckReport) -> str:
+    """One self-contained page: the Markdown report rendered, then the health report's charts
+    (its own page's styles and body), so the HTML artifact is the whole report."""
+    import html
+
+    from markdown_it import MarkdownIt
+
+    markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
+    rendered = markdown.render(to_markdown(report))
+    health_html = report.health_html
+    style, charts = "", ""
+    if health_html and "<main>" in health_html:
+        charts = health_html.split("<main>", 1)[1].rsplit("</main>", 1)[0]
+        if "<style>" in health_html:
+            style = health_html.split("<style>", 1)[1].split("</style>", 1)[0]
+    verdict = "passed" if report.passed else "failed"
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>o16n check: {html.escape(verdict)}</title>"
+        f"<style>{style}{CHECK_CSS}</style></head><body><main>{rendered}"
+        + (f"<hr><h2>Health charts</h2>{charts}" if charts else "")
+        + "</main></body></html>\n"
+    )
