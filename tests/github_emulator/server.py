@@ -12,6 +12,7 @@ import json
 import re
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -181,7 +182,7 @@ class GitHubEmulator:
         self.state.ensure_user(author)
         title = title or f"Pull request {number}"
         self.state.pulls[(repo, number)] = Pull(
-            repo, number, author, head_sha, base, head, title, body, [dict(f) for f in files]
+            repo, number, author, head_sha, base, head, title, body, [_file(f) for f in files]
         )
         self.state.issues[(repo, number)] = Issue(
             repo, number, author, title, body, list(labels), is_pull=True
@@ -323,6 +324,9 @@ class GitHubEmulator:
                 return _route(self, call), count
         except ApiError as error:
             return Reply(error.status, error.body), count
+        except Exception as error:  # a bug in the emulator: say so instead of hanging up
+            traceback.print_exc()
+            return Reply(500, {"message": f"emulator error: {error!r}"}), count
 
     @staticmethod
     def _api_path(path: str) -> tuple[str, str]:
@@ -339,6 +343,10 @@ class GitHubEmulator:
         if scheme.lower() not in ("token", "bearer") or login is None:
             raise ApiError(401, "Bad credentials")
         return login
+
+
+def _file(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "modified", "additions": 0, "deletions": 0, **entry}
 
 
 def _fault_reply(fault: Fault) -> Reply:
@@ -902,6 +910,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"/repos/{_R}/issues/comments/{_N}", get_comment),
     ("PATCH", rf"/repos/{_R}/issues/comments/{_N}", edit_comment),
     ("POST", rf"/repos/{_R}/statuses/{_S}", create_status),
+    ("GET", rf"/repos/{_R}/statuses/{_S}", list_statuses),  # the legacy path github3.py uses
     ("GET", rf"/repos/{_R}/commits/{_S}/status", get_combined_status),
     ("GET", rf"/repos/{_R}/commits/{_S}/statuses", list_statuses),
     ("GET", rf"/repos/{_R}/contents/(.+)", get_contents),

@@ -633,14 +633,31 @@ class State:
         self, url: str, given: dict[str, Any], recorded: dict[str, Any]
     ) -> dict[str, Any]:
         team = recorded["restrictions"]["teams"][0]
+        org = url.split("/repos/", 1)[1].split("/", 1)[0]
         return {
             "url": url,
             "users_url": f"{url}/users",
             "teams_url": f"{url}/teams",
             "apps_url": f"{url}/apps",
             "users": [self.user_payload(login) for login in given.get("users") or []],
-            "teams": [{**team, "slug": slug, "name": slug} for slug in given.get("teams") or []],
+            "teams": [self._team(team, org, slug) for slug in given.get("teams") or []],
             "apps": [],
+        }
+
+    def _team(self, recorded: dict[str, Any], org: str, slug: str) -> dict[str, Any]:
+        team_id = self._stable_id("team", org, slug)
+        api = f"{self.urls.api}/teams/{team_id}"
+        return {
+            **recorded,
+            "id": team_id,
+            "node_id": f"T_{team_id}",
+            "url": api,
+            "html_url": self.urls.web(f"orgs/{org}/teams/{slug}"),
+            "name": slug,
+            "slug": slug,
+            "description": None,
+            "members_url": f"{api}/members{{/member}}",
+            "repositories_url": f"{api}/repos",
         }
 
     # -- Actions -----------------------------------------------------------------------------
@@ -652,6 +669,7 @@ class State:
         full = run["repo"]
         api = f"{self.urls.repo(full)}/actions/runs/{run_id}"
         payload = template("workflow_run")
+        workflow_url = f"{self.urls.repo(full)}/actions/workflows/{payload['workflow_id']}"
         payload.update({k: run[k] for k in ("head_sha", "head_branch", "event", "status")})
         payload.update(
             {
@@ -675,7 +693,7 @@ class State:
                 "artifacts_url": f"{api}/artifacts",
                 "cancel_url": f"{api}/cancel",
                 "rerun_url": f"{api}/rerun",
-                "workflow_url": f"{self.urls.repo(full)}/actions/workflows/{payload['workflow_id']}",
+                "workflow_url": workflow_url,
                 "repository": self.repo_payload(full),
                 "head_repository": self.repo_payload(full),
             }
