@@ -185,7 +185,8 @@ def connect(actions: Actions, timeout: float = 30.0) -> github3.GitHub:
     adapter = RetryingAdapter()
     client.session.mount("https://", adapter)
     client.session.mount("http://", adapter)
-    client.session.timeout = (5.0, timeout)
+    client.session.default_connect_timeout = 5.0
+    client.session.default_read_timeout = timeout
     return client
 
 
@@ -489,19 +490,24 @@ def protect(
     what = f"reading the protection of {branch}"
     with call(actions, what):
         response = client.session.get(url)
+        _refuse_without_admin(response, what)
         current = None if response.status_code == 404 else _json(actions, response, what)
     if current is not None and _as_configured(current) == dict(wanted):
         return False
     what = f"protecting {branch}"
     with call(actions, what):
         response = client.session.put(url, json=dict(wanted))
-        if response.status_code == 403:
-            raise GitHubError(
-                f"GitHub: {what} was refused (HTTP 403): branch protection needs an admin token",
-                hint="use a token of a repository admin (the Actions GITHUB_TOKEN cannot do this)",
-            )
+        _refuse_without_admin(response, what)
         _json(actions, response, what)
     return True
+
+
+def _refuse_without_admin(response: requests.Response, what: str) -> None:
+    if response.status_code == 403 and not _retry_wait(response, 1, 0.0):
+        raise GitHubError(
+            f"GitHub: {what} was refused (HTTP 403): branch protection needs an admin token",
+            hint="use a token of a repository admin (the Actions GITHUB_TOKEN cannot do this)",
+        )
 
 
 # ---- logs and artifacts of a run -----------------------------------------------------------------

@@ -1,0 +1,269 @@
+"""o16n's GitHub provider against the emulator: review facts, one report comment, the gate
+status, branch protection, run logs, and faults (never a pass, never the token in output)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from o16n import github
+from o16n.cli import main
+from tests.github_emulator import GitHubEmulator
+
+TOKEN = "ghs_o16nSecretToken123"
+REPO = "acme/churn"
+HEAD, OLD = "c" * 40, "d" * 40
+CODEOWNERS = "*  @acme/ml\n/policies/  @gale @acme/governance\n/src/  @ann\n"
+TEAMS = {"@acme/governance": ["@gov"], "@acme/ml": ["@ann", "@bob"]}
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(github, "SLEEP", lambda seconds: None)
+
+
+@pytest.fixture
+def emulator() -> Iterator[GitHubEmulator]:
+    with GitHubEmulator(token=TOKEN, login="github-actions") as emu:
+        emu.add_repo("acme", "churn")
+        people = {"ann": "write", "bob": "write", "gov": "maintain", "gale": "admin"}
+        for login, permission in {**people, "dan": "read", "dev": "write"}.items():
+            emu.add_user(login, permission)
+        emu.set_file(REPO, "main", ".github/CODEOWNERS", CODEOWNERS)
+        files = ["policies/baseline/pack.yaml", "src/churn/train.py", "params.yaml"]
+        emu.add_pull(
+            REPO,
+            7,
+            "dev",
+            HEAD,
+            labels=["model-change"],
+            files=[{"filename": f, "status": "modified", "additions": 1} for f in files],
+        )
+        yield emu
+
+
+@pytest.fixture
+def env(emulator: GitHubEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": HEAD}}}))
+    summary = tmp_path / "summary.md"
+    variables = {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_API_URL": emulator.api_url,
+        "GITHUB_SERVER_URL": emulator.url,
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    for key, value in variables.items():
+        monkeypatch.setenv(key, value)
+    return tmp_path
+
+
+def facts(emulator: GitHubEmulator) -> dict[str, object]:
+    actions = github.Actions.from_env()
+    return github.review_facts(github.connect(actions), actions, 7, TEAMS)
+
+
+def test_review_facts_from_the_pull_request(emulator: GitHubEmulator, env: Path) -> None:
+    emulator.add_review(REPO, 7, "ann", "APPROVED", HEAD)
+    emulator.add_review(REPO, 7, "bob", "APPROVED", OLD)  # stale: another commit
+    emulator.add_review(REPO, 7, "dan", "APPROVED", HEAD)  # read-only
+    emulator.add_review(REPO, 7, "dev", "APPROVED", HEAD)  # the author
+    emulator.add_review(REPO, 7, "gov", "APPROVED", HEAD)
+    emulator.add_review(REPO, 7, "gov", "COMMENTED", HEAD)  # does not undo the approval
+    found = facts(emulator)
+    assert found["provider"] == "github" and found["author"] == "@dev"
+    assert found["approvers"] == ["@ann", "@gov"] and found["approvals"] == 2
+    assert found["stale_approvals"] == ["@bob"]
+    assert found["read_only_approvals"] == ["@dan"]
+    assert found["self_approved"] is True
+    assert found["labels"] == ["model-change"]
+    assert found["codeowners"] == "main:.github/CODEOWNERS"
+    assert found["governance_approved"] is True  # @gov, through o16n.yaml's teams
+    assert found["files"] == [
+        {"path": "params.yaml", "owners": ["@acme/ml"], "approved": True},
+        {"path": "policies/baseline/pack.yaml", "owners": ["@gale", "@acme/governance"],
+         "approved": True},
+        {"path": "src/churn/train.py", "owners": ["@ann"], "approved": True},
+    ]  # fmt: skip
+
+
+def test_a_dismissed_governance_approval_no_longer_counts(
+    emulator: GitHubEmulator, env: Path
+) -> None:
+    emulator.add_review(REPO, 7, "gov", "APPROVED", HEAD)
+    emulator.add_review(REPO, 7, "gov", "DISMISSED", HEAD)
+    found = facts(emulator)
+    assert found["approvals"] == 0 and found["governance_approved"] is False
+    assert found["unapproved_files"] == [
+        "params.yaml",
+        "policies/baseline/pack.yaml",
+        "src/churn/train.py",
+    ]
+
+
+def write_reports(folder: Path, verdict: str) -> None:
+    reports = folder / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / "check.md").write_text(f"<!-- o16n-report -->\n## o16n check: {verdict}\n")
+    rules = [{"id": "metric-floors", "outcome": "fail" if verdict == "fail" else "pass"}]
+    (reports / "decision.json").write_text(json.dumps({"verdict": verdict, "rules": rules}))
+
+
+def test_report_posts_one_comment_updates_it_and_sets_the_status(
+    emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_reports(env, "fail")
+    assert main(["github", "report", "--project", str(env)]) == 0
+    write_reports(env, "pass")
+    assert main(["github", "report", "--project", str(env)]) == 0
+    comments = emulator.state.comments_on(REPO, 7)
+    assert len(comments) == 1
+    assert comments[0]["body"] == "<!-- o16n-report -->\n## o16n check: pass\n"
+    statuses = emulator.state.statuses[(REPO, HEAD)]
+    assert [(s["state"], s["context"]) for s in statuses] == [
+        ("failure", "o16n/gate"),
+        ("success", "o16n/gate"),
+    ]
+    assert statuses[0]["description"] == "gate failed: metric-floors"
+    assert statuses[1]["target_url"] == f"{emulator.url}/{REPO}/actions/runs/4242"
+    out = capsys.readouterr().out
+    assert "report posted on #7" in out and "report updated on #7" in out
+    assert "o16n/gate: success" in (env / "summary.md").read_text()
+
+
+def test_no_decision_sets_an_error_status(emulator: GitHubEmulator, env: Path) -> None:
+    write_reports(env, "pass")
+    (env / "reports" / "decision.json").unlink()
+    assert main(["github", "report", "--project", str(env)]) == 0
+    (status,) = emulator.state.statuses[(REPO, HEAD)]
+    assert status["state"] == "error"
+    assert status["description"] == "no gate decision: `o16n check` did not reach the gate"
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        ({"status": 500, "times": 10}, "HTTP 500"),
+        ({"status": 404, "times": 1, "body": {"message": "Not Found"}}, "HTTP 404: Not Found"),
+        ({"status": 200, "times": 1, "body": "{not json"}, "reading pull request #7"),
+        (
+            {"status": 403, "times": 10, "body": {"message": "API rate limit exceeded"},
+             "headers": {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "99999999999"}},
+            "HTTP 403: API rate limit exceeded",
+        ),
+    ],
+    ids=["server-errors", "missing-pr", "malformed-json", "rate-limit-far-reset"],
+)  # fmt: skip
+def test_faults_fail_closed_with_the_request_named_and_no_token(
+    emulator: GitHubEmulator,
+    env: Path,
+    capsys: pytest.CaptureFixture[str],
+    fault: dict[str, object],
+    expected: str,
+) -> None:
+    write_reports(env, "pass")
+    emulator.fail("GET", r"pulls/7$", **fault)  # type: ignore[arg-type]
+    assert main(["github", "report", "--project", str(env)]) == 2
+    err = capsys.readouterr().err
+    assert "GitHub: reading pull request #7 of acme/churn" in err and expected in err
+    assert TOKEN not in err
+    assert (REPO, HEAD) not in emulator.state.statuses  # nothing claimed on GitHub
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 502, "times": 2},
+        {"status": 403, "times": 1, "headers": {"Retry-After": "1"},
+         "body": {"message": "You have exceeded a secondary rate limit."}},
+        {"status": None, "times": 1, "delay": 2.5},
+    ],
+    ids=["transient-5xx", "secondary-rate-limit", "timeout"],
+)  # fmt: skip
+def test_transient_faults_are_retried(
+    emulator: GitHubEmulator,
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: dict[str, object],
+) -> None:
+    real_connect = github.connect
+    monkeypatch.setattr(github, "connect", lambda actions: real_connect(actions, timeout=1.0))
+    write_reports(env, "pass")
+    emulator.fail("GET", r"pulls/7$", **fault)  # type: ignore[arg-type]
+    assert main(["github", "report", "--project", str(env)]) == 0
+    assert emulator.state.statuses[(REPO, HEAD)][0]["state"] == "success"
+    pulls = [r for r in emulator.requests if r.method == "GET" and r.path.endswith("pulls/7")]
+    assert len(pulls) >= 2
+
+
+def test_the_token_never_appears_outside_the_authorization_header(
+    emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_reports(env, "fail")
+    main(["github", "report", "--project", str(env)])
+    emulator.fail("GET", r"pulls/7$", 500, times=10)
+    main(["github", "report", "--project", str(env)])
+    captured = capsys.readouterr()
+    assert TOKEN not in captured.out + captured.err
+    for path in env.rglob("*"):
+        if path.is_file():
+            assert TOKEN not in path.read_text(errors="replace"), path
+    for recorded in emulator.requests:
+        visible = {k: v for k, v in recorded.headers.items() if k.lower() != "authorization"}
+        assert TOKEN not in json.dumps([recorded.path, recorded.query, visible, recorded.body])
+
+
+def test_protect_is_idempotent_and_needs_an_admin_token(
+    emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "o16n.yaml").write_text("version: 1\nmodel: churn\ngithub:\n  required_approvals: 2\n")
+    assert main(["github", "protect", "--project", str(env)]) == 2
+    err = capsys.readouterr().err
+    assert "branch protection needs an admin token" in err
+
+    emulator.add_token("ghs_admin", "gale")
+    os_env = {"GITHUB_TOKEN": "ghs_admin"}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in os_env.items():
+            patch.setenv(key, value)
+        assert main(["github", "protect", "--project", str(env)]) == 0
+        assert main(["github", "protect", "--project", str(env)]) == 0
+    out = capsys.readouterr().out
+    assert "acme/churn@main: protected" in out
+    assert "acme/churn@main: already protected as configured" in out
+    stored = emulator.state.protection[(REPO, "main")]
+    assert stored["required_status_checks"]["contexts"] == ["check", "o16n/gate"]
+    assert stored["required_pull_request_reviews"] == {
+        "dismiss_stale_reviews": True,
+        "require_code_owner_reviews": True,
+        "required_approving_review_count": 2,
+    }
+    puts = [r for r in emulator.requests if r.method == "PUT"]
+    assert len(puts) == 1  # the first admin run; the second changed nothing
+
+
+def test_logs_downloads_the_run_logs_and_artifacts(
+    emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.add_run(
+        REPO,
+        99,
+        HEAD,
+        pr_number=7,
+        logs={"check/3_Check.txt": "check passed\n"},
+        artifacts={"o16n-reports": {"check.md": "## o16n check: passed\n"}},
+    )
+    out_dir = env / "downloaded"
+    assert main(["logs", "--pr", "7", "-o", str(out_dir)]) == 0
+    assert (out_dir / "logs" / "check" / "3_Check.txt").read_text() == "check passed\n"
+    report = out_dir / "artifacts" / "o16n-reports" / "check.md"
+    assert report.read_text() == "## o16n check: passed\n"
+    assert "run 99: 2 file(s)" in capsys.readouterr().out
+    assert main(["logs", "--pr", "8"]) == 2  # no such pull request
