@@ -267,3 +267,19 @@ def test_logs_downloads_the_run_logs_and_artifacts(
     assert report.read_text() == "## o16n check: passed\n"
     assert "run 99: 2 file(s)" in capsys.readouterr().out
     assert main(["logs", "--pr", "8"]) == 2  # no such pull request
+
+
+def test_logs_for_a_release_tag(emulator: GitHubEmulator, env: Path) -> None:
+    import requests
+
+    created = requests.post(
+        f"{emulator.api_url}/repos/{REPO}/releases",
+        json={"tag_name": "churn@v1.0.0", "target_commitish": HEAD, "name": "churn v1.0.0"},
+        headers={"Authorization": f"token {TOKEN}"},
+        timeout=5,
+    )
+    assert created.status_code == 201
+    emulator.add_run(REPO, 100, HEAD, event="push", logs={"deploy/1_Gate.txt": "gate passed\n"})
+    assert main(["logs", "--release", "churn@v1.0.0", "-o", str(env / "rel")]) == 0
+    assert (env / "rel" / "logs" / "deploy" / "1_Gate.txt").read_text() == "gate passed\n"
+    assert main(["logs", "--release", "churn@v9.9.9"]) == 2

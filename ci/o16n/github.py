@@ -572,10 +572,11 @@ def release_commit(client: github3.GitHub, actions: Actions, tag: str) -> str:
         release = repository.release_from_tag(tag)
     if release is None:
         raise GitHubError(f"GitHub: no release tagged {tag!r} in {actions.repository}")
-    with call(actions, f"resolving tag {tag}"):
-        commit = repository.commit(release.target_commitish)
-    if commit is None:
-        raise GitHubError(
-            f"GitHub: release {tag!r} points at {release.target_commitish!r}, not found"
-        )
-    return str(commit.sha)
+    target = str(release.target_commitish)
+    if len(target) == 40 and all(c in "0123456789abcdef" for c in target):
+        return target
+    with call(actions, f"resolving {target!r}, the target of release {tag}"):
+        branch = repository.branch(target)
+    if branch is None:
+        raise GitHubError(f"GitHub: release {tag!r} targets {target!r}, which is not found")
+    return str(branch.commit.sha)
