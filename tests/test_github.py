@@ -283,3 +283,20 @@ def test_logs_for_a_release_tag(emulator: GitHubEmulator, env: Path) -> None:
     assert main(["logs", "--release", "churn@v1.0.0", "-o", str(env / "rel")]) == 0
     assert (env / "rel" / "logs" / "deploy" / "1_Gate.txt").read_text() == "gate passed\n"
     assert main(["logs", "--release", "churn@v9.9.9"]) == 2
+
+
+def test_an_unexpected_error_hides_the_token_in_the_message_and_the_crash_log(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(env / "cache"))
+
+    def explode(actions: github.Actions, timeout: float = 30.0) -> None:
+        raise RuntimeError(f"client built with {actions.token}")
+
+    monkeypatch.setattr(github, "connect", explode)
+    write_reports(env, "pass")
+    assert main(["github", "report", "--project", str(env)]) == 3
+    err = capsys.readouterr().err
+    assert "client built with ***" in err and TOKEN not in err
+    log = (env / "cache" / "o16n" / "o16n.log").read_text()
+    assert "client built with ***" in log and TOKEN not in log

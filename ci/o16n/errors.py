@@ -83,6 +83,18 @@ def _versions() -> dict[str, str]:
     return found
 
 
+SECRETS = ("GITHUB_TOKEN", "GH_TOKEN")
+
+
+def redact(text: str) -> str:
+    """Hide the values of secret environment variables (tokens) in anything o16n prints."""
+    for name in SECRETS:
+        secret = os.environ.get(name)
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 def crash_log_path() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "o16n" / "o16n.log"
@@ -97,7 +109,7 @@ def write_crash_log(exc: BaseException) -> Path:
     lines += ["", f"command: {' '.join(sys.argv)}", "", "```"]
     lines += traceback.format_exception(type(exc), exc, exc.__traceback__)
     lines += ["```", ""]
-    path.write_text("\n".join(line.rstrip("\n") for line in lines))
+    path.write_text(redact("\n".join(line.rstrip("\n") for line in lines)))
     return path
 
 
@@ -107,7 +119,7 @@ def error_handler(console: Console, result: list[int]) -> Iterator[None]:
     try:
         yield
     except O16nError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(redact(str(exc)))}", highlight=False)
         result[0] = exc.exit_code
     except KeyboardInterrupt:
         console.print("[red]interrupted[/]")
@@ -115,7 +127,7 @@ def error_handler(console: Console, result: list[int]) -> Iterator[None]:
     except Exception as exc:  # the one place that catches everything: report, log, exit 3
         log = write_crash_log(exc)
         console.print(
-            f"[bold red]unexpected error:[/] {type(exc).__name__}: {escape(str(exc))}",
+            f"[bold red]unexpected error:[/] {type(exc).__name__}: {escape(redact(str(exc)))}",
             highlight=False,
         )
         console.print(
