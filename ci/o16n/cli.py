@@ -24,6 +24,9 @@ COMMANDS: dict[str, str] = {
     "github": "post the report to the pull request and set the gate status; protect main",
     "logs": "download a CI run's logs and report artifacts (for a PR, a run or a release)",
     "modelcard": "render MODEL_CARD.md from model_card.yaml and what the pipeline knows",
+    "release": "register the next model version (a GTO tag) and build the release bundle",
+    "deploy": "gate, then write and commit the environment's desired state (deploy/ENV)",
+    "rollback": "put the environment's previous desired state back, as a recorded commit",
     "ledger": "verify the decision ledger (hash chain, git history, lineage) or show it",
     "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
 }

@@ -580,3 +580,24 @@ def release_commit(client: github3.GitHub, actions: Actions, tag: str) -> str:
     if branch is None:
         raise GitHubError(f"GitHub: release {tag!r} targets {target!r}, which is not found")
     return str(branch.commit.sha)
+
+
+def publish_release(
+    client: github3.GitHub, actions: Actions, tag: str, commit: str, bundle: Path
+) -> str:
+    """A GitHub Release for `tag` with every file of the bundle as an asset; its URL."""
+    with call(actions, f"creating release {tag}"):
+        repository = client.repository(actions.owner, actions.name)
+        if repository is None:
+            raise GitHubError(f"GitHub: repository {actions.repository} not found")
+        notes = (
+            (bundle / "MODEL_CARD.md").read_text() if (bundle / "MODEL_CARD.md").is_file() else ""
+        )
+        created = repository.create_release(
+            tag, target_commitish=commit, name=tag, body=notes[:100_000]
+        )
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+        name = str(path.relative_to(bundle)).replace("/", "--")
+        with call(actions, f"uploading {name} to release {tag}"):
+            created.upload_asset("application/octet-stream", name, path.read_bytes())
+    return str(created.html_url)

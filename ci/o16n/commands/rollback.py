@@ -1,0 +1,43 @@
+"""`o16n rollback --env ENV`: the environment's previous desired state, as a new commit,
+recorded in the ledger, with the GTO stage tag moved back."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from o16n.errors import EXIT_OK, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", required=True, help="the environment to roll back")
+    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n import deploy, ledger, registry
+    from o16n.commands.gate import _actor
+
+    project = args.project.resolve()
+    with deploy.serialized(project):
+        states = deploy.history(project, args.env)
+        if not states:
+            raise UsageError(f"nothing was ever deployed to {args.env}")
+        now = states[0]
+        previous = next((s for s in states[1:] if s.version != now.version), None)
+        if previous is None:
+            raise UsageError(
+                f"{args.env} has had only {now.model}@{now.version}: nothing to roll back to"
+            )
+        deploy.write(project, args.env, previous)
+        ledger.append(
+            project, deploy.rollback_record(project, args.env, previous, now, _actor(project))
+        )
+        verb = f"roll {args.env} back from {now.version} to {previous.version}"
+        paths = [f"{deploy.DEPLOY_DIR}/{args.env}/{deploy.DESIRED}", str(ledger.LEDGER)]
+        commit = deploy.commit_state(project, args.env, f"[skip ci] {verb}", paths)
+        tag = registry.assign(project, previous.model, args.env, previous.version, f"o16n {verb}")
+        console.print(f"{verb}: committed {commit[:12]}, {tag}", highlight=False)
+    return EXIT_OK

@@ -1,0 +1,108 @@
+"""Versions, releases, desired state, promotion and rollback on a generated project."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, Bake, run
+
+pytestmark = pytest.mark.slow
+MODEL = "credit-risk-model"
+
+
+def o16n(project: Path, *args: str, check: bool = True) -> tuple[int, str]:
+    done = run(BIN / "o16n", *args, cwd=project, check=check)
+    return done.returncode, done.stdout + done.stderr
+
+
+def complete_the_card(project: Path) -> None:
+    card = project / "model_card.yaml"
+    card.write_text(
+        card.read_text()
+        .replace("use_cases: []", "use_cases: [Triage of aspirate results]")
+        .replace("users: []", "users: [Pathologists]")
+    )
+    run("git", "commit", "--quiet", "-am", "Write the intended use", cwd=project)
+
+
+def retrain(project: Path, c: str) -> None:
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("C: 1.0", f"C: {c}"))
+    run(BIN / "dvc", "repro", "--quiet", cwd=project, PYTHONPATH=str(project / "src"))
+    run("git", "commit", "--quiet", "-am", f"Retrain with C={c}", cwd=project)
+
+
+def test_release_deploy_promote_rollback(bake: Bake) -> None:
+    project = bake(governance_owners="gov@example.com")
+    complete_the_card(project)
+
+    code, out = o16n(project, "release")
+    assert f"released {MODEL}@v1.0.0 (major)" in out
+    bundle = project / "releases" / f"{MODEL}@v1.0.0"
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["version"] == "v1.0.0"
+    assert set(manifest["files"]) >= {"models/model.joblib", "MODEL_CARD.md", "metrics.json"}
+    lock = run("git", "show", "HEAD:dvc.lock", cwd=project).stdout
+    assert manifest["files"]["models/model.joblib"]["dvc_md5"] in lock
+    assert o16n(project, "release")[1].strip().endswith("is this commit already")
+
+    code, out = o16n(project, "deploy", "--env", "staging")
+    assert f"deploy {MODEL} v1.0.0 to staging: desired state committed" in out
+    retrain(project, "0.5")
+    assert f"released {MODEL}@v1.1.0 (minor)" in o16n(project, "release")[1]
+    o16n(project, "deploy", "--env", "staging")
+    code, out = o16n(project, "deploy", "--env", "production", "--from", "staging")
+    assert f"deploy {MODEL} v1.1.0 to production" in out
+    code, out = o16n(project, "rollback", "--env", "staging")
+    assert "roll staging back from v1.1.0 to v1.0.0" in out
+
+    desired = {
+        env: (project / "deploy" / env / "desired.yaml").read_text()
+        for env in ("staging", "production")
+    }
+    assert "version: v1.0.0" in desired["staging"]
+    assert "version: v1.1.0" in desired["production"]
+    tags = set(run("git", "tag", "-l", cwd=project).stdout.split())
+    assert {f"{MODEL}@v1.0.0", f"{MODEL}@v1.1.0", f"{MODEL}#production#3"} <= tags
+    assert f"{MODEL}#staging#4" in tags
+
+    import gto.api  # GTO reads o16n's registry
+
+    stages = {
+        s["stage"]: entry["version"]
+        for entry in gto.api.show(str(project), MODEL)
+        for s in entry["stages"]
+        if s["is_active"]
+    }
+    assert stages == {"staging": "v1.0.0", "production": "v1.1.0"}
+    subjects = run("git", "log", "--format=%s", "-4", cwd=project).stdout.splitlines()
+    assert subjects[0] == "[skip ci] roll staging back from v1.1.0 to v1.0.0"
+    assert all(s.startswith("[skip ci]") for s in subjects[:3])
+    assert run("git", "status", "--porcelain", cwd=project).stdout == ""
+    assert "4 records, chain intact, lineage matches" in o16n(project, "ledger", "verify")[1]
+
+
+def test_a_refused_deploy_is_recorded_and_changes_nothing(bake: Bake) -> None:
+    project = bake()
+    o16n(project, "release")
+    code, out = o16n(project, "deploy", "--env", "production", check=False)
+    assert code == 1
+    assert "model-card-complete" in out and "refused: recorded as #1" in out
+    assert not (project / "deploy").exists()
+    record = json.loads((project / "ledger" / "decisions.jsonl").read_text())
+    assert (record["action"], record["verdict"], record["env"]) == ("refused", "fail", "production")
+    assert record["model"] == {"name": MODEL, "version": "v1.0.0"}
+    assert run("git", "status", "--porcelain", cwd=project).stdout == ""
+
+
+def test_bad_deploy_input(bake: Bake) -> None:
+    project = bake()
+    code, out = o16n(project, "deploy", "--env", "staging", check=False)
+    assert code == 2 and f"{MODEL} has no version yet" in out and "o16n release" in out
+    code, out = o16n(project, "rollback", "--env", "staging", check=False)
+    assert code == 2 and "nothing was ever deployed to staging" in out
+    code, out = o16n(project, "deploy", "--env", "staging", "--version", "v9.0.0", check=False)
+    assert code == 2 and f"no version 'v9.0.0' of {MODEL}" in out
