@@ -300,3 +300,18 @@ def test_an_unexpected_error_hides_the_token_in_the_message_and_the_crash_log(
     assert "client built with ***" in err and TOKEN not in err
     log = (env / "cache" / "o16n" / "o16n.log").read_text()
     assert "client built with ***" in log and TOKEN not in log
+
+
+def test_publish_release_uploads_the_bundle(emulator: GitHubEmulator, env: Path) -> None:
+    bundle = env / "churn@v1.0.0"
+    (bundle / "models").mkdir(parents=True)
+    (bundle / "models" / "model.joblib").write_bytes(b"\x80\x04model")
+    (bundle / "MODEL_CARD.md").write_text("# Model card: churn\n")
+    actions = github.Actions.from_env()
+    url = github.publish_release(github.connect(actions), actions, "churn@v1.0.0", HEAD, bundle)
+    assert url.endswith("/releases/tag/churn@v1.0.0")
+    (release,) = emulator.state.releases.values()
+    assert release["tag_name"] == "churn@v1.0.0" and release["target_commitish"] == HEAD
+    assert release["body"] == "# Model card: churn\n"
+    uploaded = {a["name"]: a for a in emulator.state.assets.values()}
+    assert sorted(uploaded) == ["MODEL_CARD.md", "models--model.joblib"]
