@@ -180,3 +180,58 @@ def test_fairness_check_reads_predictions_and_groups(tmp_path: Path) -> None:
     assert (finding.severity, finding.value, finding.column) == ("fail", 1.0, "sex")
     with pytest.raises(ConfigError, match="d.csv: fair.params: column 'age' not found"):
         check(tmp_path, id="fair", check="fairness", params={**params, "sensitive": "age"})
+
+
+KPIS = """version: 1
+predictions: predictions.csv
+kpi:
+  kind: classification
+  name: expected value
+  unit: EUR
+  threshold: 0.5
+  value: {true_positive: 10, false_positive: -5, false_negative: -20, true_negative: 0}
+"""
+
+
+def predictions(probabilities: list[float]) -> str:
+    actual = [1, 1, 0, 0]
+    rows = [f"{a},{int(p >= 0.5)},{p}" for a, p in zip(actual, probabilities, strict=True)]
+    return "actual,prediction,probability\n" + "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def kpi_project(tmp_path: Path) -> Path:
+    """main: a perfect model (10 + 10 per 4 rows); the branch misses one positive (10 - 20)."""
+    run("git", "init", "--quiet", "--initial-branch=main", cwd=tmp_path)
+    (tmp_path / "kpis.yaml").write_text(KPIS)
+    (tmp_path / "predictions.csv").write_text(predictions([0.9, 0.8, 0.1, 0.2]))
+    run("git", "add", "-A", cwd=tmp_path)
+    run("git", "commit", "--quiet", "-m", "baseline", cwd=tmp_path)
+    run("git", "switch", "--quiet", "-c", "change", cwd=tmp_path)
+    (tmp_path / "predictions.csv").write_text(predictions([0.9, 0.3, 0.1, 0.2]))
+    run("git", "commit", "--quiet", "-am", "change", cwd=tmp_path)
+    return tmp_path
+
+
+def test_kpi_value_floor(kpi_project: Path) -> None:
+    [finding] = check(kpi_project, id="value", check="kpi", warn=0.0, fail=-5000.0)
+    assert finding.value == pytest.approx(-2500.0)  # (10 - 20) per 4 rows, per 1,000
+    assert finding.severity == "warn"
+    assert finding.message == "expected value per 1,000 = -2,500.0 EUR (the floor is 0.0)"
+
+
+def test_kpi_change_against_the_merge_base(kpi_project: Path) -> None:
+    [finding] = check(
+        kpi_project, id="change", check="kpi", params={"measure": "change"}, fail=-1000.0
+    )
+    assert finding.value == pytest.approx(-2500.0 - 5000.0)
+    assert finding.severity == "fail"
+    assert finding.message.startswith("expected value per 1,000 changed by -7,500.0 EUR vs ")
+    [same] = check(
+        kpi_project,
+        id="change",
+        check="kpi",
+        params={"measure": "change", "baseline": "HEAD"},
+        fail=-1000.0,
+    )
+    assert same.severity == "ok" and same.value == 0.0

@@ -31,6 +31,7 @@ CHECKS: dict[str, Check] = {
     "latency": model.latency,
     "model_size": model.model_size,
     "fairness": model.fairness,
+    "kpi": model.kpi,
 }
 
 

@@ -186,3 +186,36 @@ FAIRNESS: dict[str, Any] = {
     "demographic_parity_ratio": demographic_parity_ratio,
     "equalized_odds_difference": equalized_odds_difference,
 }
+
+
+def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> list[Finding]:
+    """kpis.yaml's value per 1,000 predictions at the model's threshold, or its change against
+    the baseline model (the same predictions file at the baseline revision); floors."""
+    from o16n import kpi as kpis
+    from o16n.config.kpis import KPIConfig
+    from o16n.config.yamlfile import load_model
+
+    p = trigger.params
+    config = load_model(inputs.path(p.config), KPIConfig)
+    if p.measure == "value":
+        path = inputs.path(config.predictions)
+        if not path.is_file():
+            raise ConfigError("predictions not found", file=path, hint="run `dvc repro`")
+        result = kpis.from_predictions(
+            path.read_text(), str(path), config, kpis.model_threshold(inputs.project, config)
+        )
+        value = result.per_1000
+        what = f"{result.name} per 1,000 = {value:,.1f} {result.unit}"
+    else:
+        revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
+        result, baseline = kpis.current_and_baseline(inputs.project, config, revision)
+        if baseline is None:
+            message = f"{result.name}: the model at {label} has no predictions to compare with"
+            return [Finding(trigger.id, trigger.check, trigger.severity, message, result.per_1000)]
+        value = result.per_1000 - baseline.per_1000
+        what = f"{result.name} per 1,000 changed by {value:+,.1f} {result.unit} vs {label}"
+    severity = grade(value, trigger.warn, trigger.fail, worse_when="below")
+    threshold = threshold_of(severity, trigger.warn, trigger.fail)
+    floor = f" (the floor is {threshold:,.1f})" if threshold is not None else ""
+    message = f"{what}{floor}"
+    return [Finding(trigger.id, trigger.check, severity, message, value, threshold, p.config)]

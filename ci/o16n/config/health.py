@@ -204,6 +204,24 @@ class FairnessTrigger(Trigger):
     params: FairnessParams
 
 
+class KPIParams(Strict):
+    config: str = Field("kpis.yaml", description="the KPI definition")
+    measure: Literal["value", "change"] = Field(
+        "value",
+        description="value: per 1,000 predictions; change: against the baseline model",
+    )
+    baseline: str = Field("merge-base", description="a git revision, or merge-base with main")
+    base_branch: str = "main"
+
+
+class KPITrigger(Trigger):
+    """The business KPI (kpis.yaml), per 1,000 predictions: floors on its value or its change."""
+
+    check: Literal["kpi"]
+    params: KPIParams = KPIParams()
+    severity: Severity = Field("fail", description="when the baseline cannot be had")
+
+
 AnyTrigger = Annotated[
     SchemaTrigger
     | MissingShareTrigger
@@ -218,7 +236,8 @@ AnyTrigger = Annotated[
     | RegressionTrigger
     | LatencyTrigger
     | ModelSizeTrigger
-    | FairnessTrigger,
+    | FairnessTrigger
+    | KPITrigger,
     Field(discriminator="check"),
 ]
 
