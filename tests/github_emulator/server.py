@@ -512,11 +512,21 @@ def create_comment(emu: GitHubEmulator, call: Call, repo: str, number: str) -> R
     return Reply(201, emu.state.comment_payload(comment_id))
 
 
-def _comment(emu: GitHubEmulator, repo: str, comment_id: str) -> dict[str, Any]:
-    comment = emu.state.comments.get(int(comment_id))
-    if comment is None or comment["repo"] != repo:
+def _in_repo(
+    table: dict[int, dict[str, Any]],
+    repo: str,
+    ident: str,
+    repo_of: Callable[[dict[str, Any]], str] = lambda record: str(record["repo"]),
+) -> dict[str, Any]:
+    """The record `ident` of `table` if it belongs to `repo` (GitHub answers 404 otherwise)."""
+    record = table.get(int(ident))
+    if record is None or repo_of(record) != repo:
         raise not_found()
-    return comment
+    return record
+
+
+def _comment(emu: GitHubEmulator, repo: str, comment_id: str) -> dict[str, Any]:
+    return _in_repo(emu.state.comments, repo, comment_id)
 
 
 def get_comment(emu: GitHubEmulator, call: Call, repo: str, comment_id: str) -> Reply:
@@ -617,10 +627,7 @@ def list_runs(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
 
 
 def _run(emu: GitHubEmulator, repo: str, run_id: str) -> dict[str, Any]:
-    run = emu.state.runs.get(int(run_id))
-    if run is None or run["repo"] != repo:
-        raise not_found()
-    return run
+    return _in_repo(emu.state.runs, repo, run_id)
 
 
 def get_run(emu: GitHubEmulator, call: Call, repo: str, run_id: str) -> Reply:
@@ -642,9 +649,8 @@ def list_run_artifacts(emu: GitHubEmulator, call: Call, repo: str, run_id: str) 
 
 
 def _artifact(emu: GitHubEmulator, repo: str, artifact_id: str) -> int:
-    artifact = emu.state.artifacts.get(int(artifact_id))
-    if artifact is None or emu.state.runs[artifact["run_id"]]["repo"] != repo:
-        raise not_found()
+    runs = emu.state.runs
+    _in_repo(emu.state.artifacts, repo, artifact_id, lambda a: str(runs[a["run_id"]]["repo"]))
     return int(artifact_id)
 
 
@@ -743,9 +749,8 @@ def list_assets(emu: GitHubEmulator, call: Call, repo: str, release_id: str) -> 
 
 
 def get_asset(emu: GitHubEmulator, call: Call, repo: str, asset_id: str) -> Reply:
-    asset = emu.state.assets.get(int(asset_id))
-    if asset is None or emu.state.releases[asset["release"]]["repo"] != repo:
-        raise not_found()
+    releases = emu.state.releases
+    _in_repo(emu.state.assets, repo, asset_id, lambda a: str(releases[a["release"]]["repo"]))
     return Reply(200, emu.state.asset_payload(int(asset_id)))
 
 
@@ -807,9 +812,7 @@ def create_deployment(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
 
 
 def _deployment(emu: GitHubEmulator, repo: str, deployment_id: str) -> int:
-    deployment = emu.state.deployments.get(int(deployment_id))
-    if deployment is None or deployment["repo"] != repo:
-        raise not_found()
+    _in_repo(emu.state.deployments, repo, deployment_id)
     return int(deployment_id)
 
 
