@@ -315,3 +315,17 @@ def test_publish_release_uploads_the_bundle(emulator: GitHubEmulator, env: Path)
     assert release["body"] == "# Model card: churn\n"
     uploaded = {a["name"]: a for a in emulator.state.assets.values()}
     assert sorted(uploaded) == ["MODEL_CARD.md", "models--model.joblib"]
+
+
+def test_codeowners_in_docs_is_found_after_the_other_places_answer_404(
+    emulator: GitHubEmulator, env: Path
+) -> None:
+    emulator.state.files.pop((REPO, "main", ".github/CODEOWNERS"))
+    emulator.set_file(REPO, "main", "docs/CODEOWNERS", "*  @gale\n")
+    actions = github.Actions.from_env()
+    owners = github.codeowners(github.connect(actions), actions, "main")
+    assert owners.source == "main:docs/CODEOWNERS"
+    assert owners.owners_of("src/churn/train.py") == ("@gale",)
+    emulator.state.files.pop((REPO, "main", "docs/CODEOWNERS"))
+    none = github.codeowners(github.connect(actions), actions, "main")
+    assert none.source is None and none.owners_of("params.yaml") == ()

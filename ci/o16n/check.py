@@ -196,7 +196,7 @@ def gate(ctx: Context) -> StepResult:
     sources = Sources(health=ctx.health_report, kpis=ctx.kpis, reproduced=ctx.reproduced)
     pack, facts = policy.prepare(ctx.project, stage="pr", env=None, base=ctx.base, sources=sources)
     decision = gates.evaluate(pack, facts)
-    record = gates.record(decision, facts)
+    record = gates.record(decision, facts, gates.actor(ctx.project))
     write_text_atomic(ctx.reports / "facts.json", json.dumps(facts, indent=2) + "\n")
     write_text_atomic(ctx.reports / "decision.json", json.dumps(record, indent=2) + "\n")
     ctx.gate_markdown = report.to_markdown(decision, pack.name)

@@ -10,7 +10,6 @@ run one after the other and a killed deploy leaves the last committed state in p
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any
 import yaml
 
 from o16n import __version__, lineage, registry, vcs
-from o16n.errors import ConfigError, O16nError, ToolError
+from o16n.errors import ConfigError, ToolError
 from o16n.fsio import write_text_atomic
 
 DEPLOY_DIR = "deploy"
@@ -113,7 +112,7 @@ def desired_for(project: Path, model: str, version: registry.Version) -> Desired
     return Desired(model, version.name, version.commit, at.model)
 
 
-def commit_state(project: Path, env: str, message: str, paths: list[str]) -> str:
+def commit_state(project: Path, message: str, paths: list[str]) -> str:
     vcs.git("add", "--", *paths, project=project)
     done = vcs.git("commit", "--quiet", "-m", message, "--", *paths, project=project)
     if not done.ok:
@@ -126,13 +125,15 @@ def write(project: Path, env: str, desired: Desired) -> None:
 
 
 def rollback_record(
-    project: Path, env: str, desired: Desired, previous: Desired, actor: str | None
+    project: Path, env: str, desired: Desired, previous: Desired, actor: str
 ) -> dict[str, Any]:
+    from o16n.policy.gate import timestamp
+
     at = lineage.at_revision(project, desired.commit) or lineage.Lineage()
     return {
         "kind": "rollback",
-        "time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "actor": actor or "unknown",
+        "time": timestamp(),
+        "actor": actor,
         "stage": "deploy",
         "env": env,
         "model": {"name": desired.model, "version": desired.version},
@@ -145,7 +146,3 @@ def rollback_record(
         "from_version": previous.version,
         "verdict": "pass",
     }
-
-
-class DeployError(O16nError):
-    """The deploy could not be done; the last committed desired state is unchanged."""

@@ -304,34 +304,27 @@ def permission(client: github3.GitHub, actions: Actions, login: str) -> str:
     return str(data.get("role_name") or data.get("permission") or "none")
 
 
-def file_at(client: github3.GitHub, actions: Actions, path: str, ref: str) -> str | None:
-    with call(actions, f"reading {path} at {ref}"):
-        repository = client.repository(actions.owner, actions.name)
-        if repository is None:
-            raise GitHubError(f"GitHub: repository {actions.repository} not found")
-        contents = repository.file_contents(path, ref=ref)
-    if contents is None:
-        return None
-    return bytes(contents.decoded).decode("utf-8")
+def _repository(client: github3.GitHub, actions: Actions) -> Any:
+    """The repository (inside a `call`, which turns a 404 into a GitHubError)."""
+    repository = client.repository(actions.owner, actions.name)
+    if repository is None:
+        raise GitHubError(f"GitHub: repository {actions.repository} not found")
+    return repository
 
 
 def codeowners(client: github3.GitHub, actions: Actions, ref: str) -> review.CodeOwners:
     """CODEOWNERS as on the base branch (GitHub reads it there), first of the usual places."""
-    for place in review.CODEOWNERS_PLACES:
-        with call(actions, f"reading {place} at {ref}"):
-            text = _file_or_none(client, actions, place, ref)
-        if text is not None:
-            return review.parse_codeowners(text, f"{ref}:{place}")
+    with call(actions, f"reading CODEOWNERS at {ref}"):
+        repository = _repository(client, actions)
+        for place in review.CODEOWNERS_PLACES:
+            try:
+                contents = repository.file_contents(place, ref=ref)
+            except gh_exceptions.NotFoundError:
+                continue  # not in this place: try the next
+            if contents is not None:
+                text = bytes(contents.decoded).decode("utf-8")
+                return review.parse_codeowners(text, f"{ref}:{place}")
     return review.CodeOwners((), None)
-
-
-def _file_or_none(client: github3.GitHub, actions: Actions, path: str, ref: str) -> str | None:
-    try:
-        return file_at(client, actions, path, ref)
-    except GitHubError as exc:
-        if "HTTP 404" in str(exc):
-            return None
-        raise
 
 
 def review_facts(
@@ -359,15 +352,6 @@ def review_facts(
     result = approvals(latest, head_sha, author, permissions)
     owners = codeowners(client, actions, base_ref)
     approvers = set(result.counted)
-    files = []
-    for path in changed:
-        path_owners = owners.owners_of(path)
-        allowed: set[str] = set().union(*(github_members(o, teams) for o in path_owners))
-        files.append(
-            {"path": path, "owners": list(path_owners), "approved": bool(allowed & approvers)}
-        )
-    governance = owners.owners_of("policies/")
-    governance_members: set[str] = set().union(*(github_members(o, teams) for o in governance))
     return {
         "provider": "github",
         "number": number,
@@ -382,12 +366,7 @@ def review_facts(
         "labels": sorted(str(label["name"]) for label in (pull.labels or [])),
         "head_sha": head_sha,
         "base": base_ref,
-        "codeowners": owners.source or "",
-        "files": files,
-        "unapproved_files": [f["path"] for f in files if f["owners"] and not f["approved"]],
-        "governance": list(governance),
-        "governance_members": sorted(governance_members),
-        "governance_approved": bool(governance_members & approvers),
+        **review.ownership(changed, owners, approvers, lambda o: github_members(o, teams)),
     }
 
 
@@ -433,9 +412,7 @@ def set_status(
     if state not in STATES:
         raise ValueError(f"status state must be one of {STATES}")
     with call(actions, f"setting status {context} on {sha[:12]}"):
-        repository = client.repository(actions.owner, actions.name)
-        if repository is None:
-            raise GitHubError(f"GitHub: repository {actions.repository} not found")
+        repository = _repository(client, actions)
         repository.create_status(
             sha, state, target_url=actions.run_url, description=description[:140], context=context
         )
@@ -566,9 +543,7 @@ def download_run(client: github3.GitHub, actions: Actions, run_id: int, folder: 
 def release_commit(client: github3.GitHub, actions: Actions, tag: str) -> str:
     """The commit a release's tag points at."""
     with call(actions, f"reading release {tag}"):
-        repository = client.repository(actions.owner, actions.name)
-        if repository is None:
-            raise GitHubError(f"GitHub: repository {actions.repository} not found")
+        repository = _repository(client, actions)
         release = repository.release_from_tag(tag)
     if release is None:
         raise GitHubError(f"GitHub: no release tagged {tag!r} in {actions.repository}")
@@ -587,9 +562,7 @@ def publish_release(
 ) -> str:
     """A GitHub Release for `tag` with every file of the bundle as an asset; its URL."""
     with call(actions, f"creating release {tag}"):
-        repository = client.repository(actions.owner, actions.name)
-        if repository is None:
-            raise GitHubError(f"GitHub: repository {actions.repository} not found")
+        repository = _repository(client, actions)
         notes = (
             (bundle / "MODEL_CARD.md").read_text() if (bundle / "MODEL_CARD.md").is_file() else ""
         )

@@ -61,24 +61,6 @@ def versions(project: Path, model: str) -> list[Version]:
     return sorted(found, key=lambda v: v.parts)
 
 
-def latest(project: Path, model: str) -> Version | None:
-    found = versions(project, model)
-    return found[-1] if found else None
-
-
-def version_at(project: Path, model: str, commit: str) -> Version | None:
-    return next((v for v in reversed(versions(project, model)) if v.commit == commit), None)
-
-
-def stage_version(project: Path, model: str, stage: str) -> str | None:
-    """The version the stage (environment) is assigned to now, if any."""
-    for entry in _show(project, model):
-        for assignment in entry.get("stages") or []:
-            if assignment.get("stage") == stage and assignment.get("is_active"):
-                return str(entry["version"])
-    return None
-
-
 def _schema(project: Path, revision: str) -> dict[str, str] | None:
     text = vcs.read_at_revision(PROFILE, revision, project)
     if text is None:

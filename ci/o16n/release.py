@@ -18,20 +18,9 @@ from o16n.errors import ConfigError
 REPORTS = ("check.md", "check.html", "health.html", "health.json", "kpi.json", "decision.json")
 
 
-def md5_of(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
+def file_hash(path: Path, algorithm: str) -> str:
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, algorithm).hexdigest()
 
 
 def build(
@@ -56,7 +45,7 @@ def build(
         files: dict[str, dict[str, Any]] = {}
         for rel, md5 in at.model.items():
             source = project / rel
-            if not source.is_file() or md5_of(source) != md5:
+            if not source.is_file() or file_hash(source, "md5") != md5:
                 raise ConfigError(
                     f"{rel} in the workspace is not the one dvc.lock records ({md5})",
                     file=source,
@@ -68,14 +57,14 @@ def build(
                 _copy(project / rel, staging / rel, files, rel, None)
         if model_card is not None:
             (staging / "MODEL_CARD.md").write_text(model_card, encoding="utf-8")
-            files["MODEL_CARD.md"] = {"sha256": sha256_of(staging / "MODEL_CARD.md")}
+            files["MODEL_CARD.md"] = {"sha256": file_hash(staging / "MODEL_CARD.md", "sha256")}
         for name in REPORTS:
             if (reports / name).is_file():
                 _copy(reports / name, staging / "reports" / name, files, f"reports/{name}", None)
         decisions = [r for r in ledger.read(project / ledger.LEDGER) if _commit_of(r) == commit]
         if decisions:
             (staging / "decisions.json").write_text(json.dumps(decisions, indent=2) + "\n")
-            files["decisions.json"] = {"sha256": sha256_of(staging / "decisions.json")}
+            files["decisions.json"] = {"sha256": file_hash(staging / "decisions.json", "sha256")}
         manifest = {
             "model": model,
             "version": version,
@@ -102,7 +91,7 @@ def _copy(
 ) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
-    entry: dict[str, Any] = {"sha256": sha256_of(target)}
+    entry: dict[str, Any] = {"sha256": file_hash(target, "sha256")}
     if md5 is not None:
         entry["dvc_md5"] = md5
     files[rel] = entry

@@ -23,7 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n import deploy, ledger, policy, registry
-    from o16n.commands.gate import _actor
     from o16n.config import project as project_config
     from o16n.fsio import write_text_atomic
     from o16n.policy import gate
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             )
         facts["model"]["version"] = version.name
         decision = gate.evaluate(pack, facts)
-        record = gate.record(decision, facts, actor=_actor(project))
+        record = gate.record(decision, facts, gate.actor(project))
         record["action"] = "deploy" if decision.passed else "refused"
         reports = args.reports if args.reports.is_absolute() else project / args.reports
         write_text_atomic(reports / "decision.md", report.to_markdown(decision, pack.name))
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             verb = f"deploy {model} {version.name} to {args.env}"
         else:
             verb = f"record the refused deploy of {model} {version.name} to {args.env}"
-        commit = deploy.commit_state(project, args.env, f"[skip ci] {verb}", paths)
+        commit = deploy.commit_state(project, f"[skip ci] {verb}", paths)
         if not decision.passed:
             console.print(f"[fail]refused[/]: recorded as #{record['seq']} ({commit[:12]})")
             return EXIT_FAILED

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         provider=args.review,
     )
     decision = gate.evaluate(pack, facts)
-    record = gate.record(decision, facts, actor=_actor(project))
+    record = gate.record(decision, facts, gate.actor(project))
     reports = args.reports if args.reports.is_absolute() else project / args.reports
     write_text_atomic(reports / "decision.json", json.dumps(record, indent=2) + "\n")
     write_text_atomic(reports / "decision.md", report.to_markdown(decision, pack.name))
@@ -56,15 +56,3 @@ def run(args: argparse.Namespace, console: Console) -> int:
         if not args.no_record:
             console.print(f"recorded in {ledger.LEDGER} as #{record['seq']}", highlight=False)
     return EXIT_OK if decision.passed else EXIT_FAILED
-
-
-def _actor(project: Path) -> str | None:
-    import os
-
-    from o16n import vcs
-
-    if os.environ.get("GITHUB_ACTOR"):
-        return os.environ["GITHUB_ACTOR"]
-    name = vcs.git("config", "user.name", project=project).output.strip()
-    email = vcs.git("config", "user.email", project=project).output.strip()
-    return f"{name} <{email}>" if name and email else None

@@ -28,11 +28,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     project = args.project.resolve()
     model = project_config.load(project).model
     head = vcs.git("rev-parse", "HEAD", project=project).output.strip()
-    already = registry.version_at(project, model, head)
+    found = registry.versions(project, model)
+    already = next((v for v in reversed(found) if v.commit == head), None)
     if already is not None:
         console.print(f"{model}@{already.name} is this commit already", highlight=False)
         return EXIT_OK
-    current = registry.latest(project, model)
+    current = found[-1] if found else None
     bump = args.bump or (registry.bump_for(project, current.commit) if current else "major")
     if args.version is None and bump is None:
         assert current is not None

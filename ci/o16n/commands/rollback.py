@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n import deploy, ledger, registry
-    from o16n.commands.gate import _actor
+    from o16n.policy import gate
 
     project = args.project.resolve()
     with deploy.serialized(project):
@@ -33,11 +33,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
             )
         deploy.write(project, args.env, previous)
         ledger.append(
-            project, deploy.rollback_record(project, args.env, previous, now, _actor(project))
+            project, deploy.rollback_record(project, args.env, previous, now, gate.actor(project))
         )
         verb = f"roll {args.env} back from {now.version} to {previous.version}"
         paths = [f"{deploy.DEPLOY_DIR}/{args.env}/{deploy.DESIRED}", str(ledger.LEDGER)]
-        commit = deploy.commit_state(project, args.env, f"[skip ci] {verb}", paths)
+        commit = deploy.commit_state(project, f"[skip ci] {verb}", paths)
         tag = registry.assign(project, previous.model, args.env, previous.version, f"o16n {verb}")
         console.print(f"{verb}: committed {commit[:12]}, {tag}", highlight=False)
     return EXIT_OK

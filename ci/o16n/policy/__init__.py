@@ -51,12 +51,12 @@ def prepare(
             f"--env {env!r} is not an environment of this project",
             hint=f"o16n.yaml lists: {', '.join(config.environments)}",
         )
-    pack = pack_module.for_project(project)
+    pack = pack_module.for_project(project, config)
     sources = sources or facts_module.Sources()
     if sources.review is None:
         sources.review = github_review(provider, config.teams)
     facts = facts_module.assemble(
-        project, pack, stage=stage, env=env, base=base, today=today, sources=sources
+        project, pack, config, stage=stage, env=env, base=base, today=today, sources=sources
     )
     pack_module.check_references(pack, facts)
     return pack, facts

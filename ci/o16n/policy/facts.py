@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from o16n import __version__, lineage, vcs
-from o16n.config import project as project_config
+from o16n import __version__, lineage, modelcard, vcs
+from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError
 from o16n.findings import HealthReport
 from o16n.kpi import KPIResult
@@ -45,6 +45,7 @@ class Sources:
 def assemble(
     project: Path,
     pack: Pack,
+    config: ProjectConfig,
     *,
     stage: str,
     env: str | None,
@@ -55,7 +56,6 @@ def assemble(
     project = project.resolve()
     sources = sources or Sources()
     today = today or dt.date.today()
-    config = project_config.load(project)
     base_commit = _commit(project, base) if base else None
     if base and base_commit is None:
         raise ConfigError(
@@ -168,13 +168,9 @@ def _baseline_metrics(project: Path, base_commit: str | None) -> dict[str, float
     return _metrics(text, f"{base_commit[:12]}:{METRICS_FILE}") if text else None
 
 
-def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, Mapping):
-        flat: dict[str, Any] = {}
-        for key, item in value.items():
-            flat.update(_flatten(item, f"{prefix}{key}."))
-        return flat
-    return {prefix[:-1]: value} if prefix else {}
+def _flatten(value: Any) -> dict[str, Any]:
+    """Nested mappings as dotted names ({"train": {"C": 1.0}} -> {"train.C": 1.0})."""
+    return modelcard.flatten(value) if isinstance(value, Mapping) else {}
 
 
 def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -276,9 +272,6 @@ def _reproduced(project: Path, sources: Sources) -> bool:
         return False
 
 
-ModelCardFacts = Callable[[Path, Pack, Mapping[str, Any]], dict[str, Any]]
-
-
 def _model_card(project: Path, pack: Pack, facts: Mapping[str, Any]) -> dict[str, Any]:
     path = project / MODEL_CARD_FILE
     required = list(pack.required_sections)
@@ -290,8 +283,6 @@ def _model_card(project: Path, pack: Pack, facts: Mapping[str, Any]) -> dict[str
             "missing": required,
             "sections": {},
         }
-    from o16n import modelcard
-
     card = modelcard.load(path)
     missing = modelcard.missing(card, required, facts)
     return {

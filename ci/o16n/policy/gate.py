@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import celpy
 from celpy.adapter import json_to_cel
 from celpy.evaluation import CELEvalError
 
-from o16n import __version__
+from o16n import __version__, vcs
 from o16n.policy.pack import Pack, Rule
 
 PASS, WARN, FAIL, WAIVED, ERROR = "pass", "warn", "fail", "waived", "error"
@@ -152,15 +154,13 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def record(
-    decision: Decision, facts: Mapping[str, Any], actor: str | None = None
-) -> dict[str, Any]:
+def record(decision: Decision, facts: Mapping[str, Any], actor: str) -> dict[str, Any]:
     """The decision record: what was decided, on which inputs, by whom, when (for the ledger)."""
     lineage = facts["lineage"]
     return {
         "kind": "decision",
-        "time": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "actor": actor or _actor(),
+        "time": timestamp(),
+        "actor": actor,
         "stage": decision.stage,
         "env": decision.env,
         "model": {"name": facts["model"]["name"], "version": facts["model"]["version"]},
@@ -188,24 +188,20 @@ def record(
     }
 
 
-def _actor() -> str:
-    import os
+def timestamp() -> str:
+    """Now, in UTC, to the second: 2026-11-23T10:00:00Z (records in the ledger)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
-    name = os.environ.get("GITHUB_ACTOR")
-    if name:
-        return name
+
+def actor(project: Path) -> str:
+    """Who decides: the Actions actor in CI, else the git identity, else the OS user."""
+    if os.environ.get("GITHUB_ACTOR"):
+        return os.environ["GITHUB_ACTOR"]
+    name = vcs.git("config", "user.name", project=project).output.strip()
+    email = vcs.git("config", "user.email", project=project).output.strip()
+    if name and email:
+        return f"{name} <{email}>"
     try:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-
-def as_json(decision: Decision) -> dict[str, Any]:
-    return {
-        "stage": decision.stage,
-        "env": decision.env,
-        "verdict": decision.verdict,
-        "rules": [asdict(o) for o in decision.outcomes],
-        "waivers_used": list(decision.waivers_used),
-        "notes": list(decision.notes),
-    }

@@ -23,6 +23,7 @@ from celpy.celparser import CELParseError
 from lark import Token, Tree
 from pydantic import BaseModel, ConfigDict, Field
 
+from o16n.config.project import ProjectConfig
 from o16n.config.yamlfile import line_of, load_model_and_node
 from o16n.errors import ConfigError
 from o16n.lineage import digest
@@ -114,14 +115,17 @@ def builtin_packs() -> Path:
     raise ConfigError("o16n's policy packs are missing from this installation", file=here)
 
 
+def _builtin_names() -> list[str]:
+    return sorted(p.name for p in builtin_packs().iterdir() if (p / PACK_FILE).is_file())
+
+
 def install(name: str, destination: Path) -> None:
     """Copy a built-in pack (and the packs it extends) into a project's policies/ folder."""
     source = builtin_packs()
     while True:
         folder = source / name
         if not (folder / PACK_FILE).is_file():
-            known = sorted(p.name for p in source.iterdir() if (p / PACK_FILE).is_file())
-            raise ConfigError(f"no policy pack {name!r}", hint=f"choose one of {known}")
+            raise ConfigError(f"no policy pack {name!r}", hint=f"choose one of {_builtin_names()}")
         shutil.copytree(folder, destination / name, dirs_exist_ok=True)
         parent = yaml.safe_load((folder / PACK_FILE).read_text(encoding="utf-8")).get("extends")
         if not parent:
@@ -377,20 +381,20 @@ def _missing(ref: Reference, facts: Mapping[str, Any]) -> str | None:
     return None
 
 
-def for_project(project: Path) -> Pack:
+def for_project(project: Path, config: ProjectConfig) -> Pack:
     """The pack o16n.yaml names, from the project's policies/, with its `policy_vars` applied."""
     import dataclasses
 
     from o16n.config import project as project_config
 
-    config = project_config.load(project)
     folder = project / "policies" / config.policy_pack
     if not (folder / PACK_FILE).is_file():
         raise ConfigError(
             f"policy pack {config.policy_pack!r} not found at {folder / PACK_FILE}",
             file=project / project_config.FILE,
             key="policy_pack",
-            hint="copy one with `o16n policy install NAME`, or name a folder in policies/",
+            hint=f"copy one of o16n's packs ({', '.join(_builtin_names())}) from "
+            f"{builtin_packs()} into policies/, or name a folder in policies/",
         )
     pack = load(folder)
     return dataclasses.replace(pack, vars=_deep_merge(pack.vars, config.policy_vars))

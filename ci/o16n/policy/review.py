@@ -10,7 +10,7 @@ The GitHub provider fills the same facts from the pull request.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,21 +118,6 @@ def review_facts(
         for person in commit.approvers:
             approvers.setdefault(email_of(person), person)
     independent = sorted(e for e in approvers if e != author_email)
-    files = []
-    for path in changed:
-        path_owners = owners.owners_of(path)
-        allowed: set[str] = set().union(*(members(o, teams) for o in path_owners))
-        files.append(
-            {
-                "path": path,
-                "owners": list(path_owners),
-                "approved": bool(allowed & set(independent)),
-            }
-        )
-    governance = owners.owners_of("policies/")
-    governance_members = (
-        set().union(*(members(o, teams) for o in governance)) if governance else set()
-    )
     return {
         "provider": "git",
         "author": author_email,
@@ -140,10 +125,33 @@ def review_facts(
         "approvers": independent,
         "approvals": len(independent),
         "self_approved": author_email in approvers,
+        **ownership(changed, owners, set(independent), lambda o: members(o, teams)),
+    }
+
+
+def ownership(
+    changed: Sequence[str],
+    owners: CodeOwners,
+    approvers: set[str],
+    members_of: Callable[[str], set[str]],
+) -> dict[str, Any]:
+    """Per changed path its owners and whether one of them approved; the same for governance
+    (the owners of policies/). `members_of` says who an owner stands for, in the provider's
+    identities (e-mails for git, @logins for GitHub)."""
+    files = []
+    for path in changed:
+        path_owners = owners.owners_of(path)
+        allowed: set[str] = set().union(*(members_of(o) for o in path_owners))
+        files.append(
+            {"path": path, "owners": list(path_owners), "approved": bool(allowed & approvers)}
+        )
+    governance = owners.owners_of("policies/")
+    governance_members: set[str] = set().union(*(members_of(o) for o in governance))
+    return {
         "codeowners": owners.source or "",
         "files": files,
         "unapproved_files": [f["path"] for f in files if f["owners"] and not f["approved"]],
         "governance": list(governance),
         "governance_members": sorted(governance_members),
-        "governance_approved": bool(governance_members & set(independent)),
+        "governance_approved": bool(governance_members & approvers),
     }
