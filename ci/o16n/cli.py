@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "release": "register the next model version (a GTO tag) and build the release bundle",
     "deploy": "gate, then write and commit the environment's desired state (deploy/ENV)",
     "rollback": "put the environment's previous desired state back, as a recorded commit",
+    "serve": "serve the environment's desired version with MLServer, following git",
+    "predict": "send rows to a served model over the V2 protocol and print the predictions",
     "ledger": "verify the decision ledger (hash chain, git history, lineage) or show it",
     "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
 }

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from o16n import __version__, lineage, registry, vcs
+from o16n.config.project import ServingConfig
 from o16n.errors import ConfigError, ToolError
 from o16n.fsio import write_text_atomic
 
@@ -103,13 +104,32 @@ def serialized(project: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def desired_for(project: Path, model: str, version: registry.Version) -> Desired:
+def recover(project: Path) -> list[str]:
+    """Undo what an interrupted deploy or rollback wrote but did not commit (desired state,
+    ledger): the committed state is the truth. Returns the paths put back."""
+    from o16n import ledger
+
+    paths = [DEPLOY_DIR, str(ledger.LEDGER)]
+    changed = vcs.git("status", "--porcelain", "-uall", "--", *paths, project=project)
+    restored = sorted({line[3:] for line in changed.output.splitlines() if line.strip()})
+    for rel in restored:
+        known = vcs.git("cat-file", "-e", f"HEAD:{rel}", project=project).ok
+        if known:
+            vcs.git("checkout", "HEAD", "--", rel, project=project)
+        else:
+            (project / rel).unlink(missing_ok=True)
+    return restored
+
+
+def desired_for(
+    project: Path, model: str, version: registry.Version, target: str = "local"
+) -> Desired:
     at = lineage.at_revision(project, version.commit)
     if at is None or not at.model:
         raise ConfigError(
             f"{model}@{version.name} has no model outputs in dvc.lock at {version.commit[:12]}"
         )
-    return Desired(model, version.name, version.commit, at.model)
+    return Desired(model, version.name, version.commit, at.model, target)
 
 
 def commit_state(project: Path, message: str, paths: list[str]) -> str:
@@ -120,8 +140,32 @@ def commit_state(project: Path, message: str, paths: list[str]) -> str:
     return vcs.git("rev-parse", "HEAD", project=project).output.strip()
 
 
-def write(project: Path, env: str, desired: Desired) -> None:
-    write_text_atomic(desired_path(project, env), desired.as_yaml())
+def write(project: Path, env: str, desired: Desired, serving: ServingConfig) -> list[str]:
+    """Write the environment's desired state (and, for the kserve target, the manifests Argo CD
+    syncs); returns the paths written, relative to the project. Everything is rendered before
+    the first file is written; the commit that follows makes them one change."""
+    files = {DESIRED: desired.as_yaml()}
+    if desired.target == "kserve":
+        from o16n.targets import kserve
+
+        md5 = desired.artifact.get(serving.model_file)
+        if md5 is None:
+            raise ConfigError(
+                f"{desired.model}@{desired.version} has no {serving.model_file} in dvc.lock",
+                hint="set o16n.yaml `serving.model_file` to the model output",
+            )
+        files |= kserve.manifests(
+            model=desired.model,
+            version=desired.version,
+            env=env,
+            commit=desired.commit,
+            model_md5=md5,
+            settings=serving.kserve,
+        )
+    folder = project / DEPLOY_DIR / env
+    for name, text in files.items():
+        write_text_atomic(folder / name, text)
+    return [f"{DEPLOY_DIR}/{env}/{name}" for name in files]
 
 
 def rollback_record(

@@ -32,6 +32,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     config = project_config.load(project)
     model = config.model
     with deploy.serialized(project):
+        for rel in deploy.recover(project):
+            console.print(f"[warn]an interrupted deploy left {rel} uncommitted: put back[/]")
         name = args.version
         if args.source is not None:
             running = deploy.current(project, args.source)
@@ -48,7 +50,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                 f"no version {name!r} of {model}" if name else f"{model} has no version yet",
                 hint="run `o16n release` first",
             )
-        desired = deploy.desired_for(project, model, version)
+        desired = deploy.desired_for(project, model, version, config.serving.target)
         pack, facts = policy.prepare(
             project, stage="deploy", env=args.env, base=policy.default_base(project, "deploy")
         )
@@ -68,8 +70,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         record = ledger.append(project, record)
         paths = [str(ledger.LEDGER)]
         if decision.passed:
-            deploy.write(project, args.env, desired)
-            paths.append(f"{deploy.DEPLOY_DIR}/{args.env}/{deploy.DESIRED}")
+            paths += deploy.write(project, args.env, desired, config.serving)
             verb = f"deploy {model} {version.name} to {args.env}"
         else:
             verb = f"record the refused deploy of {model} {version.name} to {args.env}"

@@ -18,10 +18,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n import deploy, ledger, registry
+    from o16n.config import project as project_config
     from o16n.policy import gate
 
     project = args.project.resolve()
     with deploy.serialized(project):
+        for rel in deploy.recover(project):
+            console.print(f"[warn]an interrupted deploy left {rel} uncommitted: put back[/]")
         states = deploy.history(project, args.env)
         if not states:
             raise UsageError(f"nothing was ever deployed to {args.env}")
@@ -31,12 +34,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise UsageError(
                 f"{args.env} has had only {now.model}@{now.version}: nothing to roll back to"
             )
-        deploy.write(project, args.env, previous)
+        written = deploy.write(project, args.env, previous, project_config.load(project).serving)
         ledger.append(
             project, deploy.rollback_record(project, args.env, previous, now, gate.actor(project))
         )
         verb = f"roll {args.env} back from {now.version} to {previous.version}"
-        paths = [f"{deploy.DEPLOY_DIR}/{args.env}/{deploy.DESIRED}", str(ledger.LEDGER)]
+        paths = [*written, str(ledger.LEDGER)]
         commit = deploy.commit_state(project, f"[skip ci] {verb}", paths)
         tag = registry.assign(project, previous.model, args.env, previous.version, f"o16n {verb}")
         console.print(f"{verb}: committed {commit[:12]}, {tag}", highlight=False)

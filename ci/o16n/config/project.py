@@ -7,7 +7,7 @@ provider, who belongs to the teams that CODEOWNERS names (git knows e-mails, not
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,64 @@ class GitHubSettings(BaseModel):
     enforce_admins: bool = Field(False, description="the rules apply to admins too")
 
 
+class KServeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    namespace: str = Field("models", description="namespace of the InferenceService")
+    storage: str = Field(
+        "", description="the shared DVC remote's URL (s3://, gs://, ...): storageUri's base"
+    )
+    repo_url: str = Field("", description="the git URL Argo CD syncs deploy/<env>/ from")
+    revision: str = Field("main", description="the branch Argo CD tracks")
+    argocd_namespace: str = Field("argocd", description="where Argo CD runs")
+    argocd_project: str = Field("default", description="the Argo CD project")
+    destination_server: str = Field(
+        "https://kubernetes.default.svc", description="the cluster Argo CD deploys to"
+    )
+    service_account: str | None = Field(
+        None, description="a service account whose secrets hold the storage credentials"
+    )
+
+
+class ServingConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target: Literal["local", "kserve"] = Field(
+        "local", description="local: `o16n serve` runs MLServer; kserve: manifests for Argo CD"
+    )
+    model_file: str = Field(
+        "models/model.joblib", description="the pipeline output MLServer loads (a joblib file)"
+    )
+    profile: str = Field(
+        "models/reference_profile.json",
+        description="the reference profile written with the model (smoke tests, monitoring)",
+    )
+    label: str = Field("target", description="the column the model predicts: not an input")
+    host: str = Field("127.0.0.1", description="where `o16n serve` listens")
+    ports: dict[str, int] = Field(
+        default_factory=dict,
+        description="`o16n serve` port per environment; default 8080 + the environment's index",
+    )
+    kserve: KServeConfig = Field(default_factory=KServeConfig)
+
+    def port(self, env: str, environments: list[str]) -> int:
+        if env in self.ports:
+            return self.ports[env]
+        return 8080 + (environments.index(env) if env in environments else len(environments))
+
+
+class MonitoringConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    env: str = Field("production", description="the environment whose traffic is monitored")
+    batches: str = Field(
+        "data/production", description="a folder of production batches (CSV or Parquet)"
+    )
+    retrain_workflow: str | None = Field(
+        None, description="a workflow file to dispatch when a trigger fires, e.g. retrain.yml"
+    )
+
+
 class ProjectConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -49,6 +107,8 @@ class ProjectConfig(BaseModel):
     github: GitHubSettings = Field(
         default_factory=GitHubSettings, description="`o16n github protect` settings"
     )
+    serving: ServingConfig = Field(default_factory=ServingConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     teams: dict[str, list[str]] = Field(
         default_factory=dict,
         description="for approvals from git trailers: members (e-mails) of the teams and "

@@ -1,0 +1,102 @@
+"""Content-addressed artifacts: a pipeline output of some commit, by the md5 dvc.lock records.
+
+The runtime never serves "whatever is in models/": it asks for the exact bytes a desired state
+names. They come from the project's DVC cache when they are there (no copy of the repository,
+no network), else from the DVC remote at that commit, and are checked against the md5 before
+anything uses them. A file written here is complete or absent (temp file, rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from o16n.errors import ConfigError
+
+CHUNK = 1 << 20
+
+
+class ArtifactError(ConfigError):
+    """The artifact a desired state names cannot be had, or is not what it should be."""
+
+
+def md5_of(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "md5").hexdigest()
+
+
+def fetch(project: Path, rel: str, md5: str, commit: str, destination: Path) -> Path:
+    """`rel` of `commit` (content `md5`) copied to `destination`; returns `destination`.
+
+    A destination that already holds those bytes is kept as it is.
+    """
+    if destination.is_file() and md5_of(destination) == md5:
+        return destination
+    cached = _cache_path(project, md5)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            if cached is not None and cached.is_file():
+                with cached.open("rb") as source:
+                    shutil.copyfileobj(source, out, CHUNK)
+            else:
+                _from_remote(project, rel, md5, commit, out)
+        got = md5_of(Path(temp))
+        if got != md5:
+            raise ArtifactError(
+                f"{rel} of {commit[:12]} has md5 {got}, not the {md5} the desired state names",
+                hint="the DVC cache or remote is corrupt: `dvc cache` / re-push the artifact "
+                "from the machine that trained it (`dvc push`)",
+            )
+        os.replace(temp, destination)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return destination
+
+
+def _cache_path(project: Path, md5: str) -> Path | None:
+    """Where the project's DVC cache keeps `md5` (DVC 3 layout: files/md5/ab/cdef...)."""
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    try:
+        with Repo(str(project)) as repo:
+            return Path(repo.cache.local.oid_to_path(md5))
+    except DvcException:
+        return None
+
+
+def _from_remote(project: Path, rel: str, md5: str, commit: str, out: BinaryIO) -> None:
+    """The object `md5` from the project's default DVC remote (content-addressed, as pushed)."""
+    from dvc.config import NoRemoteError
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    what = f"{rel} ({md5}) of {commit[:12]}"
+    try:
+        with Repo(str(project)) as repo:
+            odb = repo.cloud.get_remote_odb(None, "o16n")
+            path = odb.oid_to_path(md5)
+            if not odb.fs.exists(path):
+                raise ArtifactError(
+                    f"{what} is in neither the DVC cache nor the remote ({odb.path})",
+                    hint="push it from where it was trained (`dvc push`), then deploy again",
+                )
+            with odb.fs.open(path, "rb") as source:
+                shutil.copyfileobj(source, out, CHUNK)
+    except NoRemoteError:
+        raise ArtifactError(
+            f"{what} is not in the DVC cache and no DVC remote is configured",
+            hint="configure the shared remote it was pushed to (`dvc remote add -d NAME URL`)",
+        ) from None
+    except (DvcException, OSError) as exc:
+        raise ArtifactError(
+            f"{what} is not in the DVC cache and the remote failed ({type(exc).__name__}: {exc})",
+            hint="check the remote's URL and credentials (`dvc remote list`, `dvc pull`)",
+        ) from None

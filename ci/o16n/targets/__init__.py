@@ -1,0 +1,1 @@
+"""Deployment targets: each module renders one runtime's manifests from the desired state."""

@@ -1,0 +1,80 @@
+"""The V2 (Open Inference) protocol's JSON, as MLServer and KServe speak it.
+
+A table of rows goes in as one input per column with the pandas content type, so MLServer's
+scikit-learn runtime hands the model a DataFrame with the names it was trained on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from o16n.errors import ConfigError
+from o16n.stats.profile import Categorical, Profile
+
+_DATATYPES = (("b", "BOOL"), ("i", "INT64"), ("u", "UINT64"), ("f", "FP64"))
+
+
+def datatype(series: pd.Series) -> str:
+    kind = series.dtype.kind
+    return next((name for k, name in _DATATYPES if k == kind), "BYTES")
+
+
+def request(rows: pd.DataFrame) -> dict[str, Any]:
+    """An inference request for `rows` (one input per column)."""
+    inputs = []
+    for name in rows.columns:
+        column = rows[name]
+        kind = datatype(column)
+        data = column.tolist() if kind != "BYTES" else column.astype(str).tolist()
+        inputs.append({"name": str(name), "shape": [len(rows), 1], "datatype": kind, "data": data})
+    return {"inputs": inputs, "parameters": {"content_type": "pd"}}
+
+
+def encode(rows: pd.DataFrame) -> bytes:
+    return json.dumps(request(rows), allow_nan=False).encode("utf-8")
+
+
+def outputs(body: bytes | str, rows: int) -> dict[str, list[Any]]:
+    """The outputs of an inference response, checked: each has one value per row."""
+    try:
+        answer = json.loads(body)
+        found = {str(o["name"]): list(o["data"]) for o in answer["outputs"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"not a V2 inference response ({type(exc).__name__}: {exc})") from None
+    if not found:
+        raise ConfigError("the V2 inference response has no outputs")
+    for name, data in found.items():
+        if len(data) != rows:
+            raise ConfigError(f"output {name!r} has {len(data)} values for {rows} rows")
+    return found
+
+
+def typical_row(profile: Profile, label: str | None) -> pd.DataFrame:
+    """One plausible input row from a reference profile: means (rounded for integer columns)
+    and the most frequent category. The label column, when there, is left out."""
+    values: dict[str, Any] = {}
+    for name, column in profile.columns.items():
+        if name == label:
+            continue
+        summary = column.summary
+        if isinstance(summary, Categorical):
+            values[name] = max(summary.counts, key=summary.counts.__getitem__, default="")
+        else:
+            mean = summary.mean if math.isfinite(summary.mean) else 0.0
+            values[name] = round(mean) if column.dtype.startswith(("int", "uint")) else mean
+    return _frame([values], profile.columns, label)
+
+
+def _frame(
+    records: Sequence[Mapping[str, Any]], columns: Mapping[str, Any], label: str | None
+) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(records))
+    for name, column in columns.items():
+        if name != label and column.dtype.startswith(("int", "uint", "bool")):
+            frame[name] = frame[name].astype(column.dtype)
+    return frame

@@ -1,0 +1,236 @@
+"""The local target end to end: a real MLServer behind `o16n serve`, following the desired state
+in git — a prediction before and after a switch, a load of requests during the switch with no
+failed response, rollback, and the faults that must leave the last good version serving."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from o16n import deploy, v2
+from tests.conftest import BIN, ROOT, cookiecutter, run
+from tests.test_release import complete_the_card, retrain
+
+pytestmark = pytest.mark.slow
+MODEL = "credit-risk-model"
+
+
+def o16n(project: Path, *args: str, check: bool = True) -> tuple[int, str]:
+    done = run(BIN / "o16n", "--no-color", *args, cwd=project, check=check)
+    return done.returncode, done.stdout + done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def released(tmp_path: Path) -> Path:
+    """A project with v1.0.0 deployed to staging and v1.1.0 released."""
+    assert cookiecutter(ROOT, tmp_path, governance_owners="gov@example.com").returncode == 0
+    project = tmp_path / MODEL
+    complete_the_card(project)
+    o16n(project, "release")
+    o16n(project, "deploy", "--env", "staging")
+    retrain(project, "0.5")
+    o16n(project, "release")
+    return project
+
+
+@pytest.fixture
+def served(released: Path) -> Iterator[tuple[Path, int]]:
+    port = free_port()
+    code, out = o16n(released, "serve", "--env", "staging", "--port", str(port), "--detach")
+    assert f"staging: {MODEL} v1.0.0 at http://127.0.0.1:{port}/v2/models/{MODEL}" in out
+    try:
+        yield released, port
+    finally:
+        status = json.loads(o16n(released, "serve", "--env", "staging", "--status", check=False)[1])
+        o16n(released, "serve", "--env", "staging", "--stop")
+        if status.get("serving"):  # the MLServer it ran is gone with it
+            with pytest.raises(ProcessLookupError):
+                os.kill(status["serving"]["mlserver_pid"], 0)
+
+
+def rows(project: Path, n: int = 3) -> pd.DataFrame:
+    return pd.read_csv(project / "data" / "prepared" / "test.csv").drop(columns="target").head(n)
+
+
+def infer(port: int, body: bytes) -> tuple[int, str | None, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("POST", f"/v2/models/{MODEL}/infer", body)
+        response = connection.getresponse()
+        return response.status, response.getheader("X-O16n-Version"), response.read()
+    finally:
+        connection.close()
+
+
+class Load:
+    """Threads sending predictions over kept-alive connections; counts (status, version)."""
+
+    def __init__(self, port: int, body: bytes, threads: int = 4) -> None:
+        self.port, self.body = port, body
+        self.counts: Counter[tuple[object, str | None]] = Counter()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._send) for _ in range(threads)]
+
+    def __enter__(self) -> Load:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+    def _send(self) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        while not self._stop.is_set():
+            try:
+                connection.request("POST", f"/v2/models/{MODEL}/infer", self.body)
+                response = connection.getresponse()
+                response.read()
+                key: tuple[object, str | None] = (
+                    response.status,
+                    response.getheader("X-O16n-Version"),
+                )
+            except (OSError, http.client.HTTPException) as exc:
+                key = (type(exc).__name__, None)
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            with self._lock:
+                self.counts[key] += 1
+
+
+def commit_desired(project: Path, text: str, message: str) -> None:
+    path = deploy.desired_path(project, "staging")
+    path.write_text(text)
+    run("git", "commit", "--quiet", "-m", message, "--", str(path), cwd=project)
+
+
+def test_a_switch_under_load_fails_no_request_and_rollback_switches_back(
+    served: tuple[Path, int],
+) -> None:
+    project, port = served
+    body = v2.encode(rows(project))
+    status, version, answer = infer(port, body)
+    assert (status, version) == (200, "v1.0.0")
+    assert len(v2.outputs(answer, 3)["predict"]) == 3
+    code, out = o16n(
+        project,
+        "predict",
+        "--env",
+        "staging",
+        "--data",
+        "data/prepared/test.csv",
+        "--url",
+        f"http://127.0.0.1:{port}",
+    )
+    assert f"{MODEL} v1.0.0 at http://127.0.0.1:{port} (staging)" in out
+
+    with Load(port, v2.encode(rows(project, 1))) as load:
+        time.sleep(1.0)
+        o16n(project, "deploy", "--env", "staging")
+        code, out = o16n(project, "serve", "--env", "staging", "--sync")
+        assert f"staging: {MODEL} v1.1.0 at" in out
+        time.sleep(1.0)
+    answered = {version for (status, version) in load.counts if status == 200}
+    failed = {key: n for key, n in load.counts.items() if key[0] != 200}
+    assert failed == {}, failed
+    assert answered == {"v1.0.0", "v1.1.0"}
+    assert sum(load.counts.values()) > 20
+
+    assert infer(port, body)[:2] == (200, "v1.1.0")
+    o16n(project, "rollback", "--env", "staging")
+    o16n(project, "serve", "--env", "staging", "--sync")
+    assert infer(port, body)[:2] == (200, "v1.0.0")
+
+
+def _fake_version(project: Path, payload: bytes, version: str) -> str:
+    """A desired state for `version` whose model file is `payload`, put in the DVC cache."""
+    current = deploy.current(project, "staging")
+    assert current is not None
+    md5 = hashlib.md5(payload).hexdigest()
+    cached = project / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(payload)
+    artifact = {**current.artifact, "models/model.joblib": md5}
+    state = deploy.Desired(current.model, version, current.commit, artifact)
+    return state.as_yaml()
+
+
+def test_faults_leave_the_last_good_version_serving(served: tuple[Path, int]) -> None:
+    project, port = served
+    body = v2.encode(rows(project))
+
+    def fails_and_keeps_serving(expected: str) -> None:
+        code, out = o16n(project, "serve", "--env", "staging", "--sync", check=False)
+        assert code == 1, out
+        assert f"staging: {MODEL} v1.0.0 at" in out
+        assert expected in out
+        assert infer(port, body)[:2] == (200, "v1.0.0")
+
+    # a model file that is not a model: MLServer cannot load it
+    commit_desired(project, _fake_version(project, os.urandom(4096), "v9.0.0"), "Bad model")
+    fails_and_keeps_serving("v9.0.0: MLServer for v9.0.0 exited")
+
+    # an artifact in neither the cache nor a remote
+    text = _fake_version(project, b"never pushed", "v9.1.0")
+    shutil.rmtree(
+        project / ".dvc" / "cache" / "files" / "md5" / hashlib.md5(b"never pushed").hexdigest()[:2]
+    )
+    commit_desired(project, text, "Missing artifact")
+    fails_and_keeps_serving("is in neither the DVC cache nor the remote")
+
+    # a corrupt desired-state file
+    commit_desired(project, "model: [unclosed\n", "Corrupt desired state")
+    fails_and_keeps_serving("main:deploy/staging/desired.yaml: not a desired-state file")
+
+    # the previous good state back: the failure clears without a restart, v1.0.0 still serving
+    good = run("git", "show", "HEAD~3:deploy/staging/desired.yaml", cwd=project).stdout
+    commit_desired(project, good, "Restore")
+    assert o16n(project, "serve", "--env", "staging", "--sync")[0] == 0
+    status = json.loads(o16n(project, "serve", "--env", "staging", "--status")[1])
+    assert (status["state"], status["error"]) == ("serving", None)
+    assert [e["event"] for e in status["history"]] == ["serving", "failed", "failed", "failed"]
+    assert infer(port, body)[:2] == (200, "v1.0.0")
+
+
+def test_a_killed_deploy_leaves_the_committed_state_and_the_next_one_recovers(
+    released: Path,
+) -> None:
+    project = released
+    for delay in (0.5, 1.5, 3.0):
+        process = subprocess.Popen([BIN / "o16n", "deploy", "--env", "staging"], cwd=project)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        committed = run("git", "show", "HEAD:deploy/staging/desired.yaml", cwd=project).stdout
+        state = deploy.read_desired(committed, "HEAD")  # whole, never half-written
+        assert state.version in ("v1.0.0", "v1.1.0")
+    code, out = o16n(project, "deploy", "--env", "staging")
+    assert f"deploy {MODEL} v1.1.0 to staging: desired state committed" in out
+    # what the killed runs wrote and did not commit is gone: no temp file, no stray record
+    assert (
+        run("git", "status", "--porcelain", "-uall", "deploy", "ledger", cwd=project).stdout == ""
+    )
+    assert "v1.1.0" in deploy.current(project, "staging").version  # type: ignore[union-attr]
+    assert o16n(project, "ledger", "verify")[0] == 0
