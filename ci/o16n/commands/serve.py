@@ -21,7 +21,7 @@ from o16n.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, help="the environment (o16n.yaml environments)")
-    parser.add_argument("--port", type=int, help="port to listen on (o16n.yaml serving.ports)")
+    parser.add_argument("--port", type=int, help="port (o16n.yaml serving.ports; 0: any free one)")
     parser.add_argument("--host", help="address to listen on (o16n.yaml serving.host)")
     parser.add_argument(
         "--ref", help="the branch whose desired state is followed (o16n.yaml github.branch)"
