@@ -88,8 +88,9 @@ $(EVIDENTLY):
 	$(PYTHON) -m venv .venv-evidently
 	$(EVIDENTLY) -m pip install --quiet "evidently==0.7.23" "pandas<3" pyarrow
 
-bench: setup $(EVIDENTLY) ## benchmarks (figures, not pass/fail): template, health vs Evidently
+bench: setup $(EVIDENTLY) ## benchmarks (figures, not pass/fail): template, serving, health vs Evidently
 	$(BIN)/python bench/bench_template.py
+	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_health.py --evidently $(EVIDENTLY)
 
 clean: ## remove build outputs and the venv

@@ -282,6 +282,9 @@ class Router(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle's algorithm on, the body then waits for
+    # the client's delayed ACK (~40 ms on Linux) on every kept-alive request.
+    disable_nagle_algorithm = True
     server: Router
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -389,6 +392,7 @@ class Server:
                 "version": active.version,
                 "commit": active.desired.commit,
                 "mlserver_pid": active.process.pid,
+                "mlserver_url": f"http://{active.host}:{active.port}",
             },
             "error": self.error,
             "history": self.history[-20:],
