@@ -106,3 +106,83 @@ def test_bad_deploy_input(bake: Bake) -> None:
     assert code == 2 and "nothing was ever deployed to staging" in out
     code, out = o16n(project, "deploy", "--env", "staging", "--version", "v9.0.0", check=False)
     assert code == 2 and f"no version 'v9.0.0' of {MODEL}" in out
+
+
+def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
+    from tests.github_emulator import GitHubEmulator
+
+    project = bake(governance_owners="gov@example.com")
+    complete_the_card(project)
+    o16n(project, "release")
+    commits = {"v1.0.0": run("git", "rev-parse", "HEAD", cwd=project).stdout.strip()}
+    token = "ghs_deployToken123"
+    with GitHubEmulator(token=token, login="github-actions") as emulator:
+        emulator.add_repo("acme", "credit-risk-model")
+        actions = {
+            "GITHUB_TOKEN": token,
+            "GITHUB_REPOSITORY": "acme/credit-risk-model",
+            "GITHUB_API_URL": emulator.api_url,
+            "GITHUB_SERVER_URL": emulator.url,
+            "GITHUB_RUN_ID": "77",
+        }
+
+        def deploy(
+            env: str, command: str = "deploy", version: str = "v1.0.0", **extra: str
+        ) -> tuple[int, str, list[tuple[str, str]]]:
+            o16n = [BIN / "o16n", command, "--env", env, "--github"]
+            done = run(*o16n, cwd=project, check=False, **actions)
+            newest = max(emulator.state.deployments)
+            deployment = emulator.state.deployments[newest]
+            assert (deployment["environment"], deployment["sha"]) == (env, commits[version])
+            assert deployment["payload"] == {
+                "model": MODEL,
+                "version": version,
+                "target": "local",
+                **extra,
+            }
+            states = [
+                (s["state"], s["description"]) for s in emulator.state.deployment_statuses[newest]
+            ]
+            assert all(
+                s["target_url"].endswith("/actions/runs/77")
+                for s in emulator.state.deployment_statuses[newest]
+            )
+            return done.returncode, done.stdout + done.stderr, states
+
+        code, out, states = deploy("staging")
+        assert code == 0, out
+        assert [s for s, _ in states] == ["in_progress", "success"]
+        assert states[1][1].startswith("v1.0.0 is the desired state")
+
+        # a newer version, then a rollback: a deployment of the version rolled back to
+        retrain(project, "0.5")
+        o16n(project, "release")
+        commits["v1.1.0"] = run("git", "rev-parse", "HEAD", cwd=project).stdout.strip()
+        assert deploy("staging", version="v1.1.0")[0] == 0
+        code, out, states = deploy("staging", "rollback", rollback_from="v1.1.0")
+        assert code == 0, out
+        assert [s for s, _ in states] == ["in_progress", "success"]
+        assert states[1][1].startswith("rolled back to v1.0.0")
+
+        # the deploy gate refuses production: the card lost its intended use
+        card = project / "model_card.yaml"
+        card.write_text(
+            card.read_text().replace("use_cases: [Triage of aspirate results]", "use_cases: []")
+        )
+        run("git", "commit", "--quiet", "-am", "Forget the intended use", cwd=project)
+        code, out, states = deploy("production", version="v1.1.0")
+        assert code == 1, out
+        assert states == [
+            ("in_progress", f"o16n deploy {MODEL} v1.1.0"),
+            ("failure", "refused by the deploy gate: model-card-complete"),
+        ]
+
+        # an error half way (a pack that does not parse) marks the deployment `error`
+        pack = project / "policies" / "baseline" / "pack.yaml"
+        pack.write_text(pack.read_text() + "\n  - id: [unclosed\n")
+        run("git", "commit", "--quiet", "-am", "Break the pack", cwd=project)
+        code, out, states = deploy("production", version="v1.1.0")
+        assert code == 2, out
+        assert [s for s, _ in states] == ["in_progress", "error"]
+        assert states[1][1].startswith("o16n deploy failed: ")
+        assert token not in out

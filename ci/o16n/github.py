@@ -557,6 +557,52 @@ def release_commit(client: github3.GitHub, actions: Actions, tag: str) -> str:
     return str(branch.commit.sha)
 
 
+class Deployment:
+    """A GitHub Deployment of one version to one environment, and its statuses as it goes:
+    created (pending), in_progress while o16n deploys, then success, failure or error."""
+
+    def __init__(self, actions: Actions, created: Any) -> None:
+        self.actions = actions
+        self._created = created
+        self.id = int(created.id)
+
+    @classmethod
+    def start(
+        cls,
+        client: github3.GitHub,
+        actions: Actions,
+        *,
+        commit: str,
+        env: str,
+        payload: Mapping[str, Any],
+        description: str,
+    ) -> Deployment:
+        with call(actions, f"creating a deployment of {commit[:12]} to {env}"):
+            created = _repository(
+                client, actions
+            ).create_deployment(
+                commit,
+                required_contexts=[],  # the gate judged it; GitHub need not wait for checks
+                payload=dict(payload),
+                auto_merge=False,
+                description=description[:140],
+                environment=env,
+            )
+        if created is None:
+            raise GitHubError(f"GitHub: the deployment of {commit[:12]} to {env} was not created")
+        deployment = cls(actions, created)
+        deployment.status("in_progress", description)
+        return deployment
+
+    def status(self, state: str, description: str) -> None:
+        with call(self.actions, f"setting deployment {self.id} to {state}"):
+            made = self._created.create_status(
+                state, target_url=self.actions.run_url, description=description[:140]
+            )
+        if made is None:
+            raise GitHubError(f"GitHub: deployment {self.id} did not take the state {state!r}")
+
+
 def publish_release(
     client: github3.GitHub, actions: Actions, tag: str, commit: str, bundle: Path
 ) -> str:

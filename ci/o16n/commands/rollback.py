@@ -1,5 +1,6 @@
 """`o16n rollback --env ENV`: the environment's previous desired state, as a new commit,
-recorded in the ledger, with the GTO stage tag moved back."""
+recorded in the ledger, with the GTO stage tag moved back (with --github, a GitHub Deployment
+of the version rolled back to)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from o16n.errors import EXIT_OK, UsageError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, help="the environment to roll back")
+    parser.add_argument(
+        "--github", action="store_true", help="track it as a GitHub Deployment (in Actions)"
+    )
     parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n import deploy, ledger, registry
+    from o16n.commands.deploy import tracked
     from o16n.config import project as project_config
     from o16n.policy import gate
 
@@ -34,13 +39,24 @@ def run(args: argparse.Namespace, console: Console) -> int:
             raise UsageError(
                 f"{args.env} has had only {now.model}@{now.version}: nothing to roll back to"
             )
-        written = deploy.write(project, args.env, previous, project_config.load(project).serving)
-        ledger.append(
-            project, deploy.rollback_record(project, args.env, previous, now, gate.actor(project))
-        )
-        verb = f"roll {args.env} back from {now.version} to {previous.version}"
-        paths = [*written, str(ledger.LEDGER)]
-        commit = deploy.commit_state(project, f"[skip ci] {verb}", paths)
-        tag = registry.assign(project, previous.model, args.env, previous.version, f"o16n {verb}")
+        payload = {
+            "model": previous.model,
+            "version": previous.version,
+            "target": previous.target,
+            "rollback_from": now.version,
+        }
+        with tracked(args.github, args.env, previous.commit, payload) as track:
+            serving = project_config.load(project).serving
+            written = deploy.write(project, args.env, previous, serving)
+            record = deploy.rollback_record(project, args.env, previous, now, gate.actor(project))
+            ledger.append(project, record)
+            verb = f"roll {args.env} back from {now.version} to {previous.version}"
+            commit = deploy.commit_state(
+                project, f"[skip ci] {verb}", [*written, str(ledger.LEDGER)]
+            )
+            tag = registry.assign(
+                project, previous.model, args.env, previous.version, f"o16n {verb}"
+            )
+            track("success", f"rolled back to {previous.version} ({commit[:12]})")
         console.print(f"{verb}: committed {commit[:12]}, {tag}", highlight=False)
     return EXIT_OK
