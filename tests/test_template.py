@@ -45,7 +45,7 @@ MATRIX = [
 COMMON_FILES = {
     ".cruft.json", ".dvc/.gitignore", ".dvc/config", ".dvcignore", ".gitignore",
     ".github/CODEOWNERS", ".github/pull_request_template.md", ".github/workflows/pr.yml",
-    ".github/workflows/deploy.yml",
+    ".github/workflows/deploy.yml", ".github/workflows/monitor.yml",
     "Makefile", "README.md", "health.yaml", "kpis.yaml", "model_card.yaml",
     "data/prepared/.gitignore",
     "data/predictions/.gitignore", "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
@@ -53,14 +53,17 @@ COMMON_FILES = {
     "policies/baseline/pack.yaml",
     "params.yaml", "pyproject.toml", "tests/conftest.py", "tests/test_data.py",
     "tests/test_pipeline.py", "tests/test_predict.py", "tests/test_train.py",
+    "tests/test_score.py",
 }  # fmt: skip
 PACKAGE_FILES = [
     "__init__.py",
+    "batch.py",
     "config.py",
     "evaluate.py",
     "ingest.py",
     "predict.py",
     "prepare.py",
+    "score.py",
     "train.py",
 ]
 PLOTS = {
@@ -143,7 +146,7 @@ def test_baked_project_keeps_its_promises(
     assert all(target in help_text for target in ("setup", "repro", "test", "lint", "check"))
 
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
-    assert [w.name for w in workflows] == ["deploy.yml", "pr.yml"]
+    assert [w.name for w in workflows] == ["deploy.yml", "monitor.yml", "pr.yml"]
     run(
         BIN / "check-jsonschema",
         "--builtin-schema",

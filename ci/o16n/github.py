@@ -620,3 +620,77 @@ def publish_release(
         with call(actions, f"uploading {name} to release {tag}"):
             created.upload_asset("application/octet-stream", name, path.read_bytes())
     return str(created.html_url)
+
+
+# ---- monitoring: one issue per model and environment, and retraining by workflow dispatch ------
+
+
+def _open_issue(client: github3.GitHub, actions: Actions, marker: str, label: str) -> Any:
+    """o16n's open issue: labelled `label`, with `marker` in its body (pull requests excluded)."""
+    with call(actions, f"listing the open issues labelled {label!r}"):
+        repository = _repository(client, actions)
+        for issue in repository.issues(state="open", labels=label):
+            if marker in (issue.body or "") and not issue.pull_request_urls:
+                return issue
+    return None
+
+
+def find_issue(client: github3.GitHub, actions: Actions, marker: str, label: str) -> int | None:
+    """The number of o16n's open issue (see `upsert_issue`), or None."""
+    issue = _open_issue(client, actions, marker, label)
+    return None if issue is None else int(issue.number)
+
+
+def upsert_issue(
+    client: github3.GitHub, actions: Actions, title: str, body: str, marker: str, label: str
+) -> tuple[int, bool]:
+    """Replace the body of o16n's open issue (found by `marker`), or open one. (number, created)"""
+    issue = _open_issue(client, actions, marker, label)
+    if issue is not None:
+        with call(actions, f"updating issue #{issue.number}"):
+            issue.edit(body=body)
+        return int(issue.number), False
+    with call(actions, f"opening an issue in {actions.repository}"):
+        created = _repository(client, actions).create_issue(title, body=body, labels=[label])
+    if created is None:
+        raise GitHubError(f"GitHub: opening an issue in {actions.repository} returned nothing")
+    return int(created.number), True
+
+
+def comment_on_issue(client: github3.GitHub, actions: Actions, number: int, body: str) -> int:
+    with call(actions, f"commenting on issue #{number}"):
+        issue = client.issue(actions.owner, actions.name, number)
+        if issue is None:
+            raise GitHubError(f"GitHub: issue #{number} of {actions.repository} not found")
+        return int(issue.create_comment(body).id)
+
+
+DISPATCH_HINTS = {
+    403: "the workflow's token needs `permissions: actions: write` (monitor.yml)",
+    404: "no such workflow in .github/workflows/ (o16n.yaml monitoring.retrain_workflow)",
+    422: "the workflow needs `on: workflow_dispatch` with a `batch` input, on that branch",
+}
+
+
+def dispatch_workflow(
+    client: github3.GitHub, actions: Actions, workflow: str, ref: str, inputs: Mapping[str, str]
+) -> None:
+    """Run a workflow that has a `workflow_dispatch` trigger, on `ref`, with `inputs`.
+
+    https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event (204)
+    """
+    path = ("repos", actions.owner, actions.name, "actions", "workflows", workflow, "dispatches")
+    what = f"dispatching {workflow} on {ref}"
+    with call(actions, what):
+        response = client.session.post(
+            client._build_url(*path), json={"ref": ref, "inputs": dict(inputs)}
+        )
+        code = response.status_code
+        if code in DISPATCH_HINTS and not _retry_wait(response, 1, 0.0):
+            message = gh_exceptions.error_for(response).msg
+            raise GitHubError(
+                actions.redact(f"GitHub: {what} was refused (HTTP {code}: {message})"),
+                hint=DISPATCH_HINTS[code],
+            )
+        if code >= 400:
+            raise gh_exceptions.error_for(response)

@@ -235,6 +235,20 @@ class GitHubEmulator:
         self.state.repo(repo)
         self.state.files[(repo, ref, path)] = text
 
+    def add_workflow(
+        self, repo: str, file: str, inputs: dict[str, bool] | None = None, dispatch: bool = True
+    ) -> int:
+        """A workflow `.github/workflows/<file>`; `inputs` maps its workflow_dispatch inputs to
+        whether they are required; `dispatch=False`: it has no workflow_dispatch trigger."""
+        self.state.repo(repo)
+        workflow_id = self.state.new_id()
+        self.state.workflows[(repo, file)] = {
+            "id": workflow_id,
+            "inputs": dict(inputs or {}),
+            "dispatch": dispatch,
+        }
+        return workflow_id
+
     def add_run(
         self,
         repo: str,
@@ -849,6 +863,36 @@ def create_deployment_status(
     return Reply(201, emu.state.deployment_status_payload(status))
 
 
+def dispatch_workflow(emu: GitHubEmulator, call: Call, repo: str, workflow: str) -> Reply:
+    """POST .../actions/workflows/{file or id}/dispatches: recorded in `state.dispatches`; the
+    errors are GitHub's (docs: "Create a workflow dispatch event"), the success a bare 204."""
+    found = [
+        (file, w)
+        for (full, file), w in emu.state.workflows.items()
+        if full == repo and workflow in (file, str(w["id"]))
+    ]
+    if not found:
+        raise not_found()
+    _require(emu, call, "write")
+    (file, record), data = found[0], call.json()
+    ref = str(data.get("ref") or "").removeprefix("refs/heads/")
+    if not record["dispatch"]:
+        raise ApiError(422, "Workflow does not have 'workflow_dispatch' trigger")
+    if ref not in emu.state.repo(repo).branches:
+        raise ApiError(422, f"No ref found for: {data.get('ref')}")
+    inputs = data.get("inputs") or {}
+    unexpected = sorted(set(inputs) - set(record["inputs"]))
+    if unexpected:
+        raise ApiError(422, f"Unexpected inputs provided: {json.dumps(unexpected)}")
+    for name, required in record["inputs"].items():
+        if required and name not in inputs:
+            raise ApiError(422, f"Required input '{name}' not provided")
+    emu.state.dispatches.append(
+        {"repo": repo, "workflow": file, "ref": ref, "inputs": inputs, "actor": call.login}
+    )
+    return Reply(204)
+
+
 def list_issues(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
     emu.state.repo(repo)
     state = call.query.get("state", "open")
@@ -950,6 +994,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"/repos/{_R}/deployments/{_N}", get_deployment),
     ("GET", rf"/repos/{_R}/deployments/{_N}/statuses", list_deployment_statuses),
     ("POST", rf"/repos/{_R}/deployments/{_N}/statuses", create_deployment_status),
+    ("POST", rf"/repos/{_R}/actions/workflows/{_S}/dispatches", dispatch_workflow),
     ("GET", r"/_downloads/(logs|artifact|asset)/(\d+)", download),
     ("GET", rf"/_downloads/raw/{_R}/{_S}/(.+)", download_raw),
 ]

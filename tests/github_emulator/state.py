@@ -175,6 +175,9 @@ class State:
         self.assets: dict[int, dict[str, Any]] = {}
         self.deployments: dict[int, dict[str, Any]] = {}
         self.deployment_statuses: dict[int, list[dict[str, Any]]] = {}
+        # (repo, workflow file) -> {"id", "inputs": {name: required}}; dispatches oldest first
+        self.workflows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.dispatches: list[dict[str, Any]] = []
 
     def new_id(self) -> int:
         return next(self._ids)
