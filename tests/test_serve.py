@@ -234,3 +234,25 @@ def test_a_killed_deploy_leaves_the_committed_state_and_the_next_one_recovers(
     )
     assert "v1.1.0" in deploy.current(project, "staging").version  # type: ignore[union-attr]
     assert o16n(project, "ledger", "verify")[0] == 0
+
+    # two deploys at once: one waits for the other; both land, one after the other
+    before = int(run("git", "rev-list", "--count", "HEAD", cwd=project).stdout)
+    both = [
+        subprocess.Popen(
+            [BIN / "o16n", "deploy", "--env", env],
+            cwd=project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for env in ("staging", "production")
+    ]
+    outputs = [process.communicate()[0] for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    log = run("git", "log", "--format=%s", f"-{2}", cwd=project).stdout.splitlines()
+    assert sorted(log) == [
+        f"[skip ci] deploy {MODEL} v1.1.0 to production",
+        f"[skip ci] deploy {MODEL} v1.1.0 to staging",
+    ]
+    assert int(run("git", "rev-list", "--count", "HEAD", cwd=project).stdout) == before + 2
+    assert o16n(project, "ledger", "verify")[0] == 0

@@ -407,38 +407,35 @@ class Server:
     def desired_spec(self) -> str:
         return f"{self.ref}:{deploy.DEPLOY_DIR}/{self.env}/{deploy.DESIRED}"
 
-    def look(self) -> tuple[str | None, deploy.Desired | None]:
-        """The desired state's blob on the ref and the state it holds (None: nothing deployed)."""
-        spec = self.desired_spec()
-        blob = vcs.git("rev-parse", "--verify", "--quiet", spec, project=self.project)
-        if not blob.ok:
-            return None, None
-        sha = blob.output.strip()
-        if sha == self.desired_blob:
-            return sha, None
-        text = vcs.git("cat-file", "blob", sha, project=self.project)
-        return sha, deploy.read_desired(text.output, spec)
+    def blob(self) -> str | None:
+        """The desired state's blob on the ref; None while nothing is deployed."""
+        found = vcs.git(
+            "rev-parse", "--verify", "--quiet", self.desired_spec(), project=self.project
+        )
+        return found.output.strip() if found.ok else None
 
     def reconcile(self) -> None:
         """One look at git; a switch when the desired version is not the one serving."""
-        try:
-            blob, desired = self.look()
-        except ConfigError as exc:  # a corrupt desired state: keep what serves
-            self._failed(self._blob_or_none(), "?", exc)
-            return
+        assert self.router is not None
+        blob = self.blob()
         if blob is None:
             if self.state == "starting":
                 self.state = "idle"
-                assert self.router is not None
                 self.router.unavailable = (
                     f"nothing is deployed to {self.env} on {self.ref} yet (`o16n deploy`)"
                 )
                 self.say(f"nothing is deployed to {self.env} on {self.ref} yet; waiting")
                 self._publish()
             return
-        if desired is None:
-            return  # the blob acted on already
-        active = self.router.active if self.router else None
+        if blob == self.desired_blob:
+            return  # acted on already (served, or failed and not retried until it changes)
+        text = vcs.git("cat-file", "blob", blob, project=self.project).output
+        try:
+            desired = deploy.read_desired(text, self.desired_spec())
+        except ConfigError as exc:  # a corrupt desired state: keep what serves
+            self._failed(blob, "the desired state", exc)
+            return
+        active = self.router.active
         if active is not None and (active.desired.version, active.desired.artifact) == (
             desired.version,
             desired.artifact,
@@ -447,12 +444,6 @@ class Server:
             self._publish()
             return
         self.switch(blob, desired)
-
-    def _blob_or_none(self) -> str | None:
-        found = vcs.git(
-            "rev-parse", "--verify", "--quiet", self.desired_spec(), project=self.project
-        )
-        return found.output.strip() if found.ok else None
 
     def switch(self, blob: str, desired: deploy.Desired) -> None:
         assert self.router is not None
@@ -501,7 +492,7 @@ class Server:
         artifacts.fetch(self.project, serving.profile, md5, desired.commit, path)
         return v2.typical_row(profiles.from_json(path.read_text()), self.config.serving.label)
 
-    def _failed(self, blob: str | None, version: str, exc: O16nError) -> None:
+    def _failed(self, blob: str, version: str, exc: O16nError) -> None:
         self.desired_blob = blob  # not retried until the desired state changes again
         self.state = "failed"
         self.error = {"time": now(), "version": version, "message": str(exc)}
