@@ -445,9 +445,7 @@ def test_deploy_with_the_kserve_target_commits_valid_manifests(bake: Any) -> Non
     run(BIN / "o16n", "deploy", "--env", "staging", cwd=project)
 
     shown = run("git", "show", "--name-only", "--format=", "HEAD", cwd=project).stdout.split()
-    assert {f"deploy/staging/{kserve.ISVC_FILE}", f"deploy/staging/{kserve.APP_FILE}"} <= set(
-        shown
-    )
+    assert {f"deploy/staging/{kserve.ISVC_FILE}", f"deploy/staging/{kserve.APP_FILE}"} <= set(shown)
     lock = yaml.safe_load((project / "dvc.lock").read_text())
     md5 = next(
         out["md5"]
