@@ -51,6 +51,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
             hint=f"one of: {', '.join(config.environments)}",
         )
     folder = serve.state_dir(project, args.env)
+    if config.serving.target != "local" and not (args.stop or args.status):
+        raise UsageError(
+            f"o16n.yaml serving.target is {config.serving.target!r}: the cluster serves "
+            f"{args.env} from deploy/{args.env}/, not `o16n serve`",
+            hint="set serving.target: local to serve on this machine",
+        )
     if args.stop:
         return _stop(folder, args, console)
     if args.status:
