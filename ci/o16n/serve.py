@@ -300,6 +300,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._forward()
 
     def _forward(self) -> None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            message = {"error": "send the request body with a Content-Length, not chunked"}
+            self.close_connection = True
+            self._reply(411, json.dumps(message).encode(), {})
+            return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         backend = self.server.acquire()
@@ -457,9 +462,11 @@ class Server:
             backend = start_backend(self.project, self.config, self.env, desired, self.host)
             wait_ready(backend)
             smoke_test(backend, self._example(desired))
-        except O16nError as exc:
+        except Exception as exc:  # whatever it is, the version serving now keeps serving
             if backend is not None:
                 backend.stop()
+            if not isinstance(exc, O16nError):
+                exc = ServeError(f"{type(exc).__name__}: {exc}")
             self._failed(blob, desired.version, exc)
             return
         self.router.switch(backend)
