@@ -151,8 +151,8 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
 
         code, out, states = deploy("staging")
         assert code == 0, out
-        assert [s for s, _ in states] == ["in_progress", "success"]
-        assert states[1][1].startswith("v1.0.0 is the desired state")
+        assert [s for s, _ in states] == ["pending", "in_progress", "success"]
+        assert states[2][1].startswith("v1.0.0 is the desired state")
 
         # a newer version, then a rollback: a deployment of the version rolled back to
         retrain(project, "0.5")
@@ -161,8 +161,8 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
         assert deploy("staging", version="v1.1.0")[0] == 0
         code, out, states = deploy("staging", "rollback", rollback_from="v1.1.0")
         assert code == 0, out
-        assert [s for s, _ in states] == ["in_progress", "success"]
-        assert states[1][1].startswith("rolled back to v1.0.0")
+        assert [s for s, _ in states] == ["pending", "in_progress", "success"]
+        assert states[2][1].startswith("rolled back to v1.0.0")
 
         # the deploy gate refuses production: the card lost its intended use
         card = project / "model_card.yaml"
@@ -173,7 +173,7 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
         code, out, states = deploy("production", version="v1.1.0")
         assert code == 1, out
         assert states == [
-            ("in_progress", f"o16n deploy {MODEL} v1.1.0"),
+            ("pending", f"o16n deploy {MODEL} v1.1.0"),
             ("failure", "refused by the deploy gate: model-card-complete"),
         ]
 
@@ -183,6 +183,6 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
         run("git", "commit", "--quiet", "-am", "Break the pack", cwd=project)
         code, out, states = deploy("production", version="v1.1.0")
         assert code == 2, out
-        assert [s for s, _ in states] == ["in_progress", "error"]
+        assert [s for s, _ in states] == ["pending", "error"]
         assert states[1][1].startswith("o16n deploy failed: ")
         assert token not in out

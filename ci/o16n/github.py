@@ -559,7 +559,8 @@ def release_commit(client: github3.GitHub, actions: Actions, tag: str) -> str:
 
 class Deployment:
     """A GitHub Deployment of one version to one environment, and its statuses as it goes:
-    created (pending), in_progress while o16n deploys, then success, failure or error."""
+    pending while the deploy gate decides, in_progress while the desired state is written and
+    committed, then success; failure when the gate refuses, error when something breaks."""
 
     def __init__(self, actions: Actions, created: Any) -> None:
         self.actions = actions
@@ -591,7 +592,7 @@ class Deployment:
         if created is None:
             raise GitHubError(f"GitHub: the deployment of {commit[:12]} to {env} was not created")
         deployment = cls(actions, created)
-        deployment.status("in_progress", description)
+        deployment.status("pending", description)
         return deployment
 
     def status(self, state: str, description: str) -> None:

@@ -2,7 +2,7 @@
 deploy/ENV/ (desired.yaml; for the kserve target also the manifests), the decision in the
 ledger, one commit, and the GTO stage tag. Exit 1 when the gate refuses (the refusal is
 recorded; the desired state is unchanged). With --github, a GitHub Deployment follows it:
-in_progress, then success, failure (refused) or error."""
+pending (the gate), in_progress (the desired state), then success; failure (refused) or error."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             record = ledger.append(project, record)
             paths = [str(ledger.LEDGER)]
             if decision.passed:
+                track("in_progress", f"the gate passed: committing {version.name} as desired")
                 paths += deploy.write(project, args.env, desired, config.serving)
                 verb = f"deploy {model} {version.name} to {args.env}"
             else:

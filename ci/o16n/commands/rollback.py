@@ -46,6 +46,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             "rollback_from": now.version,
         }
         with tracked(args.github, args.env, previous.commit, payload) as track:
+            track("in_progress", f"committing {previous.version} as desired")
             serving = project_config.load(project).serving
             written = deploy.write(project, args.env, previous, serving)
             record = deploy.rollback_record(project, args.env, previous, now, gate.actor(project))
