@@ -434,11 +434,13 @@ def test_deploy_with_the_kserve_target_commits_valid_manifests(bake: Any) -> Non
 
     project = bake(governance_owners="gov@example.com")
     config = project / "o16n.yaml"
-    config.write_text(
-        config.read_text()
-        + "serving:\n  target: kserve\n  kserve:\n    storage: s3://acme-ml/dvcstore\n"
-        + "    repo_url: https://github.com/acme/credit-risk-model.git\n"
+    kserve_target = (
+        "  target: kserve\n  kserve:\n    storage: s3://acme-ml/dvcstore\n"
+        "    repo_url: https://github.com/acme/credit-risk-model.git\n"
     )
+    text = config.read_text()
+    assert "  target: local\n" in text  # the template's serving block
+    config.write_text(text.replace("  target: local\n", kserve_target))
     run("git", "commit", "--quiet", "-am", "Serve on KServe", cwd=project)
     complete_the_card(project)
     run(BIN / "o16n", "release", cwd=project)
