@@ -68,10 +68,12 @@ def test_the_typical_row_leaves_out_the_label_and_keeps_integer_types() -> None:
             "age": [20, 30, 41],
             "income": [1.0, 2.0, 6.0],
             "city": ["x", "y", "y"],
+            "member": [False, False, True],
             "target": [0, 1, 1],
         }
     )
     row = v2.typical_row(profile_frame(frame), label="target")
-    assert list(row.columns) == ["age", "income", "city"]
-    assert row.iloc[0].to_dict() == {"age": 30, "income": 3.0, "city": "y"}
+    assert list(row.columns) == ["age", "income", "city", "member"]
+    assert row.iloc[0].to_dict() == {"age": 30, "income": 3.0, "city": "y", "member": False}
     assert str(row["age"].dtype) == "int64"
+    assert str(row["member"].dtype) == "bool"

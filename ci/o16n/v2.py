@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -68,25 +68,21 @@ def outputs(body: bytes | str, rows: int) -> dict[str, list[Any]]:
 
 def typical_row(profile: Profile, label: str | None) -> pd.DataFrame:
     """One plausible input row from a reference profile: means (rounded for integer columns)
-    and the most frequent category. The label column, when there, is left out."""
+    and the most frequent category or boolean. The label column, when there, is left out."""
     values: dict[str, Any] = {}
     for name, column in profile.columns.items():
         if name == label:
             continue
         summary = column.summary
-        if isinstance(summary, Categorical):
-            values[name] = max(summary.counts, key=summary.counts.__getitem__, default="")
+        if isinstance(summary, Categorical):  # profiles count booleans as "True"/"False"
+            top = max(summary.counts, key=summary.counts.__getitem__, default="")
+            values[name] = top == "True" if column.kind == "boolean" else top
         else:
             mean = summary.mean if math.isfinite(summary.mean) else 0.0
             values[name] = round(mean) if column.dtype.startswith(("int", "uint")) else mean
-    return _frame([values], profile.columns, label)
-
-
-def _frame(
-    records: Sequence[Mapping[str, Any]], columns: Mapping[str, Any], label: str | None
-) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(list(records))
-    for name, column in columns.items():
-        if name != label and column.dtype.startswith(("int", "uint", "bool")):
-            frame[name] = frame[name].astype(column.dtype)
-    return frame
+    exact = {
+        name: profile.columns[name].dtype
+        for name in values
+        if profile.columns[name].dtype.startswith(("int", "uint", "bool"))
+    }
+    return pd.DataFrame([values]).astype(exact)
