@@ -13,9 +13,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from o16n.errors import ConfigError
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
 
 CHUNK = 1 << 20
 
@@ -36,16 +39,28 @@ def fetch(project: Path, rel: str, md5: str, commit: str, destination: Path) -> 
     """
     if destination.is_file() and md5_of(destination) == md5:
         return destination
-    cached = _cache_path(project, md5)
+    from dvc.exceptions import DvcException
+    from dvc.repo import Repo
+
+    what = f"{rel} ({md5}) of {commit[:12]}"
     destination.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
     try:
         with os.fdopen(handle, "wb") as out:
-            if cached is not None and cached.is_file():
-                with cached.open("rb") as source:
-                    shutil.copyfileobj(source, out, CHUNK)
-            else:
-                _from_remote(project, rel, md5, commit, out)
+            try:
+                repo = Repo(str(project))
+            except DvcException as exc:
+                raise ArtifactError(
+                    f"{what}: {project} is not a DVC repository ({exc})",
+                    hint="run o16n in the model repository (--project)",
+                ) from None
+            with repo:
+                cached = Path(repo.cache.local.oid_to_path(md5))  # DVC 3: files/md5/ab/cdef...
+                if cached.is_file():
+                    with cached.open("rb") as source:
+                        shutil.copyfileobj(source, out, CHUNK)
+                else:
+                    _from_remote(repo, what, md5, out)
         got = md5_of(Path(temp))
         if got != md5:
             raise ArtifactError(
@@ -60,36 +75,21 @@ def fetch(project: Path, rel: str, md5: str, commit: str, destination: Path) -> 
     return destination
 
 
-def _cache_path(project: Path, md5: str) -> Path | None:
-    """Where the project's DVC cache keeps `md5` (DVC 3 layout: files/md5/ab/cdef...)."""
-    from dvc.exceptions import DvcException
-    from dvc.repo import Repo
-
-    try:
-        with Repo(str(project)) as repo:
-            return Path(repo.cache.local.oid_to_path(md5))
-    except DvcException:
-        return None
-
-
-def _from_remote(project: Path, rel: str, md5: str, commit: str, out: BinaryIO) -> None:
+def _from_remote(repo: Repo, what: str, md5: str, out: BinaryIO) -> None:
     """The object `md5` from the project's default DVC remote (content-addressed, as pushed)."""
     from dvc.config import NoRemoteError
     from dvc.exceptions import DvcException
-    from dvc.repo import Repo
 
-    what = f"{rel} ({md5}) of {commit[:12]}"
     try:
-        with Repo(str(project)) as repo:
-            odb = repo.cloud.get_remote_odb(None, "o16n")
-            path = odb.oid_to_path(md5)
-            if not odb.fs.exists(path):
-                raise ArtifactError(
-                    f"{what} is in neither the DVC cache nor the remote ({odb.path})",
-                    hint="push it from where it was trained (`dvc push`), then deploy again",
-                )
-            with odb.fs.open(path, "rb") as source:
-                shutil.copyfileobj(source, out, CHUNK)
+        odb = repo.cloud.get_remote_odb(None, "o16n")
+        path = odb.oid_to_path(md5)
+        if not odb.fs.exists(path):
+            raise ArtifactError(
+                f"{what} is in neither the DVC cache nor the remote ({odb.path})",
+                hint="push it from where it was trained (`dvc push`), then deploy again",
+            )
+        with odb.fs.open(path, "rb") as source:
+            shutil.copyfileobj(source, out, CHUNK)
     except NoRemoteError:
         raise ArtifactError(
             f"{what} is not in the DVC cache and no DVC remote is configured",

@@ -50,6 +50,22 @@ class Desired:
         return HEADER + yaml.safe_dump(body, sort_keys=False)
 
 
+def artifact_md5(desired: Desired, env: str, rel: str, setting: str) -> str:
+    """The md5 the desired state names for `rel` (o16n.yaml `setting`), or a ConfigError that
+    lists the artifacts it does name."""
+    md5 = desired.artifact.get(rel)
+    if md5 is None:
+        named = ", ".join(sorted(desired.artifact)) or "none"
+        raise ConfigError(
+            f"{rel} (o16n.yaml {setting}) is not among the artifacts of {desired.model} "
+            f"{desired.version}: {named}",
+            file=Path(DEPLOY_DIR) / env / DESIRED,
+            key="artifact",
+            hint=f"set {setting} in o16n.yaml to one of the train stage's outputs",
+        )
+    return md5
+
+
 def desired_path(project: Path, env: str) -> Path:
     return project / DEPLOY_DIR / env / DESIRED
 
@@ -148,12 +164,7 @@ def write(project: Path, env: str, desired: Desired, serving: ServingConfig) -> 
     if desired.target == "kserve":
         from o16n.targets import kserve
 
-        md5 = desired.artifact.get(serving.model_file)
-        if md5 is None:
-            raise ConfigError(
-                f"{desired.model}@{desired.version} has no {serving.model_file} in dvc.lock",
-                hint="set o16n.yaml `serving.model_file` to the model output",
-            )
+        md5 = artifact_md5(desired, env, serving.model_file, "serving.model_file")
         files |= kserve.manifests(
             model=desired.model,
             version=desired.version,

@@ -177,16 +177,7 @@ def deployed(project: Path, env: str) -> deploy.Desired:
 
 def fetch(project: Path, env: str, desired: deploy.Desired, rel: str, setting: str) -> Path:
     """The deployed version's `rel`, by the md5 its desired state names, under CACHE/<version>."""
-    md5 = desired.artifact.get(rel)
-    if md5 is None:
-        named = ", ".join(sorted(desired.artifact)) or "none"
-        raise ConfigError(
-            f"{rel} (o16n.yaml {setting}) is not among the artifacts of {desired.model} "
-            f"{desired.version}: {named}",
-            file=Path(deploy.DEPLOY_DIR) / env / deploy.DESIRED,
-            key="artifact",
-            hint=f"set {setting} in o16n.yaml to one of the train stage's outputs",
-        )
+    md5 = deploy.artifact_md5(desired, env, rel, setting)
     destination = project / CACHE / desired.version / rel
     return artifacts.fetch(project, rel, md5, desired.commit, destination)
 

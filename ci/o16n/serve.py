@@ -152,14 +152,7 @@ def start_backend(
             hint="install the extra: pip install 'o16n[serve]'",
         ) from None
     serving = config.serving
-    md5 = desired.artifact.get(serving.model_file)
-    if md5 is None:
-        raise ConfigError(
-            f"the desired state of {env} ({desired.version}) has no {serving.model_file}",
-            file=deploy.desired_path(project, env),
-            key="artifact",
-            hint="set o16n.yaml `serving.model_file` to the model output in dvc.lock",
-        )
+    md5 = deploy.artifact_md5(desired, env, serving.model_file, "serving.model_file")
     folder = version_folder(project, env, desired, md5)
     artifacts.fetch(project, serving.model_file, md5, desired.commit, folder / "model.joblib")
     port = free_port(host)
@@ -488,13 +481,8 @@ class Server:
     def _example(self, desired: deploy.Desired) -> Any:
         """A typical input row from the version's own reference profile."""
         serving = self.config.serving
-        md5 = desired.artifact.get(serving.profile)
-        if md5 is None:
-            raise ServeError(
-                f"{desired.version} has no {serving.profile} to build a smoke request from",
-                hint="set o16n.yaml `serving.profile` to the reference profile in dvc.lock",
-            )
-        model_md5 = desired.artifact.get(serving.model_file, "")
+        md5 = deploy.artifact_md5(desired, self.env, serving.profile, "serving.profile")
+        model_md5 = deploy.artifact_md5(desired, self.env, serving.model_file, "serving.model_file")
         path = version_folder(self.project, self.env, desired, model_md5) / "profile.json"
         artifacts.fetch(self.project, serving.profile, md5, desired.commit, path)
         return v2.typical_row(profiles.from_json(path.read_text()), self.config.serving.label)
@@ -572,6 +560,11 @@ def running_pid(folder: Path) -> int | None:
     except PermissionError:
         return pid
     return pid
+
+
+def running_status(folder: Path) -> dict[str, Any] | None:
+    """The status of the `o16n serve` that owns `folder`, if one runs."""
+    return read_status(folder) if running_pid(folder) is not None else None
 
 
 def read_status(folder: Path) -> dict[str, Any] | None:

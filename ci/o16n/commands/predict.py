@@ -88,8 +88,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def _running_url(project: Path, env: str) -> str | None:
     from o16n import serve
 
-    folder = serve.state_dir(project, env)
-    status = serve.read_status(folder) if serve.running_pid(folder) else None
+    status = serve.running_status(serve.state_dir(project, env))
     return str(status["url"]) if status and status.get("url") else None
 
 

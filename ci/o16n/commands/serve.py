@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.stop:
         return _stop(folder, args, console)
     if args.status:
-        status = serve.read_status(folder) if serve.running_pid(folder) else None
+        status = serve.running_status(folder)
         console.print_json(json.dumps(status or {"env": args.env, "state": "not running"}))
         return EXIT_OK if status else EXIT_FAILED
     if args.sync:
@@ -133,8 +134,8 @@ def _detach(
 def _sync(project: Path, folder: Path, args: argparse.Namespace, console: Console) -> int:
     from o16n import deploy, serve, vcs
 
-    status = serve.read_status(folder)
-    if serve.running_pid(folder) is None or status is None:
+    status = serve.running_status(folder)
+    if status is None:
         raise UsageError(
             f"no o16n serve runs for {args.env}",
             hint=f"start it: o16n serve --env {args.env} --detach",
@@ -175,7 +176,7 @@ def _stop(folder: Path, args: argparse.Namespace, console: Console) -> int:
 def _wait(
     folder: Path,
     timeout: float,
-    done: Any,
+    done: Callable[[dict[str, Any]], bool],
     process: subprocess.Popen[bytes] | None,
 ) -> dict[str, Any] | None:
     from o16n import serve
