@@ -44,11 +44,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     project = args.project.resolve()
     config = project_config.load(project)
     model = config.model
-    if args.env not in config.environments:
-        raise UsageError(
-            f"--env {args.env}: not an environment of o16n.yaml",
-            hint=f"one of: {', '.join(config.environments)}",
-        )
+    project_config.require_environment(config, args.env)
     with deploy.serialized(project):
         for rel in deploy.recover(project):
             console.print(f"[warn]an interrupted deploy left {rel} uncommitted: put back[/]")

@@ -46,11 +46,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     project = args.project.resolve()
     config = project_config.load(project)
-    if args.env not in config.environments:
-        raise UsageError(
-            f"--env {args.env}: not an environment of o16n.yaml",
-            hint=f"one of: {', '.join(config.environments)}",
-        )
+    project_config.require_environment(config, args.env)
     folder = serve.state_dir(project, args.env)
     if config.serving.target != "local" and not (args.stop or args.status):
         raise UsageError(

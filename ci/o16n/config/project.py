@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from o16n.config.yamlfile import load_model
+from o16n.errors import UsageError
 
 FILE = "o16n.yaml"
 
@@ -114,6 +115,15 @@ class ProjectConfig(BaseModel):
         description="for approvals from git trailers: members (e-mails) of the teams and "
         "handles in CODEOWNERS, e.g. '@org/ml-governance': [ann@example.com]",
     )
+
+
+def require_environment(config: ProjectConfig, env: str) -> None:
+    """`--env ENV` names one of o16n.yaml's environments, or a UsageError lists them."""
+    if env not in config.environments:
+        raise UsageError(
+            f"--env {env}: not an environment of o16n.yaml",
+            hint=f"one of: {', '.join(config.environments)}",
+        )
 
 
 def load(project: Path) -> ProjectConfig:
