@@ -59,15 +59,20 @@ def artifact_md5(desired: Desired, env: str, rel: str, setting: str) -> str:
         raise ConfigError(
             f"{rel} (o16n.yaml {setting}) is not among the artifacts of {desired.model} "
             f"{desired.version}: {named}",
-            file=Path(DEPLOY_DIR) / env / DESIRED,
+            file=desired_rel(env),
             key="artifact",
             hint=f"set {setting} in o16n.yaml to one of the train stage's outputs",
         )
     return md5
 
 
+def desired_rel(env: str) -> str:
+    """`deploy/<env>/desired.yaml`, relative to the project (and in git)."""
+    return f"{DEPLOY_DIR}/{env}/{DESIRED}"
+
+
 def desired_path(project: Path, env: str) -> Path:
-    return project / DEPLOY_DIR / env / DESIRED
+    return project / desired_rel(env)
 
 
 def read_desired(text: str, where: str) -> Desired:
@@ -98,7 +103,7 @@ def current(project: Path, env: str) -> Desired | None:
 
 def history(project: Path, env: str) -> list[Desired]:
     """The committed desired states of `env`, newest first."""
-    rel = f"{DEPLOY_DIR}/{env}/{DESIRED}"
+    rel = desired_rel(env)
     log = vcs.git("log", "--format=%H", "--", rel, project=project)
     states = []
     for commit in log.output.split():

@@ -165,7 +165,7 @@ def shown(path: Path, project: Path) -> str:
 def deployed(project: Path, env: str) -> deploy.Desired:
     desired = deploy.current(project, env)
     if desired is None:
-        where = Path(deploy.DEPLOY_DIR) / env / deploy.DESIRED
+        where = deploy.desired_rel(env)
         raise ConfigError(
             f"nothing is deployed to {env}: no desired state",
             file=where,

@@ -403,19 +403,12 @@ class Server:
         self.history.append({"time": now(), "event": what, "version": version, "detail": detail})
 
     def desired_spec(self) -> str:
-        return f"{self.ref}:{deploy.DEPLOY_DIR}/{self.env}/{deploy.DESIRED}"
-
-    def blob(self) -> str | None:
-        """The desired state's blob on the ref; None while nothing is deployed."""
-        found = vcs.git(
-            "rev-parse", "--verify", "--quiet", self.desired_spec(), project=self.project
-        )
-        return found.output.strip() if found.ok else None
+        return f"{self.ref}:{deploy.desired_rel(self.env)}"
 
     def reconcile(self) -> None:
         """One look at git; a switch when the desired version is not the one serving."""
         assert self.router is not None
-        blob = self.blob()
+        blob = desired_blob(self.project, self.ref, self.env)
         if blob is None:
             if self.state == "starting":
                 self.state = "idle"
@@ -530,6 +523,14 @@ class Server:
                 self.state = "stopped"
                 self._publish()
                 self.say("o16n serve: stopped")
+
+
+def desired_blob(project: Path, ref: str, env: str) -> str | None:
+    """The blob of the environment's desired state on `ref`; None while nothing is deployed."""
+    found = vcs.git(
+        "rev-parse", "--verify", "--quiet", f"{ref}:{deploy.desired_rel(env)}", project=project
+    )
+    return found.output.strip() if found.ok else None
 
 
 @contextlib.contextmanager

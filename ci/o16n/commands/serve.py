@@ -128,7 +128,7 @@ def _detach(
 
 
 def _sync(project: Path, folder: Path, args: argparse.Namespace, console: Console) -> int:
-    from o16n import deploy, serve, vcs
+    from o16n import serve
 
     status = serve.running_status(folder)
     if status is None:
@@ -136,9 +136,7 @@ def _sync(project: Path, folder: Path, args: argparse.Namespace, console: Consol
             f"no o16n serve runs for {args.env}",
             hint=f"start it: o16n serve --env {args.env} --detach",
         )
-    spec = f"{status['ref']}:{deploy.DEPLOY_DIR}/{args.env}/{deploy.DESIRED}"
-    blob = vcs.git("rev-parse", "--verify", "--quiet", spec, project=project)
-    wanted = blob.output.strip() if blob.ok else None
+    wanted = serve.desired_blob(project, str(status["ref"]), args.env)
 
     def settled(s: dict[str, Any]) -> bool:
         return s.get("desired_blob") == wanted and s.get("state") in ("serving", "failed", "idle")
