@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,12 +114,15 @@ def history(project: Path, env: str) -> list[Desired]:
 
 
 @contextlib.contextmanager
-def serialized(project: Path) -> Iterator[None]:
-    """One deploy or rollback at a time in this repository (the lock lives in .git)."""
+def serialized(project: Path, say: Callable[[str], None]) -> Iterator[None]:
+    """One deploy or rollback at a time in this repository (the lock lives in .git). Holding
+    it, first put back what an interrupted one left uncommitted, and `say` so."""
     lock = project / ".git" / "o16n-deploy.lock"
     with lock.open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
+            for rel in recover(project):
+                say(f"an interrupted deploy left {rel} uncommitted: put back")
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

@@ -45,9 +45,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     config = project_config.load(project)
     model = config.model
     project_config.require_environment(config, args.env)
-    with deploy.serialized(project):
-        for rel in deploy.recover(project):
-            console.print(f"[warn]an interrupted deploy left {rel} uncommitted: put back[/]")
+    with deploy.serialized(project, lambda text: console.print(f"[warn]{text}[/]")):
         version = _version(project, model, args)
         payload = {"model": model, "version": version.name, "target": config.serving.target}
         with tracked(args.github, args.env, version.commit, payload) as track:

@@ -27,9 +27,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.policy import gate
 
     project = args.project.resolve()
-    with deploy.serialized(project):
-        for rel in deploy.recover(project):
-            console.print(f"[warn]an interrupted deploy left {rel} uncommitted: put back[/]")
+    with deploy.serialized(project, lambda text: console.print(f"[warn]{text}[/]")):
         states = deploy.history(project, args.env)
         if not states:
             raise UsageError(f"nothing was ever deployed to {args.env}")
