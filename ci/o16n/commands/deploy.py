@@ -76,9 +76,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                 verb = f"record the refused deploy of {model} {version.name} to {args.env}"
             commit = deploy.commit_state(project, f"[skip ci] {verb}", paths)
             if not decision.passed:
-                failed = ", ".join(
-                    o.id for o in decision.outcomes if o.outcome in ("fail", "error")
-                )
+                failed = ", ".join(o.id for o in decision.failing)
                 track("failure", f"refused by the deploy gate: {failed}")
                 console.print(f"[fail]refused[/]: recorded as #{record['seq']} ({commit[:12]})")
                 return EXIT_FAILED

@@ -23,7 +23,6 @@ from o16n import __version__, vcs
 from o16n.policy.pack import Pack, Rule
 
 PASS, WARN, FAIL, WAIVED, ERROR = "pass", "warn", "fail", "waived", "error"
-VERDICT_ORDER = {PASS: 0, WARN: 1, FAIL: 2}
 
 
 @dataclass(frozen=True)
@@ -47,21 +46,18 @@ class Decision:
 
     @property
     def verdict(self) -> str:
-        worst = PASS
-        for o in self.outcomes:
-            level = (
-                FAIL
-                if o.outcome in (FAIL, ERROR)
-                else WARN
-                if o.outcome in (WARN, WAIVED)
-                else PASS
-            )
-            worst = max(worst, level, key=VERDICT_ORDER.__getitem__)
-        return worst
+        if self.failing:
+            return FAIL
+        return WARN if any(o.outcome in (WARN, WAIVED) for o in self.outcomes) else PASS
 
     @property
     def passed(self) -> bool:
         return self.verdict != FAIL
+
+    @property
+    def failing(self) -> tuple[Outcome, ...]:
+        """The outcomes that make the verdict `fail`: failed rules and rules that errored."""
+        return tuple(o for o in self.outcomes if o.outcome in (FAIL, ERROR))
 
 
 def evaluate(pack: Pack, facts: Mapping[str, Any]) -> Decision:
