@@ -20,7 +20,7 @@ does, once the cause is understood, and the next firing opens a new one.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,6 @@ from o16n.findings import FAIL, OK, HealthReport
 from o16n.stats.profile import Profile
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from o16n.github import Actions
 
@@ -247,44 +246,28 @@ def without(profile: Profile, columns: Sequence[str]) -> Profile:
 
 
 def profile_batch(path: Path, like: Profile, rows: int = CHUNK_ROWS) -> Profile:
-    """The batch's columns that `like` has, profiled on its bins, chunk by chunk (so the other
-    columns, with no bins to share, never have to merge)."""
-    import numpy as np
-
+    """The batch's columns that `like` has, profiled on its bins (the other columns, with no
+    bins to share, are not read)."""
     from o16n.stats import profile as profiles
-    from o16n.stats import sketch
 
     present = set(_peek(path)[0])
     columns = [c for c in like.columns if c in present]
-    hashes: list[Any] = []
-    result: Profile | None = None
-    for frame in _chunks(path, columns, rows):
-        found = profiles.profile_frame(frame, like, row_hashes=hashes)
-        result = found if result is None else profiles.merge(result, found)
+    try:
+        result = profiles.profile_file(path, like, rows, columns=columns)
+    except ValueError:  # no chunk at all
+        result = None
     if result is None or result.rows == 0:
         raise ConfigError("the scored batch has no rows", file=path)
-    result.duplicate_rows = sketch.repeats(np.concatenate(hashes))
     return result
-
-
-def _chunks(path: Path, columns: Sequence[str], rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """DataFrames of at most `rows` rows of only `columns`, from a CSV or Parquet file."""
-    if path.suffix.lower() == ".csv":
-        import pandas as pd
-
-        yield from pd.read_csv(path, usecols=list(columns), chunksize=rows)
-        return
-    import pyarrow.parquet as pq
-
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=list(columns)):
-        yield batch.to_pandas()
 
 
 def prediction_means(path: Path, columns: Sequence[str]) -> dict[str, float]:
     """The mean of each numeric column the scoring added (a shift in them is worth a look)."""
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
-    for frame in _chunks(path, columns) if columns else ():
+    from o16n.stats import profile as profiles
+
+    for frame in profiles.chunks(path, CHUNK_ROWS, columns) if columns else ():
         numeric = frame.select_dtypes("number")
         for name in numeric.columns:
             sums[name] = sums.get(name, 0.0) + float(numeric[name].sum())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -446,15 +446,17 @@ def _merge_sample(a: Numeric, b: Numeric) -> list[float]:
 # ---- files: streaming through chunks -----------------------------------------------------------
 
 
-def chunks(path: Path, rows: int = 1_000_000) -> Any:
-    """DataFrames of at most `rows` rows: Parquet record batches or CSV chunks."""
+def chunks(path: Path, rows: int = 1_000_000, columns: Sequence[str] | None = None) -> Any:
+    """DataFrames of at most `rows` rows (of `columns` only, when given): Parquet record
+    batches or CSV chunks."""
     if _is_parquet(path):
-        for table in arrow_chunks(path, rows):
+        for table in arrow_chunks(path, rows, columns):
             yield table.to_pandas()
     else:
         import pandas as pd
 
-        yield from pd.read_csv(path, chunksize=rows)
+        selected = list(columns) if columns is not None else None
+        yield from pd.read_csv(path, chunksize=rows, usecols=selected)
 
 
 def _prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
@@ -479,38 +481,55 @@ def _prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
         yield item
 
 
-def arrow_chunks(path: Path, rows: int = 1_000_000) -> Any:
-    """Arrow tables of a Parquet file: whole row groups (read on all cores), split in batches of
-    `rows` only where a group is larger, so memory stays bounded either way."""
+def arrow_chunks(path: Path, rows: int = 1_000_000, columns: Sequence[str] | None = None) -> Any:
+    """Arrow tables of a Parquet file (of `columns` only, when given): whole row groups (read on
+    all cores), split in batches of `rows` only where a group is larger, so memory stays
+    bounded either way."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = pq.read_schema(path)
+    selected = list(columns) if columns is not None else None
     strings = [
-        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        f.name
+        for f in schema
+        if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+        and (selected is None or f.name in selected)
     ]
     parquet = pq.ParquetFile(path, read_dictionary=strings)
     for group in range(parquet.num_row_groups):
         if parquet.metadata.row_group(group).num_rows <= 2 * rows:
-            yield parquet.read_row_group(group, use_threads=True)
+            yield parquet.read_row_group(group, columns=selected, use_threads=True)
         else:
             for batch in parquet.iter_batches(
-                batch_size=rows, row_groups=[group], use_threads=True
+                batch_size=rows, row_groups=[group], columns=selected, use_threads=True
             ):
                 yield pa.Table.from_batches([batch])
 
 
-def profile_file(path: Path, like: Profile | None = None, rows: int = 1_000_000) -> Profile:
-    """Profile a file chunk by chunk. A reference (no `like`) needs its ranges first: Parquet
-    statistics when every row group has them, else a first pass over the numeric columns."""
+def profile_file(
+    path: Path,
+    like: Profile | None = None,
+    rows: int = 1_000_000,
+    columns: Sequence[str] | None = None,
+) -> Profile:
+    """Profile a file (or only its `columns`) chunk by chunk. A reference (no `like`) needs its
+    ranges first: Parquet statistics when every row group has them, else a first pass over the
+    numeric columns."""
     if like is None:
         like = _ranges(path, rows)
     profile: Profile | None = None
     row_hashes: list[np.ndarray] = []
     parts = (
-        (profile_table(table, like, row_hashes) for table in _prefetched(arrow_chunks(path, rows)))
+        (
+            profile_table(table, like, row_hashes)
+            for table in _prefetched(arrow_chunks(path, rows, columns))
+        )
         if _is_parquet(path)
-        else (profile_frame(frame, like, row_hashes=row_hashes) for frame in chunks(path, rows))
+        else (
+            profile_frame(frame, like, row_hashes=row_hashes)
+            for frame in chunks(path, rows, columns)
+        )
     )
     for part in parts:
         profile = part if profile is None else merge(profile, part)
