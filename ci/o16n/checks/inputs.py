@@ -185,8 +185,6 @@ def load_profile(path: Path) -> Profile:
 
 
 def profile_data(path: Path, like: Profile | None = None) -> Profile:
-    import pandas as pd
-
     from o16n.stats.profile import profile_file
 
     if not path.is_file():
@@ -195,7 +193,7 @@ def profile_data(path: Path, like: Profile | None = None) -> Profile:
         )
     try:
         profile = profile_file(path, like=like)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (OSError, ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
         raise ConfigError(f"cannot read the data: {exc}", file=path) from None
     if profile.rows == 0:
         raise ConfigError("the data has no rows", file=path)

@@ -488,23 +488,28 @@ def arrow_chunks(path: Path, rows: int = 1_000_000, columns: Sequence[str] | Non
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
+    metadata = pq.read_metadata(path)
     selected = list(columns) if columns is not None else None
     strings = [
         f.name
-        for f in schema
+        for f in metadata.schema.to_arrow_schema()
         if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
         and (selected is None or f.name in selected)
     ]
-    parquet = pq.ParquetFile(path, read_dictionary=strings)
-    for group in range(parquet.num_row_groups):
-        if parquet.metadata.row_group(group).num_rows <= 2 * rows:
-            yield parquet.read_row_group(group, columns=selected, use_threads=True)
-        else:
-            for batch in parquet.iter_batches(
-                batch_size=rows, row_groups=[group], columns=selected, use_threads=True
-            ):
-                yield pa.Table.from_batches([batch])
+    for group in range(metadata.num_row_groups):
+        # Memory-mapped: pages are decoded from the page cache, not copied out first (10M rows x
+        # 20 columns read in 0.95 s instead of 1.6-2.3 s). A mapping per group, so the mapped
+        # pages count toward the process's memory one group at a time.
+        with pq.ParquetFile(
+            path, metadata=metadata, read_dictionary=strings, memory_map=True
+        ) as parquet:
+            if metadata.row_group(group).num_rows <= 2 * rows:
+                yield parquet.read_row_group(group, columns=selected, use_threads=True)
+            else:
+                for batch in parquet.iter_batches(
+                    batch_size=rows, row_groups=[group], columns=selected, use_threads=True
+                ):
+                    yield pa.Table.from_batches([batch])
 
 
 def profile_file(
