@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from o16n import vcs
 from o16n.errors import ConfigError
 from o16n.findings import ColumnDrift, Distribution, MetricComparison
+from o16n.profiles import load_profile, profile_data
 from o16n.stats.profile import Profile
 
 if TYPE_CHECKING:
@@ -162,39 +163,3 @@ def _parse_metrics(raw: bytes | None, path: Path) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ConfigError("a metrics file must hold one JSON object", file=path)
     return values
-
-
-def load_profile(path: Path) -> Profile:
-    """A reference: a profile written by `o16n profile`, or a data file profiled now."""
-    from o16n.stats.profile import from_json
-
-    if path.suffix.lower() != ".json":
-        return profile_data(path)
-    try:
-        return from_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            "profile not found", file=path, hint="run `dvc repro` (train writes it)"
-        ) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(
-            f"not an o16n profile: {exc}",
-            file=path,
-            hint="write it again with `o16n profile DATA -o PROFILE.json`",
-        ) from None
-
-
-def profile_data(path: Path, like: Profile | None = None) -> Profile:
-    from o16n.stats.profile import profile_file
-
-    if not path.is_file():
-        raise ConfigError(
-            "data file not found", file=path, hint="check the path, or run `dvc pull`"
-        )
-    try:
-        profile = profile_file(path, like=like)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:  # pandas' ParserError is a ValueError
-        raise ConfigError(f"cannot read the data: {exc}", file=path) from None
-    if profile.rows == 0:
-        raise ConfigError("the data has no rows", file=path)
-    return profile

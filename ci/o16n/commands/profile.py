@@ -18,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n.checks.inputs import profile_data
     from o16n.fsio import write_text_atomic
+    from o16n.profiles import profile_data
     from o16n.stats.profile import to_json
 
     profile = profile_data(args.data)
