@@ -310,3 +310,27 @@ def test_parquet_with_nulls_profiles_like_the_same_frame(tmp_path: Path) -> None
         assert s.mean == pytest.approx(w.mean)
     assert streamed.columns["s"].summary == whole.columns["s"].summary
     assert streamed.duplicate_rows == whole.duplicate_rows
+
+
+def test_a_column_profile_does_not_depend_on_its_neighbours() -> None:
+    """Columns of a chunk share work arrays: each summary must be what it is alone."""
+    rng = np.random.default_rng(9)
+    x = rng.normal(0, 1, 3000)
+    x[::7] = math.nan
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(50, 5, 3000),
+            "c": rng.choice(["u", "v", None], 3000),
+            "x": x,
+            "b": np.arange(3000.0) % 4,
+        }
+    )
+    together = profile_frame(frame)
+    for name in frame.columns:
+        alone = profile_frame(frame[[name]])
+        assert together.columns[name].summary == alone.columns[name].summary, name
+    reference = profile_frame(frame.iloc[:1000])
+    current_together = profile_frame(frame, like=reference)
+    for name in frame.columns:
+        current_alone = profile_frame(frame[[name]], like=reference)
+        assert current_together.columns[name].summary == current_alone.columns[name].summary

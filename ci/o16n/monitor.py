@@ -34,13 +34,11 @@ from o16n.findings import FAIL, OK, HealthReport
 from o16n.stats.profile import Profile
 
 if TYPE_CHECKING:
-
     from o16n.github import Actions
 
 SUFFIXES = (".csv", ".parquet", ".pq")
 CACHE = Path(".o16n") / "monitor"  # fetched artifacts per version, scored batches
 LABEL = "o16n-monitor"  # the issue's label; the marker in its body is what finds it
-CHUNK_ROWS = 1_000_000
 # The checks that read only the data; the others need labels, metrics files or the pipeline.
 DATA_CHECKS = frozenset(
     {
@@ -245,7 +243,7 @@ def without(profile: Profile, columns: Sequence[str]) -> Profile:
     return dataclasses.replace(profile, columns=kept)
 
 
-def profile_batch(path: Path, like: Profile, rows: int = CHUNK_ROWS) -> Profile:
+def profile_batch(path: Path, like: Profile, rows: int | None = None) -> Profile:
     """The batch's columns that `like` has, profiled on its bins (the other columns, with no
     bins to share, are not read)."""
     from o16n.stats import profile as profiles
@@ -253,7 +251,7 @@ def profile_batch(path: Path, like: Profile, rows: int = CHUNK_ROWS) -> Profile:
     present = set(_peek(path)[0])
     columns = [c for c in like.columns if c in present]
     try:
-        result = profiles.profile_file(path, like, rows, columns=columns)
+        result = profiles.profile_file(path, like, rows or profiles.CHUNK_ROWS, columns=columns)
     except ValueError:  # no chunk at all
         result = None
     if result is None or result.rows == 0:
@@ -267,7 +265,7 @@ def prediction_means(path: Path, columns: Sequence[str]) -> dict[str, float]:
     counts: dict[str, int] = {}
     from o16n.stats import profile as profiles
 
-    for frame in profiles.chunks(path, CHUNK_ROWS, columns) if columns else ():
+    for frame in profiles.chunks(path, columns=columns) if columns else ():
         numeric = frame.select_dtypes("number")
         for name in numeric.columns:
             sums[name] = sums.get(name, 0.0) + float(numeric[name].sum())
@@ -304,7 +302,7 @@ def check(
 ) -> Monitored:
     """Score `batch` with what `env` runs and check its health against that version's profile."""
     from o16n.checks import evaluate
-    from o16n.checks.inputs import load_profile
+    from o16n.profiles import load_profile
 
     config, not_checked = monitoring_triggers(health, settings.serving.label)
     columns = batch_columns(batch, project)

@@ -10,11 +10,12 @@ KMV_SIZE = 64  # distinct counts: exact up to 64 values, then within ~1/sqrt(64)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: odd, spreads the bits
 
 
-def hash_floats(values: np.ndarray) -> np.ndarray:
+def hash_floats(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """A 64-bit hash per value: the float's bits times an odd constant (one pass; the product's
     high bits, which decide the smallest hashes, mix every input bit). -0.0 is folded into 0.0;
-    NaN hashes as its bit pattern, so a missing value is one value of its own."""
-    mixed: np.ndarray = np.add(values, 0.0, dtype=np.float64).view(np.uint64)
+    NaN hashes as its bit pattern, so a missing value is one value of its own. `out`: a float64
+    array of the same length to write into (its memory is returned, viewed as uint64)."""
+    mixed: np.ndarray = np.add(values, 0.0, dtype=np.float64, out=out).view(np.uint64)
     mixed *= _GOLDEN
     return mixed
 
