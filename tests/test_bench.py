@@ -1,0 +1,29 @@
+"""The health benchmark's own parts work (its figures come from `make bench`, not from here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).parents[1] / "bench"
+
+
+def test_health_benchmark_run_finds_the_planted_drift(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, BENCH / "health_data.py", "20000", tmp_path], check=True, timeout=120
+    )
+    done = subprocess.run(
+        [sys.executable, BENCH / "health_run.py", "o16n", tmp_path],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    sys.path.insert(0, str(BENCH))
+    from health_data import PLANTED
+
+    assert result["drifted"] == PLANTED
+    assert result["seconds"] > 0 and result["peak_mb"] > 50
