@@ -37,9 +37,7 @@ PACKAGE = "credit_risk_model"
 MARKER = f"<!-- o16n-monitor: {MODEL} production -->"
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(github, "SLEEP", lambda seconds: None)
+pytestmark = pytest.mark.usefixtures("github_no_sleep")
 
 
 @pytest.fixture
@@ -159,7 +157,8 @@ def test_the_label_ids_and_predictions_stay_out_of_the_comparison(
     else:
         batch.to_parquet(path)
 
-    current = monitor.profile_batch(path, reference, rows=64)  # five chunks, merged
+    present = monitor.batch_columns(path, tmp_path)
+    current = monitor.profile_batch(path, reference, present, rows=64)  # five chunks, merged
 
     assert list(current.columns) == ["x", "y"] and current.rows == 300
     config, _ = monitor.monitoring_triggers(HealthConfig.model_validate(HEALTH), "target")

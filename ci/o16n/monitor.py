@@ -31,7 +31,7 @@ from o16n.config.health import HealthConfig
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, ToolError
 from o16n.findings import FAIL, OK, HealthReport
-from o16n.stats.profile import Profile
+from o16n.stats.profile import CHUNK_ROWS, Profile
 
 if TYPE_CHECKING:
     from o16n.github import Actions
@@ -243,15 +243,17 @@ def without(profile: Profile, columns: Sequence[str]) -> Profile:
     return dataclasses.replace(profile, columns=kept)
 
 
-def profile_batch(path: Path, like: Profile, rows: int | None = None) -> Profile:
-    """The batch's columns that `like` has, profiled on its bins (the other columns, with no
-    bins to share, are not read)."""
+def profile_batch(
+    path: Path, like: Profile, present: Sequence[str], rows: int = CHUNK_ROWS
+) -> Profile:
+    """The batch's columns (`present`) that `like` has, profiled on its bins (the other columns,
+    with no bins to share, are not read)."""
     from o16n.stats import profile as profiles
 
-    present = set(_peek(path)[0])
-    columns = [c for c in like.columns if c in present]
+    found = set(present)
+    columns = [c for c in like.columns if c in found]
     try:
-        result = profiles.profile_file(path, like, rows or profiles.CHUNK_ROWS, columns=columns)
+        result = profiles.profile_file(path, like, rows, columns=columns)
     except ValueError:  # no chunk at all
         result = None
     if result is None or result.rows == 0:
@@ -314,10 +316,11 @@ def check(
 
     label = [settings.serving.label]
     reference = without(load_profile(profile_path), label)
-    current = without(profile_batch(scored, reference), label)
+    scored_columns = _peek(scored)[0]
+    current = without(profile_batch(scored, reference, scored_columns), label)
     inputs = BatchInputs(project, shown(profile_path, project), shown(scored, project))
     inputs.profiles = (reference, current)
-    added = [c for c in _peek(scored)[0] if c not in columns]
+    added = [c for c in scored_columns if c not in columns]
     return Monitored(
         model=desired.model,
         version=desired.version,
