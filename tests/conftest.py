@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+@pytest.fixture
+def github_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The GitHub client retries at once instead of backing off."""
+    from o16n import github
+
+    monkeypatch.setattr(github, "SLEEP", lambda seconds: None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads or writes the user's git identity, DVC remotes or cookiecutter config."""

@@ -20,9 +20,7 @@ CODEOWNERS = "*  @acme/ml\n/policies/  @gale @acme/governance\n/src/  @ann\n"
 TEAMS = {"@acme/governance": ["@gov"], "@acme/ml": ["@ann", "@bob"]}
 
 
-@pytest.fixture(autouse=True)
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(github, "SLEEP", lambda seconds: None)
+pytestmark = pytest.mark.usefixtures("github_no_sleep")
 
 
 @pytest.fixture
