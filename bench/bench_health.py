@@ -123,7 +123,8 @@ def report(row: dict[str, object]) -> None:
     runs = ", ".join(f"{s:.2f}" for s in ours["runs"])
     line = (
         f"{row['rows']:>10,} rows {row['cache']:4}  o16n {ours['seconds']:6.2f} s ({runs})"
-        f" {ours['peak_mb']:5} MB  planted found: {ours['drifted'] == PLANTED}"
+        f" {ours['peak_mb']:5} MB"
+        f"  planted found (every run): {ours['drifted'] == PLANTED and ours['drifted_agree']}"
     )
     theirs = row.get("evidently")
     if isinstance(theirs, dict):
