@@ -53,7 +53,8 @@ def fifty_rule_pack(project: Path) -> None:
 
 
 def in_process(project: Path, runs: int) -> list[float]:
-    from o16n import check, policy
+    from o16n import policy
+    from o16n.lifecycle import check
     from o16n.policy import gate
     from o16n.policy.facts import Sources
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from o16n import v2
+from o16n.serving import v2
 
 BIN = Path(sys.executable).parent
 MODEL = "bench"

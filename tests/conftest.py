@@ -19,7 +19,7 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def github_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """The GitHub client retries at once instead of backing off."""
-    from o16n import github
+    from o16n.adapters import github
 
     monkeypatch.setattr(github, "SLEEP", lambda seconds: None)
 

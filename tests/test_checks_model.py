@@ -13,9 +13,9 @@ import pytest
 from fairlearn import metrics as fairlearn_metrics
 from sklearn.dummy import DummyClassifier
 
-from o16n.checks import CHECKS, Inputs, model
 from o16n.config.health import HealthConfig
 from o16n.errors import ConfigError
+from o16n.health.checks import CHECKS, Inputs, model
 from tests.conftest import run
 
 

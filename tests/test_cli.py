@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from o16n import __version__, cli
-from o16n.errors import EXIT_UNEXPECTED, EXIT_USAGE, crash_log_path
+from o16n import __version__
+from o16n.cli import main as cli
+from o16n.cli.errorhandler import crash_log_path
+from o16n.errors import EXIT_UNEXPECTED, EXIT_USAGE
 from tests.conftest import BIN, run
 
 ANSI = re.compile(r"\x1b\[")
@@ -72,7 +74,7 @@ def test_check_outside_a_project_is_a_config_error(
 def test_unexpected_error_exits_3_with_a_log_that_has_versions(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from o16n.commands import check
+    from o16n.cli.commands import check
 
     def explode(*_: object) -> int:
         raise RuntimeError("boom")

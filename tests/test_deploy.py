@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from o16n import deploy
 from o16n.config.project import ServingConfig
 from o16n.errors import ConfigError
+from o16n.lifecycle import deploy
 from tests.conftest import run
 
 STATE = deploy.Desired(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from o16n import github
-from o16n.cli import main
+from o16n.adapters import github
+from o16n.cli.main import main
 from tests.github_emulator import GitHubEmulator
 
 TOKEN = "ghs_o16nSecretToken123"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from o16n import github
+from o16n.adapters import github
+from o16n.adapters.github import Review, approvals, latest_reviews
 from o16n.errors import ConfigError
-from o16n.github import Review, approvals, latest_reviews
 
 HEAD, OLD = "h" * 40, "o" * 40
 WRITERS = {"ann": "write", "bob": "admin", "cat": "maintain", "dan": "read", "eve": "triage"}

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from o16n import cli
-from o16n.findings import FAIL, Finding, HealthReport
+from o16n.cli import main as cli
+from o16n.health.findings import FAIL, Finding, HealthReport
 from o16n.report import health as reporters
 
 

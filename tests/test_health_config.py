@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from o16n.config.health import HealthConfig
+from o16n.config.schemas import SCHEMAS, generate, schema_path
 from o16n.config.yamlfile import load_model
 from o16n.errors import ConfigError
-from o16n.schemas import SCHEMAS, generate, schema_path
 
 EXAMPLES = Path(__file__).parent / "examples" / "health"
 POSITIVE = sorted((EXAMPLES / "positive").glob("*.yaml"))
@@ -72,15 +72,15 @@ def test_shipped_schema_rejects_negative_example(path: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_shipped_schema_is_current(name: str) -> None:
-    """Regenerate with `python -m o16n.schemas` after changing a config model."""
+    """Regenerate with `python -m o16n.config.schemas` after changing a config model."""
     assert json.loads(schema_path(name).read_text()) == generate(name)
 
 
 def test_every_check_kind_has_exactly_one_check_function() -> None:
     from typing import get_args
 
-    from o16n.checks import CHECKS
     from o16n.config.health import AnyTrigger
+    from o16n.health.checks import CHECKS
 
     models = get_args(get_args(AnyTrigger)[0])
     kinds = {get_args(model.model_fields["check"].annotation)[0] for model in models}

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from o16n import kpi
 from o16n.config.kpis import ClassificationKPI, RegressionKPI
+from o16n.health import kpi
 
 VALUES = {
     "true_positive": 100.0,

@@ -10,7 +10,7 @@ import pytest
 
 from o16n.config.kpis import KPIConfig
 from o16n.errors import ConfigError
-from o16n.kpi import from_predictions, model_threshold
+from o16n.health.kpi import from_predictions, model_threshold
 from tests.conftest import BIN, Bake, run
 
 CONFIG = KPIConfig.model_validate(

@@ -18,7 +18,7 @@ from jsonschema import Draft7Validator
 
 from o16n.config.project import KServeConfig
 from o16n.errors import ConfigError
-from o16n.targets import kserve
+from o16n.serving import kserve
 
 CRDS = Path(__file__).parent / "schemas" / "crds"
 SCHEMA_FILES = {

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from o16n import cli, ledger
+from o16n.cli import main as cli
 from o16n.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, ConfigError
+from o16n.lifecycle import ledger
 from tests.pipeline_repo import commit_pipeline, decision, git, make_repo, outs
 
 DATA, MODEL = "1" * 32, "2" * 32

@@ -12,8 +12,7 @@ import pytest
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from o16n.errors import ConfigError
-from o16n.modelcard import (
+from o16n.config.modelcard import (
     ANNEX_IV,
     SECTIONS,
     ModelCard,
@@ -23,7 +22,8 @@ from o16n.modelcard import (
     render_markdown,
     sections_status,
 )
-from o16n.schemas import schema_path
+from o16n.config.schemas import schema_path
+from o16n.errors import ConfigError
 from tests.conftest import ROOT
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"

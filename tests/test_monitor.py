@@ -18,13 +18,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from o16n import github, monitor
-from o16n.checks import CHECKS, evaluate
+from o16n.adapters import github
 from o16n.config.health import HealthConfig
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError
-from o16n.findings import Finding, HealthReport
-from o16n.stats.profile import profile_frame
+from o16n.health.checks import CHECKS, evaluate
+from o16n.health.findings import Finding, HealthReport
+from o16n.health.stats.profile import profile_frame
+from o16n.lifecycle import monitor
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.github_emulator import GitHubEmulator
 from tests.test_release import complete_the_card
@@ -124,7 +125,9 @@ def test_monitoring_keeps_the_data_triggers_without_the_label() -> None:
 
 
 def test_the_data_checks_are_the_checks_on_data_alone() -> None:
-    on_data = {name for name, check in CHECKS.items() if check.__module__ == "o16n.checks.data"}
+    on_data = {
+        name for name, check in CHECKS.items() if check.__module__ == "o16n.health.checks.data"
+    }
     assert on_data == monitor.DATA_CHECKS
 
 

@@ -347,7 +347,7 @@ def test_project_vars_override_the_pack(tmp_path: Path) -> None:
 def test_shipped_packs_validate_against_the_shipped_schema(pack_name: str) -> None:
     import jsonschema
 
-    from o16n.schemas import schema_path
+    from o16n.config.schemas import schema_path
 
     schema = json.loads(schema_path("policy_pack").read_text())
     jsonschema.validate(yaml.safe_load((PACKS / pack_name / pack.PACK_FILE).read_text()), schema)

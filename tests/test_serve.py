@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from o16n import deploy, v2
+from o16n.lifecycle import deploy
+from o16n.serving import v2
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.test_release import complete_the_card, retrain
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from o16n.cli import main
+from o16n.cli.main import main
 from o16n.errors import EXIT_OK, EXIT_USAGE
 
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial import distance
 
-from o16n.stats import drift, quality
-from o16n.stats.profile import (
+from o16n.health.stats import drift, quality
+from o16n.health.stats.profile import (
     SCHEMA_VERSION,
     Numeric,
     cdf_points,

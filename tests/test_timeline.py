@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from o16n import cli, ledger, timeline
+from o16n.cli import main as cli
 from o16n.errors import EXIT_OK
+from o16n.lifecycle import ledger, timeline
 from tests.pipeline_repo import commit_pipeline, decision, git, make_repo, outs
 
 D1, D2, M1, M2 = "1" * 32, "2" * 32, "3" * 32, "4" * 32

@@ -8,9 +8,9 @@ import json
 import pandas as pd
 import pytest
 
-from o16n import v2
 from o16n.errors import ConfigError
-from o16n.stats.profile import profile_frame
+from o16n.health.stats.profile import profile_frame
+from o16n.serving import v2
 
 
 def test_a_request_has_one_typed_input_per_column_and_the_pandas_content_type() -> None:

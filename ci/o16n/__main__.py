@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from o16n.cli import main
+from o16n.cli.main import main
 
 raise SystemExit(main())

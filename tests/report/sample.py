@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from o16n.findings import (
+from o16n.health.findings import (
     FAIL,
     OK,
     WARN,

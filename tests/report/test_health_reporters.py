@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from o16n.console import THEME
-from o16n.findings import (
+from o16n.cli.console import THEME
+from o16n.health.findings import (
     FAIL,
     OK,
     WARN,

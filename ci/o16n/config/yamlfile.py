@@ -11,11 +11,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from o16n.errors import ConfigError
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """The base of every model of a YAML file o16n reads: unknown keys are errors (a typo is
+    named, not ignored) and a loaded config cannot be changed afterwards."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 Location = Sequence[str | int]
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from o16n import vcs
+from o16n.adapters import git
 from o16n.config import project as project_config
 from o16n.errors import UsageError
 from o16n.policy import facts as facts_module
@@ -25,7 +25,7 @@ def default_base(project: Path, stage: str) -> str | None:
     """pr: main. deploy: the commit before this one on main (the first parent), if any."""
     if stage == "pr":
         return "main"
-    return "HEAD^1" if vcs.revision_exists("HEAD^1", project) else None
+    return "HEAD^1" if git.revision_exists("HEAD^1", project) else None
 
 
 def prepare(
@@ -73,7 +73,7 @@ def github_review(provider: str, teams: dict[str, list[str]]) -> dict[str, Any] 
         os.environ.get("GITHUB_TOKEN") and os.environ.get("GITHUB_REPOSITORY")
     ):
         return None
-    from o16n import github
+    from o16n.adapters import github
 
     actions = github.Actions.from_env()
     number = actions.pr_number

@@ -18,11 +18,14 @@ from typing import Any
 
 import yaml
 
-from o16n import __version__, lineage, modelcard, vcs
+from o16n import __version__
+from o16n.adapters import dvc, git
+from o16n.adapters.dvc import lineage
+from o16n.config import modelcard
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError
-from o16n.findings import HealthReport
-from o16n.kpi import KPIResult
+from o16n.health.findings import HealthReport
+from o16n.health.kpi import KPIResult
 from o16n.policy import review, waivers
 from o16n.policy.pack import Pack
 
@@ -73,7 +76,7 @@ def assemble(
     baseline_metrics = _baseline_metrics(project, base_commit)
     params = _yaml(_read(project / PARAMS_FILE)) or {}
     baseline_params = (
-        _yaml(vcs.read_at_revision(PARAMS_FILE, base_commit, project)) if base_commit else None
+        _yaml(git.read_at_revision(PARAMS_FILE, base_commit, project)) if base_commit else None
     )
     kpis = _kpis(project, base_commit, sources)
     facts: dict[str, Any] = {
@@ -117,19 +120,19 @@ def assemble(
 
 
 def _commit(project: Path, revision: str) -> str | None:
-    ran = vcs.git("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", project=project)
+    ran = git.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", project=project)
     return ran.output.strip() if ran.ok else None
 
 
 def _changed_files(project: Path, base_commit: str | None) -> list[str]:
     """Paths that differ from the merge base with the base revision, committed or not."""
     if base_commit is None:
-        ran = vcs.git("ls-files", project=project)
+        ran = git.run("ls-files", project=project)
         return sorted(ran.output.split("\n")) if ran.ok else []
-    merge_base = vcs.git("merge-base", base_commit, "HEAD", project=project)
+    merge_base = git.run("merge-base", base_commit, "HEAD", project=project)
     start = merge_base.output.strip() if merge_base.ok else base_commit
-    committed = vcs.git("diff", "--name-only", f"{start}", project=project)
-    untracked = vcs.git("ls-files", "--others", "--exclude-standard", project=project)
+    committed = git.run("diff", "--name-only", f"{start}", project=project)
+    untracked = git.run("ls-files", "--others", "--exclude-standard", project=project)
     paths = set(committed.output.split("\n")) | set(untracked.output.split("\n"))
     return sorted(p for p in paths if p)
 
@@ -164,7 +167,7 @@ def _metrics(text: str | None, where: str) -> dict[str, float]:
 def _baseline_metrics(project: Path, base_commit: str | None) -> dict[str, float] | None:
     if base_commit is None:
         return None
-    text = vcs.read_at_revision(METRICS_FILE, base_commit, project)
+    text = git.read_at_revision(METRICS_FILE, base_commit, project)
     return _metrics(text, f"{base_commit[:12]}:{METRICS_FILE}") if text else None
 
 
@@ -184,8 +187,8 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str,
 def _health(project: Path, sources: Sources) -> dict[str, Any]:
     report = sources.health
     if report is None and (project / "health.yaml").is_file():
-        from o16n.checks import Inputs, evaluate
-        from o16n.health_config import resolve_config
+        from o16n.config.health import resolve_config
+        from o16n.health.checks import Inputs, evaluate
 
         config, reference, current = resolve_config(project, None, None, None)
         report = evaluate(config, Inputs(project, reference=reference, current=current))
@@ -216,9 +219,9 @@ def _health(project: Path, sources: Sources) -> dict[str, Any]:
 def _kpis(project: Path, base_commit: str | None, sources: Sources) -> dict[str, Any]:
     results = sources.kpis
     if results is None and (project / "kpis.yaml").is_file():
-        from o16n import kpi
         from o16n.config.kpis import KPIConfig
         from o16n.config.yamlfile import load_model
+        from o16n.health import kpi
 
         config = load_model(project / "kpis.yaml", KPIConfig)
         if base_commit is None:
@@ -263,10 +266,10 @@ def _reproduced(project: Path, sources: Sources) -> bool:
     """dvc.lock committed as the pipeline last wrote it, and `dvc status` clean."""
     if sources.reproduced is not None:
         return sources.reproduced
-    if vcs.git("status", "--porcelain", "--", "dvc.lock", project=project).output.strip():
+    if git.run("status", "--porcelain", "--", "dvc.lock", project=project).output.strip():
         return False
     try:
-        return not vcs.dvc_json("status", project=project)
+        return not dvc.run_json("status", project=project)
     except Exception as exc:  # noqa: BLE001 - a status that cannot be had is not a pass
         sources.notes.append(f"`dvc status` failed: {exc}")
         return False

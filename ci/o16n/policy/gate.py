@@ -19,7 +19,8 @@ import celpy
 from celpy.adapter import json_to_cel
 from celpy.evaluation import CELEvalError
 
-from o16n import __version__, vcs
+from o16n import __version__
+from o16n.adapters import git
 from o16n.policy.pack import Pack, Rule
 
 PASS, WARN, FAIL, WAIVED, ERROR = "pass", "warn", "fail", "waived", "error"
@@ -193,8 +194,8 @@ def actor(project: Path) -> str:
     """Who decides: the Actions actor in CI, else the git identity, else the OS user."""
     if os.environ.get("GITHUB_ACTOR"):
         return os.environ["GITHUB_ACTOR"]
-    name = vcs.git("config", "user.name", project=project).output.strip()
-    email = vcs.git("config", "user.email", project=project).output.strip()
+    name = git.run("config", "user.name", project=project).output.strip()
+    email = git.run("config", "user.email", project=project).output.strip()
     if name and email:
         return f"{name} <{email}>"
     try:

@@ -21,21 +21,17 @@ import celpy
 import yaml
 from celpy.celparser import CELParseError
 from lark import Token, Tree
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from o16n.adapters.dvc.lineage import digest
 from o16n.config.project import ProjectConfig
-from o16n.config.yamlfile import line_of, load_model_and_node
+from o16n.config.yamlfile import Strict, line_of, load_model_and_node
 from o16n.errors import ConfigError
-from o16n.lineage import digest
 
 PACK_FILE = "pack.yaml"
 STAGES = ("pr", "deploy")
 MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 SEVERITIES = ("warn", "fail")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RuleSpec(Strict):

@@ -17,7 +17,7 @@ from typing import Any
 
 import pathspec
 
-from o16n import vcs
+from o16n.adapters import git
 
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 TRAILER = "Approved-by"
@@ -57,7 +57,7 @@ def codeowners_at(project: Path, revision: str | None) -> CodeOwners:
             if path.is_file():
                 return parse_codeowners(path.read_text(encoding="utf-8"), place)
             continue
-        shown = vcs.git("show", f"{revision}:{place}", project=project)
+        shown = git.run("show", f"{revision}:{place}", project=project)
         if shown.ok:
             return parse_codeowners(shown.output, f"{revision}:{place}")
     return CodeOwners((), None)
@@ -88,7 +88,7 @@ def commits(project: Path, base: str | None, head: str = "HEAD") -> list[Commit]
     """The commits of the change, oldest first: base..head (only head when there is no base)."""
     span = [f"{base}..{head}"] if base else ["-1", head]
     fmt = _SEP.join(["%H", "%an <%ae>", "%P", f"%(trailers:key={TRAILER},valueonly,separator=;)"])
-    ran = vcs.git("log", "--reverse", f"--format={fmt}%x1e", *span, project=project)
+    ran = git.run("log", "--reverse", f"--format={fmt}%x1e", *span, project=project)
     if not ran.ok:
         return []
     found = []

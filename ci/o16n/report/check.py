@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from o16n.check import FAILED, PASSED, CheckReport, MetricChange
+from o16n.lifecycle.check import FAILED, PASSED, CheckReport, MetricChange
 
 MARKER = "<!-- o16n-report -->"  # finds o16n's own comment on a pull request
 ICON = {PASSED: "✅", FAILED: "❌"}

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from o16n.findings import (
+from o16n.health.findings import (
     FAIL,
     OK,
     WARN,
@@ -103,7 +103,7 @@ def _drift_of(report: HealthReport) -> dict[str, ColumnDrift]:
 def to_text(report: HealthReport, console: Console) -> None:
     """Findings (most severe first), the drift table, then the verdict.
 
-    Severity is styled with the theme names "ok", "warn" and "fail" (o16n.console.THEME), so the
+    Severity is styled with the theme names "ok", "warn" and "fail" (o16n.cli.console.THEME), so the
     console decides the colours, or none for a pipe or NO_COLOR.
     """
     if report.findings:
@@ -149,7 +149,7 @@ def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
 
 def render_text(report: HealthReport, width: int = 100) -> str:
     """`to_text` as a plain string (no colour), for `REPORTERS["text"]` and files."""
-    from o16n.console import THEME  # the style names to_text's markup uses
+    from o16n.cli.console import THEME  # the style names to_text's markup uses
 
     buffer = io.StringIO()
     console = Console(file=buffer, theme=THEME, color_system=None, width=width, highlight=False)

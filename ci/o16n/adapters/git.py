@@ -1,0 +1,39 @@
+"""git: the commands o16n runs in a project's repository, and reading files at a revision."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from o16n.adapters.proc import Ran
+from o16n.adapters.proc import run as run_command
+from o16n.errors import ToolError
+
+
+def run(*args: str, project: Path) -> Ran:
+    if shutil.which("git") is None:
+        raise ToolError("git is not installed", hint="install git and run again")
+    return run_command(["git", *args], project)
+
+
+def revision_exists(revision: str, project: Path) -> bool:
+    return run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", project=project).ok
+
+
+def is_repository(project: Path) -> bool:
+    return (project / ".git").exists() and (project / "dvc.yaml").is_file()
+
+
+def read_at_revision(path: str, revision: str, project: Path) -> str | None:
+    """A file as it was at `revision`: from git, or (a DVC output) from the DVC cache or remote.
+    None when it cannot be had there (not tracked then, or not pushed)."""
+    shown = run("show", f"{revision}:{path}", project=project)
+    if shown.ok:
+        return shown.output
+    try:
+        import dvc.api
+        from dvc.exceptions import DvcException
+
+        return str(dvc.api.read(path, repo=str(project), rev=revision, mode="r"))
+    except (DvcException, FileNotFoundError, OSError):
+        return None

@@ -1,0 +1,42 @@
+"""`o16n health`: evaluate the health triggers (health.yaml, or the defaults) and report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from o16n.errors import EXIT_FAILED, EXIT_OK
+
+FORMATS = ("text", "json", "md", "html")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="health.yaml (default: ./health.yaml if there)")
+    parser.add_argument("--reference", help="reference profile (JSON) or data file")
+    parser.add_argument("--current", help="the data to check (CSV or Parquet)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
+    parser.add_argument("-o", "--output", type=Path, help="write the report here (default: stdout)")
+    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.adapters.files import write_text_atomic
+    from o16n.config.health import resolve_config
+    from o16n.health.checks import Inputs, evaluate
+    from o16n.report.health import RENDERERS, to_text
+
+    config, reference, current = resolve_config(
+        args.project, args.config, args.reference, args.current
+    )
+    report = evaluate(config, Inputs(args.project, reference=reference, current=current))
+    if args.format == "text":
+        to_text(report, console)
+    elif args.output is None:
+        console.file.write(RENDERERS[args.format](report))
+    if args.output is not None:
+        rendered = RENDERERS["json" if args.format == "text" else args.format](report)
+        write_text_atomic(args.output, rendered)
+        console.print(f"report: {args.output}", highlight=False)
+    return EXIT_FAILED if report.failed else EXIT_OK

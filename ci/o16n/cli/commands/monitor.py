@@ -1,0 +1,129 @@
+"""`o16n monitor`: score the newest production batch with the deployed model, check its health
+against that version's reference profile, write reports/monitor.{md,json,html}; with --github,
+keep one issue open while a trigger fires and dispatch retraining when one fails.
+Exit 1 when a `fail` trigger fires, 2 on bad input (no batch, no deployed version, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+
+from o16n.errors import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from o16n.adapters.github import Actions
+    from o16n.config.health import HealthConfig
+    from o16n.lifecycle.monitor import Monitored
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", help="the environment monitored (default: monitoring.env)")
+    parser.add_argument(
+        "--batch",
+        type=Path,
+        metavar="FILE",
+        help="the batch (default: the newest in monitoring.batches)",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="whose data triggers apply (./health.yaml)"
+    )
+    parser.add_argument(
+        "--reports",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where monitor.{md,json,html} go (reports)",
+    )
+    parser.add_argument(
+        "--score", metavar="MODULE", help="the scoring module (default: <package>.score in src/)"
+    )
+    parser.add_argument(
+        "--github", action="store_true", help="open or update the issue; dispatch retraining"
+    )
+    parser.add_argument(
+        "--project", type=Path, default=Path("."), metavar="DIR", help="project root (.)"
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.config import project as project_config
+    from o16n.lifecycle import monitor
+
+    project = args.project.resolve()
+    settings = project_config.load(project)
+    actions = _actions() if args.github else None  # GitHub settings are checked first
+    batch = args.batch.resolve() if args.batch else None
+    if batch is None:
+        batch = monitor.newest_batch(project, settings.monitoring.batches)
+    env = args.env or settings.monitoring.env
+    health = _health(project, args.config)
+    result = monitor.check(project, settings, health, env, batch, args.score)
+    _print(result, console)
+    _write(result, args.reports if args.reports.is_absolute() else project / args.reports, console)
+    if actions is not None:
+        lines = monitor.publish(result, settings, actions)
+        for line in lines or ["no trigger fired and no issue is open: nothing to do on GitHub"]:
+            console.print(line, highlight=False)
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _actions() -> Actions:
+    from o16n.adapters import github
+
+    return github.Actions.from_env()
+
+
+def _print(result: Monitored, console: Console) -> None:
+    from o16n.lifecycle import monitor
+    from o16n.report.health import to_text
+
+    console.print(f"o16n monitor: {monitor.headline(result)}", highlight=False)
+    console.print(f"scored: {result.scored}", highlight=False)
+    if result.predictions:
+        predictions = monitor.describe_predictions(result.predictions)
+        console.print(f"predictions: {predictions}", highlight=False)
+    to_text(result.report, console)
+    if result.not_checked:
+        console.print(f"not checked here: {', '.join(result.not_checked)}", highlight=False)
+
+
+def _write(result: Monitored, reports: Path, console: Console) -> None:
+    """reports/monitor.{md,json,html}, and the Markdown in the Actions job summary."""
+    from o16n.adapters.files import write_text_atomic
+    from o16n.lifecycle import monitor
+
+    for fmt, text in monitor.render(result).items():
+        write_text_atomic(reports / f"monitor.{fmt}", text)
+    console.print(f"reports: {reports / 'monitor'}.{{md,json,html}}", highlight=False)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(monitor.to_markdown(result, _run_url()) + "\n")
+
+
+def _health(project: Path, config: Path | None) -> HealthConfig:
+    """--config, else the project's health.yaml, else the default data triggers."""
+    from o16n.config.health import HealthConfig, default_config
+    from o16n.config.yamlfile import load_model
+
+    path = config if config is not None else project / "health.yaml"
+    if config is None and not path.is_file():
+        defaults = default_config()
+        # Rows relative to the training set say little about one batch: leave that one out.
+        triggers = [t for t in defaults.triggers if t.check != "row_count"]
+        return defaults.model_copy(update={"triggers": triggers})
+    return load_model(path, HealthConfig)
+
+
+def _run_url() -> str | None:
+    """This Actions run's page, for the job summary (None outside Actions)."""
+    server, repository, run_id = (
+        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    return (
+        f"{server}/{repository}/actions/runs/{run_id}" if server and repository and run_id else None
+    )

@@ -1,0 +1,98 @@
+"""`o16n predict --env ENV --data FILE`: rows of a CSV or Parquet file sent to the served model
+over the V2 protocol (what any client does); prints the predictions and the version that
+answered. The label column (o16n.yaml serving.label) is left out of the request."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rich.console import Console
+from rich.table import Table
+
+from o16n.errors import EXIT_FAILED, EXIT_OK, ConfigError, UsageError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env", required=True, help="the environment `o16n serve` runs")
+    parser.add_argument("--data", type=Path, required=True, help="rows to score (CSV or Parquet)")
+    parser.add_argument("--rows", type=int, default=5, help="how many rows, from the top (5)")
+    parser.add_argument(
+        "--output",
+        action="append",
+        dest="outputs",
+        help="an output to ask for (repeatable; sklearn: predict, predict_proba)",
+    )
+    parser.add_argument(
+        "--url", help="the server (default: the running `o16n serve`, else o16n.yaml's port)"
+    )
+    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.config import project as project_config
+    from o16n.health.checks.inputs import read_table
+    from o16n.serving import v2
+
+    if args.rows < 1:
+        raise UsageError(f"--rows {args.rows}: give at least 1")
+    project = args.project.resolve()
+    config = project_config.load(project)
+    serving = config.serving
+    url = (
+        args.url
+        or _running_url(project, args.env)
+        or f"http://{serving.host}:{serving.port(args.env, config.environments)}"
+    )
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise UsageError(f"--url {url}: give http://HOST:PORT")
+    rows = read_table(args.data).head(args.rows)
+    rows = rows.drop(columns=[serving.label], errors="ignore")
+    path = f"{parts.path.rstrip('/')}/v2/models/{config.model}/infer"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
+    try:
+        connection.request(
+            "POST", path, v2.encode(rows, args.outputs or ()), {"Content-Type": "application/json"}
+        )
+        response = connection.getresponse()
+        body = response.read()
+    except OSError as exc:
+        raise UsageError(
+            f"no server answers at {url} ({exc})",
+            hint=f"start one: o16n serve --env {args.env} --detach",
+        ) from None
+    finally:
+        connection.close()
+    if response.status != 200:
+        console.print(f"[fail]HTTP {response.status}[/]: {body[:1000].decode(errors='replace')}")
+        return EXIT_FAILED
+    try:
+        outputs = v2.outputs(body, len(rows))
+    except ConfigError as exc:
+        console.print(f"[fail]{exc.message}[/]")
+        return EXIT_FAILED
+    version = response.getheader("X-O16n-Version") or json.loads(body).get("model_version", "?")
+    table = Table(title=f"{config.model} {version} at {url} ({args.env})")
+    for name in outputs:
+        table.add_column(name, justify="right")
+    for i in range(len(rows)):
+        table.add_row(*(_shown(outputs[name][i]) for name in outputs))
+    console.print(table)
+    return EXIT_OK
+
+
+def _running_url(project: Path, env: str) -> str | None:
+    from o16n.serving.local import server as serve
+
+    status = serve.running_status(serve.state_dir(project, env))
+    return str(status["url"]) if status and status.get("url") else None
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    return f"{value:.4f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,73 @@
+"""The command line: parse, dispatch, exit code. Each command is `o16n.cli.commands.<name>`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from o16n import __version__
+from o16n.cli.console import make_console
+from o16n.cli.errorhandler import error_handler
+from o16n.errors import EXIT_USAGE
+
+# name -> one-line help; the module o16n.cli.commands.<name> holds add_arguments() and run().
+COMMANDS: dict[str, str] = {
+    "new": "generate a model repository from the bundled template",
+    "check": "run what a pull request gets: tests, reproduction, metrics, health, KPIs, gate",
+    "profile": "summarize a dataset as a reference profile (JSON) for health checks",
+    "health": "evaluate health triggers (data quality, drift, performance, ...) and report",
+    "kpi": "the model's value in business units (kpis.yaml), against the baseline model",
+    "facts": "print the facts document that policy rules evaluate (JSON)",
+    "gate": "evaluate the policy pack for a stage, record the decision in the ledger",
+    "github": "post the report to the pull request and set the gate status; protect main",
+    "logs": "download a CI run's logs and report artifacts (for a PR, a run or a release)",
+    "modelcard": "render MODEL_CARD.md from model_card.yaml and what the pipeline knows",
+    "release": "register the next model version (a GTO tag) and build the release bundle",
+    "deploy": "gate, then write and commit the environment's desired state (deploy/ENV)",
+    "rollback": "put the environment's previous desired state back, as a recorded commit",
+    "serve": "serve the environment's desired version with MLServer, following git",
+    "predict": "send rows to a served model over the V2 protocol and print the predictions",
+    "ledger": "verify the decision ledger (hash chain, git history, lineage) or show it",
+    "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
+    "monitor": "score the newest production batch with the deployed model, check its health",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n  hint: run `{self.prog} --help`\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="o16n",
+        description="o16n: operationalization as code. CI for model repositories.",
+    )
+    parser.add_argument("--version", action="version", version=f"o16n {__version__}")
+    parser.add_argument("--no-color", action="store_true", help="plain output (as NO_COLOR=1)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        _command_module(name).add_arguments(command)
+    return parser
+
+
+def _command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"o16n.cli.commands.{name.replace('-', '_')}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    console = make_console(no_color=args.no_color)
+    result = [EXIT_USAGE]
+    with error_handler(make_console(stderr=True, no_color=args.no_color), result):
+        result[0] = _command_module(args.command).run(args, console)
+    return result[0]

@@ -1,0 +1,37 @@
+"""JSON Schemas of o16n's YAML files, generated from the config models and shipped in the
+package so editors can validate and complete them. Regenerate: `python -m o16n.config.schemas`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from o16n.config.health import HealthConfig
+from o16n.config.modelcard import ModelCard
+from o16n.config.project import ProjectConfig
+from o16n.policy.pack import PackSpec
+from o16n.policy.waivers import WaiversFile
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "health": HealthConfig,
+    "model_card": ModelCard,
+    "o16n": ProjectConfig,
+    "policy_pack": PackSpec,
+    "waivers": WaiversFile,
+}
+
+
+def schema_path(name: str) -> Path:
+    return Path(__file__).parent / f"{name}.schema.json"
+
+
+def generate(name: str) -> dict[str, object]:
+    schema = SCHEMAS[name].model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def write_all() -> None:
+    for name in SCHEMAS:
+        schema_path(name).write_text(json.dumps(generate(name), indent=2) + "\n")

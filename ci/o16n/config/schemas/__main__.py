@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from o16n.config.schemas import write_all
+
+write_all()

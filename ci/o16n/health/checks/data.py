@@ -1,0 +1,162 @@
+"""Checks on the current data against the reference profile: quality and drift.
+Each is `(trigger, inputs) -> list[Finding]`, registered in `o16n.health.checks.CHECKS`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from o16n.config import health as cfg
+from o16n.errors import ConfigError
+from o16n.health.checks.grading import grade, graded, threshold_of
+from o16n.health.checks.inputs import Inputs
+from o16n.health.findings import OK, ColumnDrift, Distribution, Finding
+from o16n.health.stats import drift, quality
+from o16n.health.stats.profile import Profile
+
+
+def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -> list[str]:
+    """The trigger's columns: every one the reference has (less `exclude`), or the ones named,
+    each of which must exist. Columns missing from the current data are the schema check's."""
+    known = list(reference.columns)
+    named = known if trigger.columns == "all" else trigger.columns
+    for name in [*named, *trigger.exclude]:
+        if name not in reference.columns:
+            raise ConfigError(
+                f"column {name!r} is not in the reference",
+                key=f"{trigger.id}.columns",
+                hint=f"the reference has: {', '.join(known)}",
+            )
+    return [c for c in named if c not in trigger.exclude and c in current.columns]
+
+
+def schema(trigger: cfg.SchemaTrigger, inputs: Inputs) -> list[Finding]:
+    problems = quality.schema(inputs.reference_profile(), inputs.current_profile())
+    message = "; ".join(p.message for p in problems) or "columns and kinds match the reference"
+    return [graded(trigger, float(len(problems)), message, "schema differences")]
+
+
+def _per_column(
+    measure: Callable[[Profile, Profile, str], quality.Measure | None], method: str
+) -> Callable[..., list[Finding]]:
+    def check(trigger: cfg.ColumnTrigger, inputs: Inputs) -> list[Finding]:
+        reference, current = inputs.reference_profile(), inputs.current_profile()
+        findings = []
+        for name in selected(trigger, reference, current):
+            found = measure(reference, current, name)
+            if found is not None:
+                findings.append(graded(trigger, found.value, found.message, method, name))
+        return findings
+
+    return check
+
+
+missing_share = _per_column(
+    lambda _ref, cur, name: quality.missing_share(cur, name), "missing share"
+)
+out_of_range = _per_column(quality.out_of_range_share, "share outside the reference range")
+unseen_categories = _per_column(quality.unseen_share, "share of unseen categories")
+
+
+def duplicate_rows(trigger: cfg.DuplicateRowsTrigger, inputs: Inputs) -> list[Finding]:
+    found = quality.duplicate_share(inputs.current_profile())
+    return [graded(trigger, found.value, found.message, "duplicate row share (row hashes)")]
+
+
+def constant_columns(trigger: cfg.ConstantColumnsTrigger, inputs: Inputs) -> list[Finding]:
+    reference, current = inputs.reference_profile(), inputs.current_profile()
+    constant = [
+        quality.became_constant(reference, current, n)
+        for n in selected(trigger, reference, current)
+    ]
+    hits = [m for m in constant if m.value]
+    message = "; ".join(m.message for m in hits) or "no column became constant"
+    return [graded(trigger, float(len(hits)), message, "columns that became constant")]
+
+
+def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> list[Finding]:
+    found = quality.row_ratio(inputs.reference_profile(), inputs.current_profile())
+    return [
+        graded(trigger, found.value, found.message, "rows / reference rows", worse_when="below")
+    ]
+
+
+def _drifts(
+    trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger, inputs: Inputs
+) -> list[drift.Drift]:
+    reference, current = inputs.reference_profile(), inputs.current_profile()
+    results = []
+    for name in selected(trigger, reference, current):
+        override = trigger.params.overrides.get(name)
+        method = override.method if override else trigger.params.method
+        threshold = (
+            override.threshold
+            if override and override.threshold is not None
+            else trigger.params.threshold
+        )
+        if method == "auto" and override is None:
+            method = trigger.params.method
+        result = drift.column_drift(reference, current, name, method, threshold)
+        results.append(result)
+        inputs.drift[name] = ColumnDrift(
+            name, result.kind, result.method, result.value, result.threshold, result.drifted
+        )
+        if result.drifted and name not in inputs.distributions:
+            labels, ref_shares, cur_shares = drift.distributions(reference, current, name)
+            inputs.distributions[name] = Distribution(
+                name, tuple(labels), tuple(ref_shares), tuple(cur_shares)
+            )
+    return results
+
+
+def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> list[Finding]:
+    findings = []
+    for result in _drifts(trigger, inputs):
+        if trigger.warn is not None or trigger.fail is not None:  # one method: grade its score
+            worse_when = "below" if result.method in drift.P_VALUE_METHODS else "above"
+            severity = grade(result.value, trigger.warn, trigger.fail, worse_when=worse_when)
+            threshold = threshold_of(severity, trigger.warn, trigger.fail)
+        else:
+            severity, threshold = (trigger.severity if result.drifted else OK), result.threshold
+        verdict = "drifted" if severity != OK else "no drift"
+        measured = f"{result.method} = {result.value:.4g}, threshold {threshold:.4g}"
+        message = f"{result.column}: {verdict} ({measured})"
+        findings.append(
+            Finding(
+                trigger.id,
+                trigger.check,
+                severity,
+                message,
+                result.value,
+                threshold,
+                result.method,
+                result.column,
+            )
+        )
+    return findings
+
+
+def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> list[Finding]:
+    results = _drifts(trigger, inputs)
+    drifted = [r.column for r in results if r.drifted]
+    share = len(drifted) / len(results) if results else 0.0
+    inputs.dataset_drift_share = share
+    fired = share >= trigger.params.share
+    listed = ", ".join(drifted[:10]) + (
+        f" and {len(drifted) - 10} more" if len(drifted) > 10 else ""
+    )
+    at = trigger.params.share
+    message = (
+        f"{len(drifted)} of {len(results)} columns drifted ({share:.0%}; dataset drift at {at:.0%})"
+    )
+    message += f": {listed}" if drifted else ""
+    return [
+        Finding(
+            trigger.id,
+            trigger.check,
+            trigger.severity if fired else OK,
+            message,
+            share,
+            trigger.params.share,
+            "share of drifted columns",
+        )
+    ]

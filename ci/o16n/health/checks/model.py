@@ -1,0 +1,221 @@
+"""Checks on the model and its evaluation: metrics, regression vs a baseline, latency, size,
+fairness. Each is `(trigger, inputs) -> list[Finding]`, registered in `o16n.health.checks`."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from o16n.config import health as cfg
+from o16n.errors import ConfigError
+from o16n.health.checks.grading import grade, graded, higher_is_better, threshold_of
+from o16n.health.checks.inputs import Inputs
+from o16n.health.findings import OK, Finding, MetricComparison
+
+if TYPE_CHECKING:  # pandas costs half a second to import; the data path does not need it
+    import pandas as pd
+
+
+def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> list[Finding]:
+    p = trigger.params
+    value = inputs.metric_value(p.file, p.metric)
+    better_high = higher_is_better(p.metric, p.higher_is_better)
+    worse_when = "below" if better_high else "above"
+    severity = grade(value, trigger.warn, trigger.fail, worse_when=worse_when)
+    threshold = threshold_of(severity, trigger.warn, trigger.fail)
+    bound = "floor" if better_high else "ceiling"
+    message = f"{p.metric} = {value:.4g}" + (
+        f" (the {bound} is {threshold:.4g})" if threshold is not None else ""
+    )
+    inputs.note_metric(MetricComparison(p.metric, value))
+    return [Finding(trigger.id, trigger.check, severity, message, value, threshold, f"{p.file}")]
+
+
+def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> list[Finding]:
+    p = trigger.params
+    revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
+    baseline = inputs.metrics_at(revision, p.file)
+    findings = []
+    for name in p.metrics:
+        current = inputs.metric_value(p.file, name)
+        if baseline is None or name not in baseline:
+            message = f"{name}: no baseline value in {p.file} at {label}; cannot compare"
+            findings.append(
+                Finding(
+                    trigger.id,
+                    trigger.check,
+                    trigger.severity,
+                    message,
+                    current,
+                    None,
+                    "regression",
+                    None,
+                )
+            )
+            continue
+        old = float(baseline[name])
+        inputs.note_metric(MetricComparison(name, current, old, label))
+        findings.append(_compare(trigger, name, current, old, label))
+    return findings
+
+
+def _compare(
+    trigger: cfg.RegressionTrigger, name: str, new: float, old: float, label: str
+) -> Finding:
+    tolerance = trigger.params.tolerance
+    allowed = (
+        tolerance.absolute
+        if tolerance.absolute is not None
+        else abs(old) * (tolerance.relative or 0.0)
+    )
+    worsening = (old - new) if higher_is_better(name) else (new - old)
+    severity = trigger.severity if worsening > allowed + 1e-12 else OK
+    kind = "absolute" if tolerance.absolute is not None else f"relative {tolerance.relative:g}"
+    verdict = "regressed" if severity != OK else "within tolerance"
+    message = (
+        f"{name}: {new:.4g} vs {old:.4g} at {label}, {verdict} ({kind} tolerance {allowed:.4g})"
+    )
+    return Finding(
+        trigger.id,
+        trigger.check,
+        severity,
+        message,
+        worsening,
+        allowed,
+        "worsening vs baseline",
+        None,
+    )
+
+
+def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> list[Finding]:
+    p = trigger.params
+    model = inputs.load_model(p.model)
+    rows = inputs.read_table(p.data).drop(columns=p.target, errors="ignore")
+    if rows.empty:
+        raise ConfigError(
+            "no rows to time predictions on", file=p.data, key=f"{trigger.id}.params.data"
+        )
+    import pandas as pd
+
+    batch = pd.concat([rows] * (p.batch // len(rows) + 1), ignore_index=True).iloc[: p.batch]
+    model.predict(batch)  # warm-up: first calls pay for lazy imports and caches
+    times = []
+    for _ in range(p.repeats):
+        started = time.perf_counter()
+        model.predict(batch)
+        times.append((time.perf_counter() - started) * 1000)
+    value = float(np.percentile(times, {"p50": 50, "p95": 95, "p99": 99}[p.quantile]))
+    message = f"{p.quantile} latency {value:.2f} ms per batch of {p.batch} rows ({p.repeats} calls)"
+    return [graded(trigger, value, message, f"{p.quantile} ms, measured")]
+
+
+def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> list[Finding]:
+    path = inputs.path(trigger.params.model)
+    if not path.is_file():
+        raise ConfigError(
+            "model file not found",
+            file=path,
+            key=f"{trigger.id}.params.model",
+            hint="run `dvc repro` (or `dvc pull`) first",
+        )
+    value = path.stat().st_size / 1e6
+    return [graded(trigger, value, f"model file {value:.3f} MB", "MB on disk")]
+
+
+def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> list[Finding]:
+    p = trigger.params
+    predictions = inputs.read_table(p.predictions)
+    groups = inputs.read_table(p.data)
+    where = f"{trigger.id}.params"
+    for frame, path, needed in (
+        (predictions, p.predictions, ("actual", "prediction")),
+        (groups, p.data, (p.sensitive,)),
+    ):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise ConfigError(
+                f"column {missing[0]!r} not found",
+                file=path,
+                key=where,
+                hint=f"columns: {', '.join(map(str, frame.columns))}",
+            )
+    if len(predictions) != len(groups):
+        raise ConfigError(
+            f"{p.predictions} has {len(predictions)} rows, {p.data} {len(groups)}: "
+            "they must be the same rows in the same order",
+            key=where,
+        )
+    value = FAIRNESS[p.metric](
+        predictions["actual"], predictions["prediction"], groups[p.sensitive]
+    )
+    worse_when = "below" if p.metric.endswith("ratio") else "above"
+    message = f"{p.metric} across {p.sensitive} = {value:.4g}"
+    return [graded(trigger, value, message, p.metric, p.sensitive, worse_when)]
+
+
+# Fairness metrics, as fairlearn defines them (fairlearn.metrics, "between_groups" aggregation):
+# https://fairlearn.org/main/user_guide/assessment/common_fairness_metrics.html
+def _selection_rates(y_pred: pd.Series, group: pd.Series) -> pd.Series:
+    return y_pred.astype(float).groupby(group.to_numpy()).mean()
+
+
+def demographic_parity_difference(y_true: pd.Series, y_pred: pd.Series, group: pd.Series) -> float:
+    rates = _selection_rates(y_pred, group)
+    return float(rates.max() - rates.min())
+
+
+def demographic_parity_ratio(y_true: pd.Series, y_pred: pd.Series, group: pd.Series) -> float:
+    rates = _selection_rates(y_pred, group)
+    return float(rates.min() / rates.max()) if rates.max() > 0 else float("nan")
+
+
+def equalized_odds_difference(y_true: pd.Series, y_pred: pd.Series, group: pd.Series) -> float:
+    """The larger of the between-group differences in true and false positive rates."""
+    differences = []
+    for label in (1, 0):  # TPR among actual positives, FPR among actual negatives
+        rows = (y_true == label).to_numpy()
+        rates = _selection_rates(y_pred[rows], group[rows])
+        differences.append(float(rates.max() - rates.min()))
+    return max(differences)
+
+
+FAIRNESS: dict[str, Any] = {
+    "demographic_parity_difference": demographic_parity_difference,
+    "demographic_parity_ratio": demographic_parity_ratio,
+    "equalized_odds_difference": equalized_odds_difference,
+}
+
+
+def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> list[Finding]:
+    """kpis.yaml's value per 1,000 predictions at the model's threshold, or its change against
+    the baseline model (the same predictions file at the baseline revision); floors."""
+    from o16n.config.kpis import KPIConfig
+    from o16n.config.yamlfile import load_model
+    from o16n.health import kpi as kpis
+
+    p = trigger.params
+    config = load_model(inputs.path(p.config), KPIConfig)
+    if p.measure == "value":
+        path = inputs.path(config.predictions)
+        if not path.is_file():
+            raise ConfigError("predictions not found", file=path, hint="run `dvc repro`")
+        result = kpis.from_predictions(
+            path.read_text(), str(path), config, kpis.model_threshold(inputs.project, config)
+        )
+        value = result.per_1000
+        what = f"{result.name} per 1,000 = {value:,.1f} {result.unit}"
+    else:
+        revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
+        result, baseline = kpis.current_and_baseline(inputs.project, config, revision)
+        if baseline is None:
+            message = f"{result.name}: the model at {label} has no predictions to compare with"
+            return [Finding(trigger.id, trigger.check, trigger.severity, message, result.per_1000)]
+        value = result.per_1000 - baseline.per_1000
+        what = f"{result.name} per 1,000 changed by {value:+,.1f} {result.unit} vs {label}"
+    severity = grade(value, trigger.warn, trigger.fail, worse_when="below")
+    threshold = threshold_of(severity, trigger.warn, trigger.fail)
+    floor = f" (the floor is {threshold:,.1f})" if threshold is not None else ""
+    message = f"{what}{floor}"
+    return [Finding(trigger.id, trigger.check, severity, message, value, threshold, p.config)]

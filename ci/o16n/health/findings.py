@@ -1,0 +1,77 @@
+"""Results are data: every check produces `Finding`s; reporters turn them into output.
+
+A finding records which trigger produced it, the value measured, the threshold it was compared
+with and the method that computed the value, so every number in a report can be traced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+SEVERITY_ORDER = {OK: 0, WARN: 1, FAIL: 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    trigger: str  # the trigger's id in health.yaml
+    check: str  # the check kind, a key of o16n.health.checks.CHECKS
+    severity: str  # ok | warn | fail
+    message: str
+    value: float | None = None
+    threshold: float | None = None
+    method: str = ""  # what computed `value` (e.g. "ks p-value", "missing share")
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class ColumnDrift:
+    """One column's drift: the JSON report lists these for every column checked."""
+
+    column: str
+    kind: str  # numeric | categorical | boolean | ...
+    method: str
+    value: float
+    threshold: float
+    drifted: bool
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Reference vs current, binned alike, for the HTML report's plots of drifted columns."""
+
+    column: str
+    labels: tuple[str, ...]  # bin labels or category names
+    reference: tuple[float, ...]  # shares, summing to 1
+    current: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class MetricComparison:
+    name: str
+    current: float
+    baseline: float | None = None
+    baseline_label: str = ""  # e.g. "main (3f2c1a0)"
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    findings: tuple[Finding, ...]
+    drift: tuple[ColumnDrift, ...] = ()
+    dataset_drift_share: float | None = None
+    distributions: tuple[Distribution, ...] = ()
+    metrics: tuple[MetricComparison, ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict)  # reference, current, config paths
+
+    @property
+    def severity(self) -> str:
+        return max((f.severity for f in self.findings), key=SEVERITY_ORDER.__getitem__, default=OK)
+
+    @property
+    def failed(self) -> bool:
+        return self.severity == FAIL
+
+    def by_severity(self) -> list[Finding]:
+        """Most severe first, so a report leads with what matters."""
+        return sorted(self.findings, key=lambda f: -SEVERITY_ORDER[f.severity])

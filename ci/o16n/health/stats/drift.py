@@ -1,0 +1,283 @@
+"""Drift of each column, reference profile vs current profile, with Evidently's default method
+selection so users recognise the results (evidently.legacy.calculations.stattests):
+
+- reference <= 1000 rows: KS (numeric, > 5 distinct values), chi-square (categorical or <= 5
+  values, > 2 of them), two-proportion z-test (2 values); drift when the p-value < 0.05;
+- larger references: Wasserstein distance normalized by the reference std (numeric, > 5
+  values), Jensen-Shannon distance, base 2 (otherwise); drift when the value >= 0.1;
+- PSI on request (warn 0.1, fail 0.25): reference deciles as bins, empty bins set to 1e-4.
+
+"Distinct values" counts the union of reference and current, as Evidently does.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from o16n.health.stats.profile import Categorical, Column, Numeric, Profile, cdf_points, deciles
+
+P_VALUE_METHODS = {"ks", "chisquare", "z"}  # drift when value < threshold; else value >= threshold
+DEFAULT_THRESHOLD = {
+    "ks": 0.05,
+    "chisquare": 0.05,
+    "z": 0.05,
+    "wasserstein": 0.1,
+    "jensenshannon": 0.1,
+    "psi": 0.1,
+}
+SMALL_REFERENCE = 1000
+PSI_EPSILON = 1e-4  # Evidently's value for an empty bin
+JS_BINS = 30  # Evidently's n_bins for binned numeric tests
+SAMPLE_POINTS = 1000  # reference quantiles standing in for a large reference in KS
+
+
+@dataclass(frozen=True)
+class Drift:
+    column: str
+    kind: str
+    method: str
+    value: float
+    threshold: float
+    drifted: bool
+
+
+def is_drift(method: str, value: float, threshold: float) -> bool:
+    if math.isnan(value):
+        return False
+    return value < threshold if method in P_VALUE_METHODS else value >= threshold
+
+
+def choose_method(reference: Profile, ref: Column, cur: Column) -> str:
+    distinct = _distinct_union(ref, cur)
+    numeric = ref.kind in ("numeric", "datetime") and distinct > 5
+    if reference.rows <= SMALL_REFERENCE:
+        if numeric:
+            return "ks"
+        return "chisquare" if distinct > 2 else "z"
+    return "wasserstein" if numeric else "jensenshannon"
+
+
+def column_drift(
+    reference: Profile,
+    current: Profile,
+    name: str,
+    method: str = "auto",
+    threshold: float | None = None,
+) -> Drift:
+    ref, cur = reference.columns[name], current.columns[name]
+    if method == "auto":
+        method = choose_method(reference, ref, cur)
+    value = METHODS[method](ref, cur)
+    limit = DEFAULT_THRESHOLD[method] if threshold is None else threshold
+    return Drift(name, ref.kind, method, value, limit, is_drift(method, value, limit))
+
+
+# ---- frequencies over a shared set of categories ------------------------------------------------
+
+
+def _frequencies(ref: Column, cur: Column) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Counts per category (or exact numeric value) on the union of both sides' categories."""
+    a, b = _counts(ref), _counts(cur)
+    keys = sorted(set(a) | set(b))
+    return (
+        np.array([a.get(k, 0) for k in keys], dtype=float),
+        np.array([b.get(k, 0) for k in keys], dtype=float),
+        keys,
+    )
+
+
+def _counts(column: Column) -> dict[str, float]:
+    s = column.summary
+    if isinstance(s, Categorical):
+        counts: dict[str, float] = {k: float(v) for k, v in s.counts.items()}
+        if s.other:
+            counts["(other)"] = float(s.other)
+        return counts
+    if s.values is not None:
+        return {repr(float(k)): float(v) for k, v in s.values.items()}
+    return _binned_counts(s, np.array(s.edges))
+
+
+def _distinct_union(ref: Column, cur: Column) -> int:
+    from o16n.health.stats import sketch
+
+    merged = sketch.kmv_merge(
+        np.array(ref.summary.kmv, dtype=np.uint64), np.array(cur.summary.kmv, dtype=np.uint64)
+    )
+    return sketch.kmv_estimate(merged)
+
+
+# ---- the tests ------------------------------------------------------------
+
+
+def ks(ref: Column, cur: Column) -> float:
+    """Two-sample KS p-value: exact (scipy) when both sides hold every value, as they do up to
+    1,000 rows. Otherwise the statistic is read between the reference's values (or 1,000 of its
+    quantiles) and the current histogram's CDF, with scipy's asymptotic p-value (kstwo) for the
+    effective size n*m/(n+m)."""
+    from scipy import stats  # a second to import: only the small-reference path needs it
+
+    r, c = _numeric(ref), _numeric(cur)
+    if r.complete and c.complete:
+        return float(stats.ks_2samp(r.sample, c.sample).pvalue)
+    if r.complete:
+        points = np.array(r.sample)
+    else:
+        xs_r, cdf_r = cdf_points(r)
+        points = np.interp((np.arange(SAMPLE_POINTS) + 0.5) / SAMPLE_POINTS, cdf_r, xs_r)
+    xs, cdf = (
+        cdf_points(c)
+        if not c.complete
+        else (np.array(c.sample), np.arange(1, c.count + 1) / c.count)
+    )
+    current_cdf = np.interp(points, xs, cdf, left=0.0, right=1.0)
+    n = len(points)
+    d = float(
+        max((np.arange(1, n + 1) / n - current_cdf).max(), (current_cdf - np.arange(n) / n).max())
+    )
+    effective = round(r.count * c.count / (r.count + c.count))
+    return float(stats.kstwo.sf(d, max(effective, 1)))
+
+
+def chisquare(ref: Column, cur: Column) -> float:
+    """Pearson's chi-square p-value of the current counts against the reference shares."""
+    a, b, _ = _frequencies(ref, cur)
+    expected = a / a.sum() * b.sum()
+    if np.any((expected == 0) & (b > 0)):
+        return 0.0  # a category the reference never had: infinitely unlikely under it
+    keep = expected > 0
+    statistic = float((((b - expected) ** 2)[keep] / expected[keep]).sum())
+    from scipy import special
+
+    return float(special.chdtrc(max(int(keep.sum()) - 1, 1), statistic))  # chi2 survival
+
+
+def z(ref: Column, cur: Column) -> float:
+    """Two-proportion z-test p-value (two-sided) on the share of one of the two values."""
+    a, b, _ = _frequencies(ref, cur)
+    n1, n2 = a.sum(), b.sum()
+    p1, p2 = a[0] / n1, b[0] / n2
+    pooled = (a[0] + b[0]) / (n1 + n2)
+    if pooled in (0.0, 1.0):
+        return 1.0  # one value on both sides: no difference to test
+    statistic = (p1 - p2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    from scipy import special
+
+    return float(2 * special.ndtr(-abs(statistic)))  # two-sided normal tail
+
+
+def wasserstein(ref: Column, cur: Column) -> float:
+    """W1 between the two histograms (piecewise-linear CDFs on shared edges), divided by the
+    reference std (at least 0.001, as Evidently)."""
+    r, c = _numeric(ref), _numeric(cur)
+    x_r, f_r = cdf_points(r)
+    x_c, f_c = cdf_points(c)
+    grid = np.union1d(x_r, x_c)
+    difference = np.interp(grid, x_r, f_r, left=0, right=1) - np.interp(
+        grid, x_c, f_c, left=0, right=1
+    )
+    distance = _integrate_abs(grid, difference)
+    return distance / max(r.std_population, 0.001)  # Evidently: np.std (ddof 0), floor 0.001
+
+
+def _integrate_abs(x: np.ndarray, y: np.ndarray) -> float:
+    """Exact integral of |y| for y linear between the points x."""
+    dx = np.diff(x)
+    y0, y1 = y[:-1], y[1:]
+    same = np.sign(y0) * np.sign(y1) >= 0
+    total = np.where(same, np.abs(y0 + y1) / 2 * dx, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crossing = (y0**2 + y1**2) / (2 * (np.abs(y0) + np.abs(y1))) * dx
+    total = np.where(same, total, crossing)
+    return float(total.sum())
+
+
+def jensenshannon(ref: Column, cur: Column) -> float:
+    """Jensen-Shannon distance, base 2 (0 = same distribution, 1 = disjoint)."""
+    if ref.kind in ("numeric", "datetime") and _numeric(ref).values is None:
+        a, b = _shared_bins(ref, cur, JS_BINS)
+    else:
+        a, b, _ = _frequencies(ref, cur)
+    p, q = a / a.sum(), b / b.sum()
+    m = (p + q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(p > 0, p * np.log2(p / m), 0.0).sum()
+        kl_q = np.where(q > 0, q * np.log2(q / m), 0.0).sum()
+    return float(math.sqrt(max((kl_p + kl_q) / 2, 0.0)))
+
+
+def psi(ref: Column, cur: Column) -> float:
+    """Population stability index: sum over bins of (ref% - cur%) * ln(ref% / cur%); numeric bins
+    are the reference deciles, categories for the rest; empty bins count as 1e-4."""
+    if ref.kind in ("numeric", "datetime") and _numeric(ref).values is None:
+        cuts = deciles(_numeric(ref)) or []
+        edges = np.array([-np.inf, *cuts, np.inf])
+        a, b = _binned_counts(_numeric(ref), edges), _binned_counts(_numeric(cur), edges)
+        a_arr, b_arr = np.array(list(a.values())), np.array(list(b.values()))
+    else:
+        a_arr, b_arr, _ = _frequencies(ref, cur)
+    p = np.maximum(a_arr / a_arr.sum(), PSI_EPSILON)
+    q = np.maximum(b_arr / b_arr.sum(), PSI_EPSILON)
+    return float(((p - q) * np.log(p / q)).sum())
+
+
+METHODS = {
+    "ks": ks,
+    "chisquare": chisquare,
+    "z": z,
+    "wasserstein": wasserstein,
+    "jensenshannon": jensenshannon,
+    "psi": psi,
+}
+
+
+# ---- helpers over histograms --------------------------------------------------
+
+
+def _numeric(column: Column) -> Numeric:
+    if not isinstance(column.summary, Numeric):
+        raise ValueError(f"a {column.kind} column has no numeric summary")
+    return column.summary
+
+
+def _binned_counts(summary: Numeric, edges: np.ndarray) -> dict[str, float]:
+    """Counts in arbitrary bins, read off the fine histogram's CDF (evenly spread in a bin)."""
+    xs, cdf = cdf_points(summary)
+    at = np.interp(edges, xs, cdf, left=0.0, right=1.0)
+    masses = np.diff(at) * summary.count
+    return {
+        f"[{lo:.6g}, {hi:.6g})": float(m)
+        for lo, hi, m in zip(edges[:-1], edges[1:], masses, strict=True)
+    }
+
+
+def _shared_bins(ref: Column, cur: Column, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    r, c = _numeric(ref), _numeric(cur)
+    low, high = min(r.min, c.min), max(r.max, c.max)
+    edges = np.linspace(low, high, bins + 1) if high > low else np.array([low - 0.5, high + 0.5])
+    return (
+        np.array(list(_binned_counts(r, edges).values())),
+        np.array(list(_binned_counts(c, edges).values())),
+    )
+
+
+def distributions(
+    reference: Profile, current: Profile, name: str, bins: int = 20
+) -> tuple[list[str], list[float], list[float]]:
+    """Shares per bin or category on both sides, for plotting a drifted column."""
+    ref, cur = reference.columns[name], current.columns[name]
+    if ref.kind in ("numeric", "datetime") and _numeric(ref).values is None:
+        r, c = _numeric(ref), _numeric(cur)
+        low, high = min(r.min, c.min), max(r.max, c.max)
+        edges = (
+            np.linspace(low, high, bins + 1) if high > low else np.array([low - 0.5, high + 0.5])
+        )
+        a_map, b_map = _binned_counts(r, edges), _binned_counts(c, edges)
+        labels = [f"{low:.3g}" for low in edges[:-1]]  # each bin by its lower edge
+        a, b = np.array(list(a_map.values())), np.array(list(b_map.values()))
+    else:
+        a, b, labels = _frequencies(ref, cur)
+    return labels, list(a / max(a.sum(), 1)), list(b / max(b.sum(), 1))

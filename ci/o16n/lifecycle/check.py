@@ -1,0 +1,282 @@
+"""What a pull request gets, as steps: lint, tests, reproduction, lock, metrics, health, KPIs, gate.
+
+Every step runs even after one fails, so the report is complete; each returns a `StepResult`.
+A failed step is a result (exit 1), not an exception; a missing tool is a `ToolError` (exit 2).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from o16n.adapters import dvc, git, proc
+from o16n.errors import ConfigError, ToolError
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    name: str
+    status: str
+    summary: str
+    details: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class MetricChange:
+    file: str
+    name: str
+    old: float | None
+    new: float | None
+
+    @property
+    def diff(self) -> float | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    base: str
+    steps: tuple[StepResult, ...]
+    metrics: tuple[MetricChange, ...] = field(default=())
+    health_markdown: str = ""  # the health report, for the PR comment and job summary
+    gate_markdown: str = ""  # the policy gate's decision, likewise
+    health_html: str = ""  # the health report's page, whose charts check.html shows
+
+    @property
+    def passed(self) -> bool:
+        return all(step.status != FAILED for step in self.steps)
+
+
+@dataclass
+class Context:
+    project: Path
+    base: str
+    reports: Path
+    metrics: list[MetricChange] = field(default_factory=list)
+    health_markdown: str = ""
+    gate_markdown: str = ""
+    health_html: str = ""
+    # results later steps reuse (the gate judges them): health report, KPIs, reproduced
+    health_report: Any = None
+    kpis: Any = None
+    reproduced: bool | None = None
+
+
+def _from(ran: proc.Ran, name: str, ok: str, failed: str) -> StepResult:
+    if ran.ok:
+        return StepResult(name, PASSED, ok)
+    return StepResult(name, FAILED, failed, details=ran.tail(40))
+
+
+def lint(ctx: Context) -> StepResult:
+    _require("ruff", "lint")
+    ran = proc.python_module(
+        "ruff", "check", "--output-format", "concise", ".", project=ctx.project
+    )
+    return _from(ran, "lint", "ruff: no findings", "ruff found problems (`ruff check .`)")
+
+
+def tests(ctx: Context) -> StepResult:
+    _require("pytest", "tests")
+    ran = proc.python_module("pytest", "-q", "-p", "no:cacheprovider", project=ctx.project)
+    last = ran.output.strip().splitlines()[-1:] or ["no output"]
+    return _from(ran, "tests", last[0].strip("= "), f"tests failed: {last[0].strip('= ')}")
+
+
+def repro(ctx: Context) -> StepResult:
+    ran = dvc.run("repro", project=ctx.project)
+    ran_stages = [line for line in ran.output.splitlines() if line.startswith("Running stage")]
+    summary = f"{len(ran_stages)} stage(s) ran, the rest were up to date"
+    return _from(ran, "repro", summary, "`dvc repro` failed")
+
+
+def lock(ctx: Context) -> StepResult:
+    """Proof that the committed dvc.lock matches what the pipeline produces here."""
+    changed = git.run("status", "--porcelain", "--", "dvc.lock", project=ctx.project)
+    if changed.output.strip():
+        return StepResult(
+            "lock",
+            FAILED,
+            "dvc.lock is not current: the pipeline's inputs or outputs differ from the commit",
+            details=git.run("diff", "--", "dvc.lock", project=ctx.project).tail(40)
+            + "\nFix: run `make repro`, then commit dvc.lock, metrics.json and plots/.",
+        )
+    status = dvc.run_json("status", project=ctx.project)
+    ctx.reproduced = not status
+    if status:
+        return StepResult("lock", FAILED, "`dvc status` is not clean", details=str(status))
+    return StepResult("lock", PASSED, "dvc.lock matches; `dvc status` clean")
+
+
+def metrics(ctx: Context) -> StepResult:
+    if not git.revision_exists(ctx.base, ctx.project):
+        return StepResult(
+            "metrics",
+            FAILED,
+            f"base revision {ctx.base!r} not found",
+            details="Fix: fetch it (actions/checkout with fetch-depth: 0) or pass --base REV.",
+        )
+    diff = dvc.run_json("metrics", "diff", "--all", ctx.base, project=ctx.project)
+    ctx.metrics = parse_metrics_diff(diff)
+    moved = [m for m in ctx.metrics if m.diff]
+    return StepResult(
+        "metrics", PASSED, f"{len(ctx.metrics)} metric(s), {len(moved)} changed vs {ctx.base}"
+    )
+
+
+def health(ctx: Context) -> StepResult:
+    """health.yaml's triggers; the reports go beside check's (health.md/.json/.html)."""
+    if not (ctx.project / "health.yaml").is_file():
+        return StepResult("health", SKIPPED, "no health.yaml")
+    from o16n.adapters.files import write_text_atomic
+    from o16n.config.health import resolve_config
+    from o16n.health.checks import Inputs, evaluate
+    from o16n.report.health import RENDERERS, verdict
+
+    config, reference, current = resolve_config(ctx.project, None, None, None)
+    report = evaluate(config, Inputs(ctx.project, reference=reference, current=current))
+    for fmt, render in RENDERERS.items():
+        write_text_atomic(ctx.reports / f"health.{fmt}", render(report))
+    ctx.health_markdown = RENDERERS["md"](report)
+    ctx.health_html = RENDERERS["html"](report)
+    ctx.health_report = report
+    fired = [
+        f"{f.severity}: {f.trigger}: {f.message}"
+        for f in report.by_severity()
+        if f.severity != "ok"
+    ]
+    return StepResult(
+        "health", FAILED if report.failed else PASSED, verdict(report), details="\n".join(fired)
+    )
+
+
+def kpi(ctx: Context) -> StepResult:
+    """kpis.yaml: the model's value per 1,000 predictions, and the base revision's model's."""
+    if not (ctx.project / "kpis.yaml").is_file():
+        return StepResult("kpi", SKIPPED, "no kpis.yaml")
+    import json
+    from dataclasses import asdict
+
+    from o16n.adapters.files import write_text_atomic
+    from o16n.config.kpis import KPIConfig
+    from o16n.config.yamlfile import load_model
+    from o16n.health import kpi as kpis
+
+    config = load_model(ctx.project / "kpis.yaml", KPIConfig)
+    if not (ctx.project / config.predictions).is_file():
+        return StepResult("kpi", FAILED, f"{config.predictions} not found", "Fix: run `dvc repro`.")
+    current, baseline = kpis.current_and_baseline(ctx.project, config, ctx.base)
+    ctx.kpis = (current, baseline)
+    result = {"current": asdict(current), "baseline": asdict(baseline) if baseline else None}
+    write_text_atomic(ctx.reports / "kpi.json", json.dumps(result, indent=2) + "\n")
+    summary = f"{current.name} per 1,000 ({current.unit}): {kpis.describe(current)}"
+    summary += f"; {ctx.base}: {kpis.describe(baseline)}"
+    return StepResult("kpi", PASSED, summary)
+
+
+def gate(ctx: Context) -> StepResult:
+    """The policy pack over this change's facts, at the pr stage (not recorded in the ledger:
+    `o16n gate` records decisions)."""
+    import json
+
+    from o16n import policy
+    from o16n.adapters.files import write_text_atomic
+    from o16n.policy import gate as gates
+    from o16n.policy.facts import Sources
+    from o16n.report import decision as report
+
+    if not (ctx.project / "policies").is_dir():
+        return StepResult("gate", SKIPPED, "no policies/ (install a pack: see README)")
+    if not git.revision_exists(ctx.base, ctx.project):
+        return StepResult("gate", FAILED, f"base revision {ctx.base!r} not found")
+    sources = Sources(health=ctx.health_report, kpis=ctx.kpis, reproduced=ctx.reproduced)
+    pack, facts = policy.prepare(ctx.project, stage="pr", env=None, base=ctx.base, sources=sources)
+    decision = gates.evaluate(pack, facts)
+    record = gates.record(decision, facts, gates.actor(ctx.project))
+    write_text_atomic(ctx.reports / "facts.json", json.dumps(facts, indent=2) + "\n")
+    write_text_atomic(ctx.reports / "decision.json", json.dumps(record, indent=2) + "\n")
+    ctx.gate_markdown = report.to_markdown(decision, pack.name)
+    write_text_atomic(ctx.reports / "decision.md", ctx.gate_markdown)
+    problems = [o for o in decision.outcomes if o.outcome != gates.PASS]
+    details = "\n".join(
+        f"{o.outcome}: {o.id}: {o.message}" + (f" ({o.detail})" if o.detail else "")
+        for o in problems
+    )
+    summary = f"{pack.name}: {report.WORD[decision.verdict]}"
+    summary += f" ({len(decision.outcomes) - len(problems)}/{len(decision.outcomes)} rules passed)"
+    return StepResult("gate", PASSED if decision.passed else FAILED, summary, details=details)
+
+
+def parse_metrics_diff(diff: object) -> list[MetricChange]:
+    """`dvc metrics diff --json`: {file: {metric: {"old": x, "new": y, "diff": d}}}."""
+    if not isinstance(diff, dict):
+        raise ToolError(f"unexpected output of `dvc metrics diff`: {diff!r}")
+    changes = []
+    for file, by_name in sorted(diff.items()):
+        for name, values in sorted(by_name.items()):
+            changes.append(
+                MetricChange(file, name, _number(values.get("old")), _number(values.get("new")))
+            )
+    return changes
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _require(module: str, step: str) -> None:
+    if not proc.has_module(module):
+        raise ToolError(
+            f"step {step!r} needs {module}, which is not installed beside o16n",
+            hint="run `make setup` (it installs the project's dev tools)",
+        )
+
+
+STEPS: dict[str, Callable[[Context], StepResult]] = {
+    "lint": lint,
+    "tests": tests,
+    "repro": repro,
+    "lock": lock,
+    "metrics": metrics,
+    "health": health,
+    "kpi": kpi,
+    "gate": gate,
+}
+
+
+def run_check(
+    project: Path, base: str, reports: Path, skip: frozenset[str] = frozenset()
+) -> CheckReport:
+    if not git.is_repository(project):
+        raise ConfigError(
+            "not an o16n project: no .git or dvc.yaml here",
+            file=project,
+            hint="run o16n in the project's root, or pass --project DIR",
+        )
+    ctx = Context(project.resolve(), base, reports)
+    results = []
+    for name, step in STEPS.items():
+        if name in skip:
+            results.append(StepResult(name, SKIPPED, "skipped (--skip)"))
+            continue
+        started = time.perf_counter()
+        result = step(ctx)
+        results.append(_timed(result, time.perf_counter() - started))
+    return CheckReport(
+        base,
+        tuple(results),
+        tuple(ctx.metrics),
+        ctx.health_markdown,
+        ctx.gate_markdown,
+        ctx.health_html,
+    )
+
+
+def _timed(result: StepResult, seconds: float) -> StepResult:
+    return StepResult(result.name, result.status, result.summary, result.details, round(seconds, 2))

@@ -1,0 +1,247 @@
+"""The model's history as one list of events: pipeline changes, versions and gate decisions.
+
+Three sources, all read from git: commits that changed `dvc.lock` (what data, model and params
+changed, and the metrics then), annotated version tags in GTO's `<model>@vX.Y.Z` form
+(https://mlem.ai/doc/gto/user-guide), and the decision ledger. Events sort by their own time,
+then by kind and ledger seq, so the same repository always renders the same timeline.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from o16n.adapters import git
+from o16n.adapters.dvc import lineage
+from o16n.errors import ConfigError
+from o16n.lifecycle import ledger
+
+METRICS = "metrics.json"
+VERSION_TAG = re.compile(r"^(?P<model>[^@#!\s]+)@(?P<version>v\d+\.\d+\.\d+)$")
+KINDS = ("pipeline", "version", "decision")  # the order of events at the same time
+SEP = "\x1f"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str  # one of KINDS
+    time: str  # ISO 8601, UTC ("2026-11-20T10:00:00Z")
+    commit: str
+    actor: str
+    summary: str
+    details: tuple[str, ...] = ()
+    seq: int = 0  # the ledger seq of a decision
+
+
+def build(project: Path) -> list[Event]:
+    if not git.run("rev-parse", "--git-dir", project=project).ok:
+        raise ConfigError(f"{project} is not a git repository", hint="run it in the model repo")
+    events = [*_pipeline_events(project), *_version_events(project), *_decision_events(project)]
+    return sorted(events, key=lambda e: (_instant(e.time), KINDS.index(e.kind), e.seq, e.commit))
+
+
+def _instant(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _utc(text: str) -> str:
+    """git's strict ISO dates carry the committer's offset; the timeline is in UTC."""
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return text
+
+
+def _lines(project: Path, *args: str) -> list[list[str]]:
+    ran = git.run(*args, project=project)
+    return [line.split(SEP) for line in ran.output.splitlines() if SEP in line] if ran.ok else []
+
+
+def _pipeline_events(project: Path) -> list[Event]:
+    log = ("log", "--reverse", "--format=%H%x1f%cI%x1f%an <%ae>%x1f%s", "--", lineage.LOCK)
+    events = []
+    for commit, date, author, subject in _lines(project, *log):
+        now = lineage.at_revision(project, commit) or lineage.Lineage()
+        before = lineage.at_revision(project, f"{commit}^") or lineage.Lineage()
+        details = _changes(before, now) + _metrics_line(project, commit)
+        changed = [name for name in ("data", "model", "params") if _changed(name, before, now)]
+        summary = f"{', '.join(changed)} changed" if changed else "pipeline ran, outputs unchanged"
+        events.append(Event("pipeline", _utc(date), commit, author, summary, (subject, *details)))
+    return events
+
+
+def _changed(name: str, before: lineage.Lineage, now: lineage.Lineage) -> bool:
+    return bool(getattr(before, name) != getattr(now, name))
+
+
+def _changes(before: lineage.Lineage, now: lineage.Lineage) -> tuple[str, ...]:
+    details = []
+    data = _differing(before.data, now.data)
+    if data:
+        details.append(f"data: {', '.join(data)}")
+    model = _differing(before.model, now.model)
+    if model:
+        details.append(f"model: {', '.join(model)}")
+    old, new = _flat(before.params), _flat(now.params)
+    params = [f"{k} {old.get(k, '-')} → {new.get(k, '-')}" for k in _differing(old, new)]
+    if params:
+        details.append(f"params: {', '.join(params)}")
+    return tuple(details)
+
+
+def _differing(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    return [key for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+
+
+def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """`{"train": {"C": 1.0}}` -> `{"train.C": 1.0}`, as params.yaml keys are written."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _metrics_line(project: Path, commit: str) -> tuple[str, ...]:
+    shown = git.run("show", f"{commit}:{METRICS}", project=project)
+    try:
+        metrics = json.loads(shown.output) if shown.ok else None
+    except json.JSONDecodeError:
+        return ()
+    return (f"metrics: {_metrics(metrics)}",) if isinstance(metrics, Mapping) and metrics else ()
+
+
+def _metrics(metrics: Mapping[str, Any]) -> str:
+    flat = _flat(metrics)
+    return ", ".join(
+        f"{k} {flat[k]:.4g}" if _is_number(flat[k]) else f"{k} {flat[k]}" for k in flat
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _version_events(project: Path) -> list[Event]:
+    fields = "%(refname:short)%1f%(objecttype)%1f%(*objectname)%1f%(taggername) %(taggeremail)"
+    fields += "%1f%(taggerdate:iso-strict)%1f%(contents:subject)"
+    events = []
+    for name, kind, commit, tagger, date, subject in _lines(
+        project, "for-each-ref", "refs/tags", f"--format={fields}"
+    ):
+        match = VERSION_TAG.match(name)
+        if kind != "tag" or match is None:  # GTO registers versions with annotated tags only
+            continue
+        details = (subject,) if subject else ()
+        events.append(Event("version", _utc(date), commit, tagger, name, details))
+    return events
+
+
+def _decision_events(project: Path) -> list[Event]:
+    return [_decision(record) for record in ledger.read(project / ledger.LEDGER)]
+
+
+def _decision(record: Mapping[str, Any]) -> Event:
+    inputs, model = record.get("inputs") or {}, record.get("model") or {}
+    where = " → ".join(str(s) for s in (record.get("stage"), record.get("env")) if s)
+    version = f" {model['version']}" if model.get("version") else ""
+    summary = f"gate {where}{version}: {record.get('verdict')}"
+    return Event(
+        "decision",
+        _utc(str(record.get("time") or "")),
+        str(inputs.get("commit") or ""),
+        str(record.get("actor") or ""),
+        summary,
+        _decision_details(record),
+        int(record.get("seq") or 0),
+    )
+
+
+def _decision_details(record: Mapping[str, Any]) -> tuple[str, ...]:
+    rules = record.get("rules") or []
+    details = [
+        f"{outcome}: {', '.join(str(r.get('id')) for r in rules if r.get('outcome') == outcome)}"
+        for outcome in ("fail", "error", "warn", "waived")
+        if any(r.get("outcome") == outcome for r in rules)
+    ]
+    details += [
+        f"waiver: {w.get('rule')} ({w.get('reason')}; approved by {w.get('approved_by')}; "
+        f"expires {w.get('expires')})"
+        for w in record.get("waivers") or []
+    ]
+    if record.get("approvals"):
+        details.append(f"approved by: {', '.join(str(a) for a in record['approvals'])}")
+    if record.get("metrics"):
+        details.append(f"metrics: {_metrics(record['metrics'])}")
+    details.append(f"ledger seq {record.get('seq')}, hash {str(record.get('hash'))[:12]}")
+    return tuple(details)
+
+
+def to_markdown(events: Sequence[Event], title: str = "Model timeline") -> str:
+    rows = [f"# {_md(title)}", "", "| when (UTC) | event | commit | who | details |"]
+    rows.append("|---|---|---|---|---|")
+    for e in events:
+        details = "<br>".join(_md(d) for d in e.details)
+        cells = [_when(e.time), f"{e.kind}: {_md(e.summary)}", f"`{e.commit[:7]}`", _md(e.actor)]
+        rows.append(f"| {' | '.join([*cells, details])} |")
+    if not events:
+        rows.append("| | no history yet | | | |")
+    return "\n".join(rows) + "\n"
+
+
+def _md(text: str) -> str:
+    """A table cell: no HTML, no pipes, one line (GitHub renders `&lt;` as `<`)."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def _when(time: str) -> str:
+    return time.replace("T", " ").removesuffix("Z")
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #d0d7de; padding: .4rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+td ul { margin: 0; padding-left: 1.2rem; }
+code { font-family: ui-monospace, monospace; }
+tr.decision td:nth-child(2) { font-weight: 600; }
+"""
+
+
+def to_html(events: Sequence[Event], title: str = "Model timeline") -> str:
+    """One self-contained page: inline CSS, no scripts, no links out."""
+    rows = "\n".join(_html_row(e) for e in events) or (
+        '<tr><td colspan="5">no history yet</td></tr>'
+    )
+    t = html.escape(title)
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{t}</title>'
+        f"\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{t}</h1>\n<table>\n<thead><tr>"
+        "<th>when (UTC)</th><th>event</th><th>commit</th><th>who</th><th>details</th></tr>"
+        f"</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</body>\n</html>\n"
+    )
+
+
+def _html_row(e: Event) -> str:
+    details = "".join(f"<li>{html.escape(d)}</li>" for d in e.details)
+    cells = [
+        html.escape(_when(e.time)),
+        f"{html.escape(e.kind)}: {html.escape(e.summary)}",
+        f"<code>{html.escape(e.commit[:7])}</code>",
+        html.escape(e.actor),
+        f"<ul>{details}</ul>" if details else "",
+    ]
+    return f'<tr class="{html.escape(e.kind)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"

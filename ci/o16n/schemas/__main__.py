@@ -1,5 +1,0 @@
-from __future__ import annotations
-
-from o16n.schemas import write_all
-
-write_all()

@@ -1,0 +1,1 @@
+"""The local serving target: MLServer processes behind one router, reconciled to git."""
