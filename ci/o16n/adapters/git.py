@@ -16,8 +16,20 @@ def run(*args: str, project: Path) -> Ran:
     return run_command(["git", *args], project)
 
 
+def resolve(spec: str, project: Path) -> str | None:
+    """The object name `spec` stands for (`main`, `HEAD^1`, `v1^{commit}`, `main:path`), or None
+    when there is no such object."""
+    ran = run("rev-parse", "--verify", "--quiet", spec, project=project)
+    return ran.output.strip() if ran.ok and ran.output.strip() else None
+
+
+def commit_of(revision: str, project: Path) -> str | None:
+    """The commit a revision names, or None when it names none."""
+    return resolve(f"{revision}^{{commit}}", project)
+
+
 def revision_exists(revision: str, project: Path) -> bool:
-    return run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", project=project).ok
+    return commit_of(revision, project) is not None
 
 
 def is_repository(project: Path) -> bool:

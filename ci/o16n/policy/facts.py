@@ -120,8 +120,7 @@ def assemble(
 
 
 def _commit(project: Path, revision: str) -> str | None:
-    ran = git.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}", project=project)
-    return ran.output.strip() if ran.ok else None
+    return git.commit_of(revision, project)
 
 
 def _changed_files(project: Path, base_commit: str | None) -> list[str]:

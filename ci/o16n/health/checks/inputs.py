@@ -81,17 +81,14 @@ class Inputs:
         if spec == "merge-base":
             ran = git.run("merge-base", "HEAD", base_branch, project=self.project)
             where = f"merge base with {base_branch}"
+            sha = ran.output.strip().splitlines()[-1] if ran.ok and ran.output.strip() else None
         else:
-            ran = git.run(
-                "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}", project=self.project
-            )
-            where = spec
-        if not ran.ok or not ran.output.strip():
+            where, sha = spec, git.commit_of(spec, self.project)
+        if sha is None:
             raise ConfigError(
                 f"baseline revision not found: {where}",
                 hint="fetch it (actions/checkout with fetch-depth: 0) or set params.baseline",
             )
-        sha = ran.output.strip().splitlines()[-1]
         return sha, f"{where} ({sha[:7]})"
 
     def metrics_at(self, revision: str, relative: str) -> dict[str, Any] | None:
