@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from o16n.cli.console import THEME
 from o16n.health.findings import (
     FAIL,
     OK,
@@ -33,6 +32,7 @@ from o16n.report.health import (
     to_markdown,
     to_text,
 )
+from o16n.report.theme import THEME
 from tests.report.sample import sample_report
 
 # ---- helpers ---------------------------------------------------------------------------------

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 from rich.console import Console
-from rich.theme import Theme
 
-THEME = Theme({"ok": "green", "fail": "bold red", "warn": "yellow", "step": "bold cyan"})
+from o16n.report.theme import THEME
 
 
 def make_console(*, stderr: bool = False, no_color: bool = False) -> Console:

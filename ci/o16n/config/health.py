@@ -245,7 +245,7 @@ AnyTrigger = Annotated[
 class HealthConfig(Strict):
     """health.yaml"""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="o16n health.yaml")
+    model_config = ConfigDict(title="o16n health.yaml")
     version: Literal[1] = 1
     reference: str | None = Field(None, description="reference profile (JSON) or data file")
     current: str | None = Field(None, description="the data to check (CSV or Parquet)")

@@ -50,7 +50,7 @@ class RegressionKPI(Strict):
 class KPIConfig(Strict):
     """kpis.yaml"""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="o16n kpis.yaml")
+    model_config = ConfigDict(title="o16n kpis.yaml")
     version: Literal[1] = 1
     predictions: str = Field(
         "data/predictions/test.csv",

@@ -113,7 +113,7 @@ class Considerations(Strict):
 class ModelCard(Strict):
     """model_card.yaml"""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="o16n model_card.yaml")
+    model_config = ConfigDict(title="o16n model_card.yaml")
     version: Literal[1] = Field(1, description="format of this file")
     model_details: ModelDetails = ModelDetails()
     model_parameters: ModelParameters = ModelParameters()

@@ -9,17 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from o16n.config.yamlfile import load_model
+from o16n.config.yamlfile import Strict, load_model
 from o16n.errors import UsageError
 
 FILE = "o16n.yaml"
 
 
-class GitHubSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class GitHubSettings(Strict):
     branch: str = Field("main", description="the protected branch")
     required_checks: list[str] = Field(
         default_factory=lambda: ["check", "o16n/gate"],
@@ -31,9 +29,7 @@ class GitHubSettings(BaseModel):
     enforce_admins: bool = Field(False, description="the rules apply to admins too")
 
 
-class KServeConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class KServeConfig(Strict):
     namespace: str = Field("models", description="namespace of the InferenceService")
     storage: str = Field(
         "", description="the shared DVC remote's URL (s3://, gs://, ...): storageUri's base"
@@ -50,9 +46,7 @@ class KServeConfig(BaseModel):
     )
 
 
-class ServingConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ServingConfig(Strict):
     target: Literal["local", "kserve"] = Field(
         "local", description="local: `o16n serve` runs MLServer; kserve: manifests for Argo CD"
     )
@@ -77,9 +71,7 @@ class ServingConfig(BaseModel):
         return 8080 + (environments.index(env) if env in environments else len(environments))
 
 
-class MonitoringConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class MonitoringConfig(Strict):
     env: str = Field("production", description="the environment whose traffic is monitored")
     batches: str = Field(
         "data/production", description="a folder of production batches (CSV or Parquet)"
@@ -89,9 +81,7 @@ class MonitoringConfig(BaseModel):
     )
 
 
-class ProjectConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class ProjectConfig(Strict):
     version: int = Field(1, ge=1, le=1)
     model: str = Field(min_length=1, description="the model's name (tags are `<model>@vX.Y.Z`)")
     environments: list[str] = Field(

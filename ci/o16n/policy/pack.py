@@ -15,52 +15,23 @@ import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import celpy
 import yaml
 from celpy.celparser import CELParseError
 from lark import Token, Tree
-from pydantic import Field
 
 from o16n.adapters.dvc.lineage import digest
+from o16n.config.pack import PackSpec, RuleSpec
 from o16n.config.project import ProjectConfig
-from o16n.config.yamlfile import Strict, line_of, load_model_and_node
+from o16n.config.yamlfile import line_of, load_model_and_node
 from o16n.errors import ConfigError
 
 PACK_FILE = "pack.yaml"
 STAGES = ("pr", "deploy")
 MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 SEVERITIES = ("warn", "fail")
-
-
-class RuleSpec(Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="unique, kebab-case")
-    description: str = Field(min_length=1)
-    stages: list[Literal["pr", "deploy"]] = Field(min_length=1)
-    environments: list[str] | None = Field(
-        None, description="deploy stage only: the environments the rule applies to (all if unset)"
-    )
-    condition: str = Field(min_length=1, description="CEL; the rule passes when it is true")
-    explain: str | None = Field(
-        None, description="CEL; evaluated when the rule fails, shown after the message"
-    )
-    severity: Literal["warn", "fail"]
-    message: str = Field(min_length=1, description="what is wrong and how to fix it")
-
-
-class ModelCardRequirement(Strict):
-    required: list[str] = Field(default_factory=list, description="model card sections")
-
-
-class PackSpec(Strict):
-    version: Literal[1] = 1
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    description: str = ""
-    extends: str | None = Field(None, description="a sibling pack this one builds on")
-    vars: dict[str, Any] = Field(default_factory=dict, description="values rules read as vars.*")
-    model_card: ModelCardRequirement = ModelCardRequirement()
-    rules: list[RuleSpec] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -10,30 +10,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from o16n.config.waivers import FILE, WaiversFile, WaiverSpec
 from o16n.config.yamlfile import line_of, load_model_and_node
 from o16n.errors import ConfigError
-
-FILE = "waivers.yaml"
-
-
-class WaiverSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    rule: str = Field(min_length=1, description="the id of the rule waived")
-    reason: str = Field(min_length=10, description="why shipping anyway is acceptable")
-    approved_by: str = Field(min_length=3, description="who accepts it: 'Name <e-mail>'")
-    expires: dt.date = Field(description="last day the waiver applies (YYYY-MM-DD)")
-
-
-class WaiversFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: Literal[1] = 1
-    waivers: list[WaiverSpec] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from o16n.health.findings import (
     HealthReport,
     MetricComparison,
 )
+from o16n.report.theme import THEME
 
 MARKER = "<!-- o16n-health -->"  # finds o16n's own health comment on a pull request
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
@@ -103,7 +104,7 @@ def _drift_of(report: HealthReport) -> dict[str, ColumnDrift]:
 def to_text(report: HealthReport, console: Console) -> None:
     """Findings (most severe first), the drift table, then the verdict.
 
-    Severity is styled with the theme names "ok", "warn" and "fail" (o16n.cli.console.THEME), so the
+    Severity is styled with the theme names "ok", "warn" and "fail" (`o16n.report.theme`), so the
     console decides the colours, or none for a pipe or NO_COLOR.
     """
     if report.findings:
@@ -149,8 +150,6 @@ def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
 
 def render_text(report: HealthReport, width: int = 100) -> str:
     """`to_text` as a plain string (no colour), for `REPORTERS["text"]` and files."""
-    from o16n.cli.console import THEME  # the style names to_text's markup uses
-
     buffer = io.StringIO()
     console = Console(file=buffer, theme=THEME, color_system=None, width=width, highlight=False)
     to_text(report, console)

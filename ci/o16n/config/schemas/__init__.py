@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from o16n.config.health import HealthConfig
 from o16n.config.modelcard import ModelCard
+from o16n.config.pack import PackSpec
 from o16n.config.project import ProjectConfig
-from o16n.policy.pack import PackSpec
-from o16n.policy.waivers import WaiversFile
+from o16n.config.waivers import WaiversFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "health": HealthConfig,
