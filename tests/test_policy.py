@@ -334,9 +334,9 @@ def test_project_vars_override_the_pack(tmp_path: Path) -> None:
         "version: 1\nmodel: m\npolicy_vars:\n  metric_floors: {roc_auc: 0.9}\n"
         "  regression: {tolerance: 0.05}\n"
     )
-    from o16n.config import project as project_config
+    from o16n.config.project import load_project
 
-    loaded = pack.for_project(tmp_path, project_config.load(tmp_path))
+    loaded = pack.for_project(tmp_path, load_project(tmp_path))
     assert loaded.vars["metric_floors"] == {"roc_auc": 0.9}
     assert loaded.vars["regression"]["tolerance"] == 0.05
     assert loaded.vars["regression"]["lower_is_better"] == ["mae", "rmse", "mse"]

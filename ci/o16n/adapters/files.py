@@ -1,7 +1,9 @@
-"""Files written whole or not at all: a temp file beside the target, then an atomic rename."""
+"""Files: written whole or not at all (a temp file beside the target, then an atomic rename),
+and hashed by content."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -20,3 +22,9 @@ def write_text_atomic(path: Path, text: str) -> None:
     except BaseException:
         os.unlink(temp)
         raise
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """The file's hash, hex: sha256 for release manifests, md5 as DVC addresses content."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, algorithm).hexdigest()

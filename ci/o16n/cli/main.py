@@ -13,7 +13,8 @@ from o16n.cli.console import make_console
 from o16n.cli.errorhandler import error_handler
 from o16n.errors import EXIT_USAGE
 
-# name -> one-line help; the module o16n.cli.commands.<name> holds add_arguments() and run().
+# name -> one-line help; the module o16n.cli.commands.<name> holds add_arguments() and run(),
+# and lists the shared flags it takes (o16n.cli.options) in PARENTS.
 COMMANDS: dict[str, str] = {
     "new": "generate a model repository from the bundled template",
     "check": "run what a pull request gets: tests, reproduction, metrics, health, KPIs, gate",
@@ -51,8 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-color", action="store_true", help="plain output (as NO_COLOR=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
-        _command_module(name).add_arguments(command)
+        module = _command_module(name)
+        command = sub.add_parser(
+            name, help=help_text, description=help_text, parents=getattr(module, "PARENTS", [])
+        )
+        module.add_arguments(command)
     return parser
 
 

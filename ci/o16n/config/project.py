@@ -116,7 +116,7 @@ def require_environment(config: ProjectConfig, env: str) -> None:
         )
 
 
-def load(project: Path) -> ProjectConfig:
+def load_project(project: Path) -> ProjectConfig:
     """o16n.yaml, or defaults from the directory name when the project has none."""
     path = project / FILE
     if not path.is_file():

@@ -11,6 +11,7 @@ from typing import Any
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SEVERITY_ORDER = {OK: 0, WARN: 1, FAIL: 2}
+VERDICT_WORD = {FAIL: "failed", WARN: "passed with warnings", OK: "passed"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,19 @@ class HealthReport:
     @property
     def failed(self) -> bool:
         return self.severity == FAIL
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity, most severe first (the order every report prints them in)."""
+        found = {FAIL: 0, WARN: 0, OK: 0}
+        for finding in self.findings:
+            found[finding.severity] += 1
+        return found
+
+    @property
+    def verdict(self) -> str:
+        """One line: "health passed with warnings: 0 fail, 2 warn, 40 ok"."""
+        c = self.counts()
+        return f"health {VERDICT_WORD[self.severity]}: {c[FAIL]} fail, {c[WARN]} warn, {c[OK]} ok"
 
     def by_severity(self) -> list[Finding]:
         """Most severe first, so a report leads with what matters."""

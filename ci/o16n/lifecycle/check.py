@@ -2,6 +2,8 @@
 
 Every step runs even after one fails, so the report is complete; each returns a `StepResult`.
 A failed step is a result (exit 1), not an exception; a missing tool is a `ToolError` (exit 2).
+The `CheckReport` is data: the step results plus the health report, the KPIs and the gate's
+judgement they came from; `o16n.report` renders it and the CLI writes the files.
 """
 
 from __future__ import annotations
@@ -10,10 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from o16n.adapters import dvc, git, proc
 from o16n.errors import ConfigError, ToolError
+
+if TYPE_CHECKING:
+    from o16n.health.findings import HealthReport
+    from o16n.health.kpi import KPIResult
+    from o16n.policy.run import Judged
+
+    KPIs = tuple[KPIResult, KPIResult | None]  # this change's, the base's
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
@@ -44,9 +53,9 @@ class CheckReport:
     base: str
     steps: tuple[StepResult, ...]
     metrics: tuple[MetricChange, ...] = field(default=())
-    health_markdown: str = ""  # the health report, for the PR comment and job summary
-    gate_markdown: str = ""  # the policy gate's decision, likewise
-    health_html: str = ""  # the health report's page, whose charts check.html shows
+    health: HealthReport | None = None  # when the health step ran
+    kpis: KPIs | None = None  # when the kpi step ran
+    gate: Judged | None = None  # when the gate step judged the change
 
     @property
     def passed(self) -> bool:
@@ -57,15 +66,12 @@ class CheckReport:
 class Context:
     project: Path
     base: str
-    reports: Path
     metrics: list[MetricChange] = field(default_factory=list)
-    health_markdown: str = ""
-    gate_markdown: str = ""
-    health_html: str = ""
-    # results later steps reuse (the gate judges them): health report, KPIs, reproduced
-    health_report: Any = None
-    kpis: Any = None
+    # results later steps reuse (the gate judges them) and the report shows
+    health: HealthReport | None = None
+    kpis: KPIs | None = None
     reproduced: bool | None = None
+    gate: Judged | None = None
 
 
 def _from(ran: proc.Ran, name: str, ok: str, failed: str) -> StepResult:
@@ -131,28 +137,22 @@ def metrics(ctx: Context) -> StepResult:
 
 
 def health(ctx: Context) -> StepResult:
-    """health.yaml's triggers; the reports go beside check's (health.md/.json/.html)."""
+    """health.yaml's triggers over the reference and current data it names."""
     if not (ctx.project / "health.yaml").is_file():
         return StepResult("health", SKIPPED, "no health.yaml")
-    from o16n.adapters.files import write_text_atomic
     from o16n.config.health import resolve_config
     from o16n.health.checks import Inputs, evaluate
-    from o16n.report.health import RENDERERS, verdict
 
     config, reference, current = resolve_config(ctx.project, None, None, None)
     report = evaluate(config, Inputs(ctx.project, reference=reference, current=current))
-    for fmt, render in RENDERERS.items():
-        write_text_atomic(ctx.reports / f"health.{fmt}", render(report))
-    ctx.health_markdown = RENDERERS["md"](report)
-    ctx.health_html = RENDERERS["html"](report)
-    ctx.health_report = report
+    ctx.health = report
     fired = [
         f"{f.severity}: {f.trigger}: {f.message}"
         for f in report.by_severity()
         if f.severity != "ok"
     ]
     return StepResult(
-        "health", FAILED if report.failed else PASSED, verdict(report), details="\n".join(fired)
+        "health", FAILED if report.failed else PASSED, report.verdict, details="\n".join(fired)
     )
 
 
@@ -160,55 +160,40 @@ def kpi(ctx: Context) -> StepResult:
     """kpis.yaml: the model's value per 1,000 predictions, and the base revision's model's."""
     if not (ctx.project / "kpis.yaml").is_file():
         return StepResult("kpi", SKIPPED, "no kpis.yaml")
-    import json
-    from dataclasses import asdict
-
-    from o16n.adapters.files import write_text_atomic
     from o16n.config.kpis import KPIConfig
     from o16n.config.yamlfile import load_model
-    from o16n.health import kpi as kpis
+    from o16n.health import kpi
 
     config = load_model(ctx.project / "kpis.yaml", KPIConfig)
     if not (ctx.project / config.predictions).is_file():
         return StepResult("kpi", FAILED, f"{config.predictions} not found", "Fix: run `dvc repro`.")
-    current, baseline = kpis.current_and_baseline(ctx.project, config, ctx.base)
+    current, baseline = kpi.current_and_baseline(ctx.project, config, ctx.base)
     ctx.kpis = (current, baseline)
-    result = {"current": asdict(current), "baseline": asdict(baseline) if baseline else None}
-    write_text_atomic(ctx.reports / "kpi.json", json.dumps(result, indent=2) + "\n")
-    summary = f"{current.name} per 1,000 ({current.unit}): {kpis.describe(current)}"
-    summary += f"; {ctx.base}: {kpis.describe(baseline)}"
+    summary = f"{current.name} per 1,000 ({current.unit}): {kpi.describe(current)}"
+    summary += f"; {ctx.base}: {kpi.describe(baseline)}"
     return StepResult("kpi", PASSED, summary)
 
 
 def gate(ctx: Context) -> StepResult:
     """The policy pack over this change's facts, at the pr stage (not recorded in the ledger:
     `o16n gate` records decisions)."""
-    import json
-
-    from o16n import policy
-    from o16n.adapters.files import write_text_atomic
-    from o16n.policy import gate as gates
     from o16n.policy.facts import Sources
-    from o16n.report import decision as report
+    from o16n.policy.gate import PASS, VERDICT_WORD
+    from o16n.policy.run import judge
 
     if not (ctx.project / "policies").is_dir():
         return StepResult("gate", SKIPPED, "no policies/ (install a pack: see README)")
     if not git.revision_exists(ctx.base, ctx.project):
         return StepResult("gate", FAILED, f"base revision {ctx.base!r} not found")
-    sources = Sources(health=ctx.health_report, kpis=ctx.kpis, reproduced=ctx.reproduced)
-    pack, facts = policy.prepare(ctx.project, stage="pr", env=None, base=ctx.base, sources=sources)
-    decision = gates.evaluate(pack, facts)
-    record = gates.record(decision, facts, gates.actor(ctx.project))
-    write_text_atomic(ctx.reports / "facts.json", json.dumps(facts, indent=2) + "\n")
-    write_text_atomic(ctx.reports / "decision.json", json.dumps(record, indent=2) + "\n")
-    ctx.gate_markdown = report.to_markdown(decision, pack.name)
-    write_text_atomic(ctx.reports / "decision.md", ctx.gate_markdown)
-    problems = [o for o in decision.outcomes if o.outcome != gates.PASS]
+    sources = Sources(health=ctx.health, kpis=ctx.kpis, reproduced=ctx.reproduced)
+    ctx.gate = judged = judge(ctx.project, stage="pr", base=ctx.base, sources=sources)
+    decision = judged.decision
+    problems = [o for o in decision.outcomes if o.outcome != PASS]
     details = "\n".join(
         f"{o.outcome}: {o.id}: {o.message}" + (f" ({o.detail})" if o.detail else "")
         for o in problems
     )
-    summary = f"{pack.name}: {report.WORD[decision.verdict]}"
+    summary = f"{judged.pack.name}: {VERDICT_WORD[decision.verdict]}"
     summary += f" ({len(decision.outcomes) - len(problems)}/{len(decision.outcomes)} rules passed)"
     return StepResult("gate", PASSED if decision.passed else FAILED, summary, details=details)
 
@@ -250,16 +235,14 @@ STEPS: dict[str, Callable[[Context], StepResult]] = {
 }
 
 
-def run_check(
-    project: Path, base: str, reports: Path, skip: frozenset[str] = frozenset()
-) -> CheckReport:
+def run_check(project: Path, base: str, skip: frozenset[str] = frozenset()) -> CheckReport:
     if not git.is_repository(project):
         raise ConfigError(
             "not an o16n project: no .git or dvc.yaml here",
             file=project,
             hint="run o16n in the project's root, or pass --project DIR",
         )
-    ctx = Context(project.resolve(), base, reports)
+    ctx = Context(project.resolve(), base)
     results = []
     for name, step in STEPS.items():
         if name in skip:
@@ -268,14 +251,7 @@ def run_check(
         started = time.perf_counter()
         result = step(ctx)
         results.append(_timed(result, time.perf_counter() - started))
-    return CheckReport(
-        base,
-        tuple(results),
-        tuple(ctx.metrics),
-        ctx.health_markdown,
-        ctx.gate_markdown,
-        ctx.health_html,
-    )
+    return CheckReport(base, tuple(results), tuple(ctx.metrics), ctx.health, ctx.kpis, ctx.gate)
 
 
 def _timed(result: StepResult, seconds: float) -> StepResult:

@@ -14,7 +14,7 @@ import fcntl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -22,8 +22,11 @@ from o16n import __version__
 from o16n.adapters import git, gto
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import write_text_atomic
-from o16n.config.project import ServingConfig
-from o16n.errors import ConfigError, ToolError
+from o16n.config.project import ServingConfig, load_project, require_environment
+from o16n.errors import ConfigError, ToolError, UsageError
+
+if TYPE_CHECKING:
+    from o16n.policy.run import Judged
 
 DEPLOY_DIR = "deploy"
 DESIRED = "desired.yaml"
@@ -209,3 +212,161 @@ def rollback_record(
         "from_version": previous.version,
         "verdict": "pass",
     }
+
+
+# ---- the deploy and rollback services ----------------------------------------------------------
+
+Track = Callable[[str, str], None]  # (deployment state, description): a GitHub Deployment's
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """A deploy's outcome: the gate's judgement, the ledger record, the commit that holds both
+    (and the desired state when the gate passed), and the stage tag assigned."""
+
+    judged: Judged
+    record: dict[str, Any]
+    commit: str
+    verb: str  # "deploy churn v1.2.0 to staging", or the refusal's
+    tag: str | None = None  # None when the gate refused
+
+    @property
+    def passed(self) -> bool:
+        return self.judged.decision.passed
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    record: dict[str, Any]
+    commit: str
+    verb: str
+    tag: str
+
+
+def pick_version(project: Path, model: str, name: str | None, source: str | None) -> gto.Version:
+    """The version to deploy: `name`, what the environment `source` runs, or the latest."""
+    if source is not None:
+        running = current(project, source)
+        if running is None:
+            raise UsageError(f"--from {source}: nothing is deployed there yet")
+        name = running.version
+    found = gto.versions(project, model)
+    if name:
+        version = next((v for v in found if v.name == name), None)
+    else:
+        version = found[-1] if found else None
+    if version is None:
+        raise UsageError(
+            f"no version {name!r} of {model}" if name else f"{model} has no version yet",
+            hint="run `o16n release` first",
+        )
+    return version
+
+
+def deploy(
+    project: Path,
+    env: str,
+    *,
+    version: str | None = None,
+    source: str | None = None,
+    github: bool = False,
+    say: Callable[[str], None] = lambda text: None,
+) -> Deployed:
+    """The environment's deploy gate over a version; when it passes, the desired state, the
+    decision in the ledger, one commit and the stage tag. A refusal is recorded and committed
+    and changes nothing else. `say` hears what recovery put back."""
+    from o16n.lifecycle import ledger
+    from o16n.policy.run import Candidate, judge
+
+    config = load_project(project)
+    model = config.model
+    require_environment(config, env)
+    with serialized(project, say):
+        picked = pick_version(project, model, version, source)
+        payload = {"model": model, "version": picked.name, "target": config.serving.target}
+        with tracked(github, env, picked.commit, payload) as track:
+            desired = desired_for(project, model, picked, config.serving.target)
+            candidate = Candidate(model, picked.name, picked.commit, desired.artifact)
+            judged = judge(project, stage="deploy", env=env, candidate=candidate)
+            passed = judged.decision.passed
+            record = ledger.append(
+                project, judged.record | {"action": "deploy" if passed else "refused"}
+            )
+            paths = [str(ledger.LEDGER)]
+            if passed:
+                track("in_progress", f"the gate passed: committing {picked.name} as desired")
+                paths += write(project, env, desired, config.serving)
+                verb = f"deploy {model} {picked.name} to {env}"
+            else:
+                verb = f"record the refused deploy of {model} {picked.name} to {env}"
+            commit = commit_state(project, f"[skip ci] {verb}", paths)
+            if not passed:
+                failed = ", ".join(o.id for o in judged.decision.failing)
+                track("failure", f"refused by the deploy gate: {failed}")
+                return Deployed(judged, record, commit, verb)
+            tag = gto.assign(project, model, env, picked.name, f"o16n {verb}")
+            track("success", f"{picked.name} is the desired state ({commit[:12]})")
+    return Deployed(judged, record, commit, verb, tag)
+
+
+def rollback(
+    project: Path, env: str, *, github: bool = False, say: Callable[[str], None] = lambda t: None
+) -> RolledBack:
+    """The environment's previous desired state (the last one with another version) back, as a
+    new commit recorded in the ledger, with the stage tag moved."""
+    from o16n.lifecycle import ledger
+    from o16n.policy.gate import actor
+
+    with serialized(project, say):
+        states = history(project, env)
+        if not states:
+            raise UsageError(f"nothing was ever deployed to {env}")
+        now = states[0]
+        previous = next((s for s in states[1:] if s.version != now.version), None)
+        if previous is None:
+            raise UsageError(
+                f"{env} has had only {now.model}@{now.version}: nothing to roll back to"
+            )
+        payload = {
+            "model": previous.model,
+            "version": previous.version,
+            "target": previous.target,
+            "rollback_from": now.version,
+        }
+        with tracked(github, env, previous.commit, payload) as track:
+            track("in_progress", f"committing {previous.version} as desired")
+            written = write(project, env, previous, load_project(project).serving)
+            record = ledger.append(
+                project, rollback_record(project, env, previous, now, actor(project))
+            )
+            verb = f"roll {env} back from {now.version} to {previous.version}"
+            commit = commit_state(project, f"[skip ci] {verb}", [*written, str(ledger.LEDGER)])
+            tag = gto.assign(project, previous.model, env, previous.version, f"o16n {verb}")
+            track("success", f"rolled back to {previous.version} ({commit[:12]})")
+    return RolledBack(record, commit, verb, tag)
+
+
+@contextlib.contextmanager
+def tracked(enabled: bool, env: str, commit: str, payload: dict[str, Any]) -> Iterator[Track]:
+    """A GitHub Deployment of `commit` to `env` when enabled (--github), else nothing; yields
+    `track(state, description)`. An error on the way marks the deployment `error` first."""
+    if not enabled:
+        yield lambda state, description: None
+        return
+    from o16n.adapters import github
+
+    actions = github.Actions.from_env()
+    deployment = github.Deployment.start(
+        github.connect(actions),
+        actions,
+        commit=commit,
+        env=env,
+        payload=payload,
+        description=f"o16n deploy {payload['model']} {payload['version']}",
+    )
+    try:
+        yield deployment.status
+    except Exception as exc:
+        with contextlib.suppress(github.GitHubError):
+            deployment.status("error", f"o16n deploy failed: {exc}".splitlines()[0])
+        raise

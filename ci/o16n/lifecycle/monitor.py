@@ -380,10 +380,10 @@ def title(model: str, env: str) -> str:
 
 
 def headline(m: Monitored) -> str:
-    from o16n.report.health import ICON, verdict
+    from o16n.report.health import ICON
 
     return (
-        f"{ICON[m.report.severity]} {verdict(m.report)} on `{m.batch}` "
+        f"{ICON[m.report.severity]} {m.report.verdict} on `{m.batch}` "
         f"({m.rows} rows, {m.model} {m.version} in {m.env})"
     )
 

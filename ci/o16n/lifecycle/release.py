@@ -1,28 +1,117 @@
 """A release: the next version registered (a GTO tag) and a bundle of what shipped with it —
 the model files (checked against dvc.lock), the reference profile, MODEL_CARD.md, metrics, the
 reports and the decision record — with a manifest of sha256 hashes. Built in a temporary folder
-and renamed into place, so a failed release leaves nothing half-written."""
+and renamed into place, so a failed release leaves nothing half-written.
+
+The version bump follows the change since the latest version: the model's input schema changed
+(the reference profile's columns or kinds) -> major; retrained on other data or params -> minor;
+anything else that changed the model -> patch.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from o16n import __version__
+from o16n.adapters import git, gto
 from o16n.adapters.dvc import lineage
-from o16n.errors import ConfigError
+from o16n.adapters.files import file_digest
+from o16n.errors import ConfigError, UsageError
 from o16n.lifecycle import ledger
 
+PROFILE = "models/reference_profile.json"
+BUMPS = ("major", "minor", "patch")
 REPORTS = ("check.md", "check.html", "health.html", "health.json", "kpi.json", "decision.json")
 
 
-def file_hash(path: Path, algorithm: str) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, algorithm).hexdigest()
+@dataclass(frozen=True)
+class Plan:
+    """What `o16n release` would do at HEAD: nothing (`version` None, or `already` released
+    here), or register `version`, bumped by `bump` (None when --version set it)."""
+
+    model: str
+    head: str
+    latest: gto.Version | None
+    already: gto.Version | None = None
+    bump: str | None = None
+    version: str | None = None
+
+
+def plan(project: Path, model: str, *, version: str | None = None, bump: str | None = None) -> Plan:
+    """The next version: `version` as given, else the latest's bumped by `bump` or by what
+    changed since it (`bump_for`); the first version is v1.0.0."""
+    head = git.run("rev-parse", "HEAD", project=project).output.strip()
+    found = gto.versions(project, model)
+    latest = found[-1] if found else None
+    already = next((v for v in reversed(found) if v.commit == head), None)
+    if already is not None:
+        return Plan(model, head, latest, already)
+    bump = bump or (bump_for(project, latest.commit) if latest else "major")
+    if version is None and bump is None:
+        return Plan(model, head, latest)
+    return Plan(model, head, latest, None, bump, version or next_version(latest, bump or "patch"))
+
+
+def release(
+    project: Path, plan: Plan, destination: Path, model_card: str | None, reports: Path
+) -> Path:
+    """Build the bundle under `destination`, then register the version; returns the bundle."""
+    assert plan.version is not None, "a plan with a version to release"
+    bundle = build(project, plan.model, plan.version, plan.head, destination, model_card, reports)
+    message = f"o16n release {plan.model} {plan.version} ({plan.bump or 'set'})"
+    gto.register(project, plan.model, plan.version, message)
+    return bundle
+
+
+def publish(tag: str, commit: str, bundle: Path) -> str:
+    """The bundle as a GitHub Release of `tag` at `commit` (in Actions); returns its URL."""
+    from o16n.adapters import github
+
+    actions = github.Actions.from_env()
+    return github.publish_release(github.connect(actions), actions, tag, commit, bundle)
+
+
+def _schema(project: Path, revision: str) -> dict[str, str] | None:
+    text = git.read_at_revision(PROFILE, revision, project)
+    if text is None:
+        return None
+    schema = json.loads(text).get("schema")
+    return dict(schema) if isinstance(schema, dict) else None
+
+
+def bump_for(project: Path, since: str, head: str = "HEAD") -> str | None:
+    """major / minor / patch for the change from `since` to `head`; None: the same model."""
+    old, new = lineage.at_revision(project, since), lineage.at_revision(project, head)
+    if old is None or new is None:
+        return "major" if new is not None else None
+    if old.model == new.model:
+        return None
+    old_schema, new_schema = _schema(project, since), _schema(project, head)
+    if old_schema is not None and new_schema is not None and old_schema != new_schema:
+        return "major"
+    inputs_changed = {p: h for p, h in old.data.items() if not p.startswith("data/predictions/")}
+    new_inputs = {p: h for p, h in new.data.items() if not p.startswith("data/predictions/")}
+    if inputs_changed != new_inputs or old.params_hash != new.params_hash:
+        return "minor"
+    return "patch"
+
+
+def next_version(current: gto.Version | None, bump: str) -> str:
+    if bump not in BUMPS:
+        raise UsageError(f"--bump must be one of {', '.join(BUMPS)}, not {bump!r}")
+    if current is None:
+        return "v1.0.0"
+    major, minor, patch = current.parts
+    if bump == "major":
+        return f"v{major + 1}.0.0"
+    if bump == "minor":
+        return f"v{major}.{minor + 1}.0"
+    return f"v{major}.{minor}.{patch + 1}"
 
 
 def build(
@@ -47,7 +136,7 @@ def build(
         files: dict[str, dict[str, Any]] = {}
         for rel, md5 in at.model.items():
             source = project / rel
-            if not source.is_file() or file_hash(source, "md5") != md5:
+            if not source.is_file() or file_digest(source, "md5") != md5:
                 raise ConfigError(
                     f"{rel} in the workspace is not the one dvc.lock records ({md5})",
                     file=source,
@@ -59,14 +148,14 @@ def build(
                 _copy(project / rel, staging / rel, files, rel, None)
         if model_card is not None:
             (staging / "MODEL_CARD.md").write_text(model_card, encoding="utf-8")
-            files["MODEL_CARD.md"] = {"sha256": file_hash(staging / "MODEL_CARD.md", "sha256")}
+            files["MODEL_CARD.md"] = {"sha256": file_digest(staging / "MODEL_CARD.md", "sha256")}
         for name in REPORTS:
             if (reports / name).is_file():
                 _copy(reports / name, staging / "reports" / name, files, f"reports/{name}", None)
         decisions = [r for r in ledger.read(project / ledger.LEDGER) if _commit_of(r) == commit]
         if decisions:
             (staging / "decisions.json").write_text(json.dumps(decisions, indent=2) + "\n")
-            files["decisions.json"] = {"sha256": file_hash(staging / "decisions.json", "sha256")}
+            files["decisions.json"] = {"sha256": file_digest(staging / "decisions.json", "sha256")}
         manifest = {
             "model": model,
             "version": version,
@@ -93,7 +182,7 @@ def _copy(
 ) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
-    entry: dict[str, Any] = {"sha256": file_hash(target, "sha256")}
+    entry: dict[str, Any] = {"sha256": file_digest(target, "sha256")}
     if md5 is not None:
         entry["dvc_md5"] = md5
     files[rel] = entry

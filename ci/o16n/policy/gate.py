@@ -24,6 +24,7 @@ from o16n.adapters import git
 from o16n.policy.pack import Pack, Rule
 
 PASS, WARN, FAIL, WAIVED, ERROR = "pass", "warn", "fail", "waived", "error"
+VERDICT_WORD = {PASS: "passed", WARN: "passed with warnings", FAIL: "failed"}
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,6 @@ from o16n.config.yamlfile import line_of, load_model_and_node
 from o16n.errors import ConfigError
 
 PACK_FILE = "pack.yaml"
-STAGES = ("pr", "deploy")
 MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 SEVERITIES = ("warn", "fail")
 
@@ -352,13 +351,13 @@ def for_project(project: Path, config: ProjectConfig) -> Pack:
     """The pack o16n.yaml names, from the project's policies/, with its `policy_vars` applied."""
     import dataclasses
 
-    from o16n.config import project as project_config
+    from o16n.config.project import FILE as PROJECT_FILE
 
     folder = project / "policies" / config.policy_pack
     if not (folder / PACK_FILE).is_file():
         raise ConfigError(
             f"policy pack {config.policy_pack!r} not found at {folder / PACK_FILE}",
-            file=project / project_config.FILE,
+            file=project / PROJECT_FILE,
             key="policy_pack",
             hint=f"copy one of o16n's packs ({', '.join(_builtin_names())}) from "
             f"{builtin_packs()} into policies/, or name a folder in policies/",

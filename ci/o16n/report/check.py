@@ -1,15 +1,19 @@
-"""Reporters for `o16n check`: a rich table, JSON, and Markdown for a PR comment or job summary."""
+"""Reporters for `o16n check`: a rich table, JSON, Markdown for a PR comment or job summary, and
+one HTML page; `files` is every report file a check writes, the health and gate reports included.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from dataclasses import asdict
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from o16n.lifecycle.check import FAILED, PASSED, CheckReport, MetricChange
+from o16n.report import decision, health
 
 MARKER = "<!-- o16n-report -->"  # finds o16n's own comment on a pull request
 ICON = {PASSED: "✅", FAILED: "❌"}
@@ -56,13 +60,12 @@ def _metrics_table(metrics: tuple[MetricChange, ...], base: str) -> Table:
 
 
 def to_json(report: CheckReport) -> str:
-    data = dataclasses.asdict(report)
-    del data["health_markdown"]  # reports/health.json has the health results
-    del data["gate_markdown"]  # reports/decision.json has the gate's
-    del data["health_html"]
-    data["passed"] = report.passed
-    for change, m in zip(data["metrics"], report.metrics, strict=True):
-        change["diff"] = m.diff
+    data = {  # health.json, kpi.json and decision.json have the results of those steps
+        "base": report.base,
+        "steps": [dataclasses.asdict(step) for step in report.steps],
+        "metrics": [dataclasses.asdict(m) | {"diff": m.diff} for m in report.metrics],
+        "passed": report.passed,
+    }
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -84,13 +87,13 @@ def to_markdown(report: CheckReport) -> str:
         for m in report.metrics:
             name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
             lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
-    if report.gate_markdown:
-        lines += ["", report.gate_markdown.rstrip("\n")]
-    if report.health_markdown:
-        health = report.health_markdown.replace("<!-- o16n-health -->\n", "").replace(
-            "## ", "### ", 1
-        )
-        lines += ["", health.rstrip("\n")]
+    if report.gate is not None:
+        gate_markdown = decision.to_markdown(report.gate.decision, report.gate.pack.name)
+        lines += ["", gate_markdown.rstrip("\n")]
+    if report.health is not None:
+        health_markdown = health.to_markdown(report.health)
+        section = health_markdown.replace(f"{health.MARKER}\n", "").replace("## ", "### ", 1)
+        lines += ["", section.rstrip("\n")]
     for step in report.steps:
         if step.status == FAILED and step.details:
             lines += ["", f"<details><summary>{step.name} output</summary>", "", "```"]
@@ -111,19 +114,15 @@ th{background:#f6f8fa}code{background:#f6f8fa;padding:0 .2rem}details{margin:.5r
 
 def to_html(report: CheckReport) -> str:
     """One self-contained page: the Markdown report rendered, then the health report's charts
-    (its own page's styles and body), so the HTML artifact is the whole report."""
+    (its styles and content), so the HTML artifact is the whole report."""
     import html
 
     from markdown_it import MarkdownIt
 
     markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
     rendered = markdown.render(to_markdown(report))
-    health_html = report.health_html
-    style, charts = "", ""
-    if health_html and "<main>" in health_html:
-        charts = health_html.split("<main>", 1)[1].rsplit("</main>", 1)[0]
-        if "<style>" in health_html:
-            style = health_html.split("<style>", 1)[1].split("</style>", 1)[0]
+    style = health.CSS if report.health is not None else ""
+    charts = health.html_body(report.health) if report.health is not None else ""
     verdict = "passed" if report.passed else "failed"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -132,3 +131,28 @@ def to_html(report: CheckReport) -> str:
         + (f"<hr><h2>Health charts</h2>{charts}" if charts else "")
         + "</main></body></html>\n"
     )
+
+
+def _json(data: object) -> str:
+    return json.dumps(data, indent=2) + "\n"
+
+
+def files(report: CheckReport) -> dict[str, str]:
+    """Every file `o16n check` writes under --reports, by name, in the order of its steps."""
+    out: dict[str, str] = {}
+    if report.health is not None:
+        out |= {f"health.{fmt}": render(report.health) for fmt, render in health.RENDERERS.items()}
+    if report.kpis is not None:
+        current, baseline = report.kpis
+        out["kpi.json"] = _json(
+            {"current": asdict(current), "baseline": asdict(baseline) if baseline else None}
+        )
+    if report.gate is not None:
+        out["facts.json"] = _json(report.gate.facts)
+        out["decision.json"] = _json(report.gate.record)
+        out["decision.md"] = decision.to_markdown(report.gate.decision, report.gate.pack.name)
+    return out | {
+        "check.json": to_json(report),
+        "check.md": to_markdown(report),
+        "check.html": to_html(report),
+    }

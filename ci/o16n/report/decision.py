@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from o16n.policy.gate import ERROR, FAIL, PASS, WAIVED, WARN, Decision
+from o16n.policy.gate import ERROR, FAIL, PASS, VERDICT_WORD, WAIVED, WARN, Decision
+from o16n.policy.run import Judged
 
 ICON = {PASS: "✅", WARN: "⚠️", FAIL: "❌", WAIVED: "🟨", ERROR: "💥"}
 STYLE = {PASS: "ok", WARN: "warn", FAIL: "fail", WAIVED: "warn", ERROR: "fail"}
-WORD = {PASS: "passed", WARN: "passed with warnings", FAIL: "failed"}
 ORDER = {ERROR: 0, FAIL: 1, WAIVED: 2, WARN: 3, PASS: 4}
 
 
@@ -20,7 +22,7 @@ def _sorted(decision: Decision) -> list:  # type: ignore[type-arg]
 
 def _title(decision: Decision, pack: str) -> str:
     where = decision.stage + (f" → {decision.env}" if decision.env else "")
-    return f"policy gate ({pack}, {where}): {WORD[decision.verdict]}"
+    return f"policy gate ({pack}, {where}): {VERDICT_WORD[decision.verdict]}"
 
 
 def to_text(decision: Decision, pack: str, console: Console) -> None:
@@ -43,7 +45,7 @@ def to_text(decision: Decision, pack: str, console: Console) -> None:
     for note in decision.notes:
         console.print(f"[warn]note:[/] {escape(note)}", highlight=False)
     style = "ok" if decision.passed else "fail"
-    console.print(f"gate [{style}]{WORD[decision.verdict]}[/]", highlight=False)
+    console.print(f"gate [{style}]{VERDICT_WORD[decision.verdict]}[/]", highlight=False)
 
 
 def to_markdown(decision: Decision, pack: str) -> str:
@@ -67,3 +69,11 @@ def to_markdown(decision: Decision, pack: str) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def files(judged: Judged) -> dict[str, str]:
+    """decision.json (the record, as the ledger keeps it) and decision.md (the rules table)."""
+    return {
+        "decision.json": json.dumps(judged.record, indent=2) + "\n",
+        "decision.md": to_markdown(judged.decision, judged.pack.name),
+    }

@@ -40,7 +40,6 @@ MARKER = "<!-- o16n-health -->"  # finds o16n's own health comment on a pull req
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_MIN_LIMIT = 2_000  # the fixed parts (headings, table headers, notes) stay under this
 ICON = {OK: "✅", WARN: "⚠️", FAIL: "❌"}
-WORD = {FAIL: "failed", WARN: "passed with warnings", OK: "passed"}
 
 
 # ---- shared ----------------------------------------------------------------------------------
@@ -71,19 +70,6 @@ def _diff(metric: MetricComparison) -> float | None:
     return None if current is None or baseline is None else current - baseline
 
 
-def counts(report: HealthReport) -> dict[str, int]:
-    """Findings per severity, most severe first (the order every report prints them in)."""
-    found = {FAIL: 0, WARN: 0, OK: 0}
-    for finding in report.findings:
-        found[finding.severity] += 1
-    return found
-
-
-def verdict(report: HealthReport) -> str:
-    c = counts(report)
-    return f"health {WORD[report.severity]}: {c[FAIL]} fail, {c[WARN]} warn, {c[OK]} ok"
-
-
 def drift_summary(report: HealthReport) -> str:
     """E.g. "3 of 5 columns drifted, dataset drift share 60%"; empty without drift results."""
     if not report.drift:
@@ -112,7 +98,7 @@ def to_text(report: HealthReport, console: Console) -> None:
     if report.drift:
         console.print(f"drift: {drift_summary(report)}", highlight=False)
         console.print(_rich_drift(report.drift))
-    console.print(f"[{report.severity}]{escape(verdict(report))}[/]", highlight=False)
+    console.print(f"[{report.severity}]{escape(report.verdict)}[/]", highlight=False)
 
 
 def _rich_findings(report: HealthReport) -> Table:
@@ -188,7 +174,7 @@ def to_dict(report: HealthReport) -> dict[str, Any]:
         {
             "severity": report.severity,
             "failed": report.failed,
-            "counts": counts(report),
+            "counts": report.counts(),
             "findings": [dataclasses.asdict(f) for f in report.by_severity()],
             "drift": {
                 "dataset_drift_share": report.dataset_drift_share,
@@ -295,7 +281,7 @@ def _folded(summary: str, table: tuple[list[str], list[str]], budget: int) -> st
 
 def _md_summary(report: HealthReport, limit: int) -> list[str]:
     """What a reviewer reads without unfolding: verdict, what fired, metrics, drift in a line."""
-    parts = [MARKER, f"## {ICON[report.severity]} {verdict(report)}"]
+    parts = [MARKER, f"## {ICON[report.severity]} {report.verdict}"]
     fired = [f for f in report.by_severity() if f.severity != OK]
     if fired:
         header, rows = _md_findings(fired[:FIRED_ROWS])
@@ -625,7 +611,7 @@ def _html_table(
 
 
 def _html_header(report: HealthReport) -> str:
-    c = counts(report)
+    c = report.counts()
     pills = "".join(f'<span class="pill {s}"><b>{c[s]}</b> {s}</span>' for s in (FAIL, WARN, OK))
     inputs = "".join(
         f"<div><dt>{_e(k)}</dt><dd>{_e('—' if v is None else v)}</dd></div>"
@@ -636,7 +622,7 @@ def _html_header(report: HealthReport) -> str:
         "<header><h1>o16n health report</h1>"
         + (f'<dl class="inputs muted">{inputs}</dl>' if inputs else "")
         + f'<div class="verdict {report.severity}" role="status">'
-        f"<span>{_e(verdict(report))}</span>"
+        f"<span>{_e(report.verdict)}</span>"
         f'<span class="counts">{pills}</span></div>'
         + (f'<p class="drift-line"><strong>Drift:</strong> {_e(drift)}.</p>' if drift else "")
         + "</header>"
@@ -719,9 +705,10 @@ def _html_distributions(report: HealthReport) -> str:
     return f'<h2>Distributions of drifted columns</h2><div class="charts">{"".join(figures)}</div>'
 
 
-def to_html(report: HealthReport) -> str:
-    """One page, most important first: verdict, findings, metrics, drift, distributions."""
-    body = "".join(
+def html_body(report: HealthReport) -> str:
+    """The page's content, most important first: verdict, findings, metrics, drift,
+    distributions (check.html shows it under its own report, with `CSS`)."""
+    return "".join(
         [
             _html_header(report),
             _html_findings(report),
@@ -730,10 +717,15 @@ def to_html(report: HealthReport) -> str:
             _html_distributions(report),
         ]
     )
+
+
+def to_html(report: HealthReport) -> str:
+    """One self-contained page."""
+    body = html_body(report)
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(verdict(report))} · o16n</title>"
+        f"<title>{_e(report.verdict)} · o16n</title>"
         f"<style>{CSS}</style></head>"
         f"<body><main>{body}</main></body></html>\n"
     )

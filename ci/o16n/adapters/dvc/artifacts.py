@@ -8,13 +8,13 @@ anything uses them. A file written here is complete or absent (temp file, rename
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from o16n.adapters.files import file_digest
 from o16n.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,8 +28,7 @@ class ArtifactError(ConfigError):
 
 
 def md5_of(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "md5").hexdigest()
+    return file_digest(path, "md5")
 
 
 def fetch(project: Path, rel: str, md5: str, commit: str, destination: Path) -> Path:

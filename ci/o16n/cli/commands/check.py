@@ -3,43 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_FAILED, EXIT_OK
 
 STEP_NAMES = ("lint", "tests", "repro", "lock", "metrics", "health", "kpi", "gate")
+PARENTS = [options.PROJECT, options.reports("where to write check.json/.md")]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", default="main", help="revision to compare metrics with (main)")
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
     parser.add_argument(
         "--skip", action="append", default=[], choices=STEP_NAMES, help="skip a step (repeatable)"
-    )
-    parser.add_argument(
-        "--reports", type=Path, default=Path("reports"), help="where to write check.json/.md"
     )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n.adapters.files import write_text_atomic
+    from o16n.cli.output import append_job_summary, write_reports
     from o16n.lifecycle.check import run_check
-    from o16n.report.check import to_html, to_json, to_markdown, to_text
+    from o16n.report import check as report
 
     reports = args.project / args.reports
-    report = run_check(args.project, args.base, reports, frozenset(args.skip))
-    markdown = to_markdown(report)
-    write_text_atomic(reports / "check.json", to_json(report))
-    write_text_atomic(reports / "check.md", markdown)
-    write_text_atomic(reports / "check.html", to_html(report))
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
-    to_text(report, console)
+    result = run_check(args.project, args.base, frozenset(args.skip))
+    files = report.files(result)
+    write_reports(reports, files)
+    append_job_summary(files["check.md"])
+    report.to_text(result, console)
     written = ", ".join(str(reports / f"check.{ext}") for ext in ("md", "json", "html"))
     console.print(f"reports: {written}", highlight=False)
-    return EXIT_OK if report.passed else EXIT_FAILED
+    return EXIT_OK if result.passed else EXIT_FAILED

@@ -3,42 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_OK
 
-
-def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stage", choices=("pr", "deploy"), default="pr", help="stage (pr)")
-    parser.add_argument("--env", help="deployment environment (deploy stage)")
-    parser.add_argument(
-        "--base", help="revision to compare with (pr: main; deploy: the previous commit)"
-    )
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
-    parser.add_argument(
-        "--review",
-        choices=("auto", "git", "github"),
-        default="auto",
-        help="where review facts come from (auto: GitHub in a PR workflow, else git)",
-    )
-    parser.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
+PARENTS = [options.GATE, options.PROJECT]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_gate_arguments(parser)
     parser.add_argument("-o", "--output", type=Path, help="write the JSON here (default: stdout)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n import policy
     from o16n.adapters.files import write_text_atomic
+    from o16n.policy.run import default_base, prepare
 
-    base = args.base or policy.default_base(args.project, args.stage)
-    _, facts = policy.prepare(
+    base = args.base or default_base(args.project, args.stage)
+    _, facts = prepare(
         args.project,
         stage=args.stage,
         env=args.env,

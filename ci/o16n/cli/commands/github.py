@@ -88,9 +88,9 @@ def _gate_state(path: Path) -> tuple[str, str]:
 
 def _protect(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters import github
-    from o16n.config import project as project_config
+    from o16n.config.project import load_project
 
-    settings = project_config.load(args.project).github
+    settings = load_project(args.project).github
     actions = github.Actions.from_env()
     wanted = github.protection_payload(
         checks=settings.required_checks,

@@ -24,14 +24,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n import policy
     from o16n.adapters import git
     from o16n.adapters.files import write_text_atomic
     from o16n.config import modelcard
+    from o16n.policy.run import prepare
 
     project = args.project
     base = args.base or ("main" if git.revision_exists("main", project) else None)
-    _, facts = policy.prepare(project, stage="pr", env=None, base=base)
+    _, facts = prepare(project, stage="pr", env=None, base=base)
     card = modelcard.load(project / "model_card.yaml")
     output = args.output if args.output.is_absolute() else project / args.output
     write_text_atomic(output, modelcard.render_markdown(card, facts))

@@ -50,11 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n.config import project as project_config
+    from o16n.config.project import load_project
     from o16n.lifecycle import monitor
 
     project = args.project.resolve()
-    settings = project_config.load(project)
+    settings = load_project(project)
     actions = _actions() if args.github else None  # GitHub settings are checked first
     batch = args.batch.resolve() if args.batch else None
     if batch is None:

@@ -33,14 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n.config import project as project_config
+    from o16n.config.project import load_project
     from o16n.health.checks.inputs import read_table
     from o16n.serving import v2
 
     if args.rows < 1:
         raise UsageError(f"--rows {args.rows}: give at least 1")
     project = args.project.resolve()
-    config = project_config.load(project)
+    config = load_project(project)
     serving = config.serving
     url = (
         args.url

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_OK
+
+PARENTS = [options.reports("reports to bundle"), options.PROJECT]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,48 +19,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--version", help="the version to register (default: bumped by the change)")
     which.add_argument("--bump", choices=("major", "minor", "patch"), help="override the bump")
     parser.add_argument("-o", "--output", type=Path, default=Path("releases"), help="bundle folder")
-    parser.add_argument("--reports", type=Path, default=Path("reports"), help="reports to bundle")
     parser.add_argument("--github", action="store_true", help="publish a GitHub Release too")
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n.adapters import git, gto
-    from o16n.config import project as project_config
+    from o16n.config.project import load_project
     from o16n.lifecycle import release
 
     project = args.project.resolve()
-    model = project_config.load(project).model
-    head = git.run("rev-parse", "HEAD", project=project).output.strip()
-    found = gto.versions(project, model)
-    already = next((v for v in reversed(found) if v.commit == head), None)
-    if already is not None:
-        console.print(f"{model}@{already.name} is this commit already", highlight=False)
+    model = load_project(project).model
+    plan = release.plan(project, model, version=args.version, bump=args.bump)
+    if plan.already is not None:
+        console.print(f"{model}@{plan.already.name} is this commit already", highlight=False)
         return EXIT_OK
-    current = found[-1] if found else None
-    bump = args.bump or (gto.bump_for(project, current.commit) if current else "major")
-    if args.version is None and bump is None:
-        assert current is not None
+    if plan.version is None:
+        assert plan.latest is not None
         console.print(
-            f"the model is the same as {model}@{current.name}: nothing to release", highlight=False
+            f"the model is the same as {model}@{plan.latest.name}: nothing to release",
+            highlight=False,
         )
         return EXIT_OK
-    version = args.version or gto.next_version(current, bump or "patch")
     card = _model_card(project)
-    reports = args.reports if args.reports.is_absolute() else project / args.reports
-    output = args.output if args.output.is_absolute() else project / args.output
-    bundle = release.build(project, model, version, head, output, card, reports)
-    gto.register(project, model, version, f"o16n release {model} {version} ({bump or 'set'})")
+    bundle = release.release(project, plan, project / args.output, card, project / args.reports)
     console.print(
-        f"released {model}@{version} ({bump or 'version set'}): {bundle}", highlight=False
+        f"released {model}@{plan.version} ({plan.bump or 'version set'}): {bundle}",
+        highlight=False,
     )
     if args.github:
-        from o16n.adapters import github
-
-        actions = github.Actions.from_env()
-        url = github.publish_release(
-            github.connect(actions), actions, f"{model}@{version}", head, bundle
-        )
+        url = release.publish(f"{model}@{plan.version}", plan.head, bundle)
         console.print(f"GitHub release: {url}", highlight=False)
     return EXIT_OK
 
@@ -65,8 +54,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def _model_card(project: Path) -> str | None:
     if not (project / "model_card.yaml").is_file() or not (project / "policies").is_dir():
         return None
-    from o16n import policy
     from o16n.config import modelcard
+    from o16n.policy.run import prepare
 
-    _, facts = policy.prepare(project, stage="pr", env=None, base=None, provider="git")
+    _, facts = prepare(project, stage="pr", env=None, base=None, provider="git")
     return modelcard.render_markdown(modelcard.load(project / "model_card.yaml"), facts)

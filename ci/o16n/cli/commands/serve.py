@@ -41,12 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n.config import project as project_config
+    from o16n.config.project import load_project, require_environment
     from o16n.serving.local import server as serve
 
     project = args.project.resolve()
-    config = project_config.load(project)
-    project_config.require_environment(config, args.env)
+    config = load_project(project)
+    require_environment(config, args.env)
     folder = serve.state_dir(project, args.env)
     if config.serving.target != "local" and not (args.stop or args.status):
         raise UsageError(

@@ -1,0 +1,135 @@
+"""The one gate flow: the facts of a change at a stage, the pack over them, one decision.
+
+`o16n check` (its gate step), `o16n gate` and `o16n deploy` judge a change here and nowhere else;
+each then decides what to do with the result: report it, record it in the ledger, deploy. Loading
+the pack checks that every fact its rules name exists (a config error otherwise, before anything
+is evaluated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from o16n.adapters import git
+from o16n.config.project import load_project
+from o16n.errors import UsageError
+from o16n.policy import PROVIDERS, STAGES, gate
+from o16n.policy import facts as facts_module
+from o16n.policy import pack as pack_module
+
+
+def default_base(project: Path, stage: str) -> str | None:
+    """pr: main. deploy: the commit before this one on main (the first parent), if any."""
+    if stage == "pr":
+        return "main"
+    return "HEAD^1" if git.revision_exists("HEAD^1", project) else None
+
+
+def prepare(
+    project: Path,
+    *,
+    stage: str,
+    env: str | None,
+    base: str | None,
+    today: dt.date | None = None,
+    sources: facts_module.Sources | None = None,
+    provider: str = "auto",
+) -> tuple[pack_module.Pack, dict[str, Any]]:
+    if stage not in STAGES:
+        raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
+    config = load_project(project)
+    if stage == "deploy" and env is None:
+        raise UsageError(
+            "--stage deploy needs --env ENV",
+            hint=f"environments in o16n.yaml: {', '.join(config.environments)}",
+        )
+    if env is not None and env not in config.environments:
+        raise UsageError(
+            f"--env {env!r} is not an environment of this project",
+            hint=f"o16n.yaml lists: {', '.join(config.environments)}",
+        )
+    pack = pack_module.for_project(project, config)
+    sources = sources or facts_module.Sources()
+    if sources.review is None:
+        sources.review = github_review(provider, config.teams)
+    facts = facts_module.assemble(
+        project, pack, config, stage=stage, env=env, base=base, today=today, sources=sources
+    )
+    pack_module.check_references(pack, facts)
+    return pack, facts
+
+
+def github_review(provider: str, teams: dict[str, list[str]]) -> dict[str, Any] | None:
+    """Review facts from the pull request on GitHub: with `github`, or with `auto` when the
+    Actions variables name a token, a repository and a pull request. None: use git."""
+    if provider not in PROVIDERS:
+        raise UsageError(f"--review must be one of {', '.join(PROVIDERS)}, not {provider!r}")
+    if provider == "git":
+        return None
+    if provider == "auto" and not (
+        os.environ.get("GITHUB_TOKEN") and os.environ.get("GITHUB_REPOSITORY")
+    ):
+        return None
+    from o16n.adapters import github
+
+    actions = github.Actions.from_env()
+    number = actions.pr_number
+    if number is None:
+        if provider == "auto":
+            return None
+        raise UsageError(
+            "--review github needs a pull request event (or a workflow_dispatch `pr` input)"
+        )
+    return github.review_facts(github.connect(actions), actions, number, teams)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What a deploy gate judges: a registered version of the model and its artifact's hashes."""
+
+    model: str
+    version: str
+    commit: str
+    artifact: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A decision with what it was made on: the pack, the facts, and the record for the ledger."""
+
+    pack: pack_module.Pack
+    facts: dict[str, Any]
+    decision: gate.Decision
+    record: dict[str, Any]
+
+
+def judge(
+    project: Path,
+    *,
+    stage: str,
+    env: str | None = None,
+    base: str | None = None,
+    today: dt.date | None = None,
+    sources: facts_module.Sources | None = None,
+    provider: str = "auto",
+    candidate: Candidate | None = None,
+) -> Judged:
+    """The pack over this change's facts; `base` defaults to the stage's (`default_base`)."""
+    base = base or default_base(project, stage)
+    pack, facts = prepare(
+        project, stage=stage, env=env, base=base, today=today, sources=sources, provider=provider
+    )
+    if candidate is not None:
+        if facts["lineage"]["model"] != candidate.artifact:
+            raise UsageError(
+                f"the checkout's model is not {candidate.model}@{candidate.version}'s: the gate "
+                "can only judge the model it sees",
+                hint=f"check out {candidate.commit[:12]} (or a later commit with the same model)",
+            )
+        facts["model"]["version"] = candidate.version
+    decision = gate.evaluate(pack, facts)
+    return Judged(pack, facts, decision, gate.record(decision, facts, gate.actor(project)))
