@@ -139,3 +139,13 @@ def test_malformed_event_file(tmp_path: Path) -> None:
         github.Actions.from_env(actions_env(tmp_path, GITHUB_EVENT_PATH=str(bad)))
     assert str(caught.value).startswith(f"{bad}: GITHUB_EVENT_PATH: the event file is not JSON")
     assert "ghs_secret" not in str(caught.value)
+
+
+def test_the_job_summary_is_appended_to_and_skipped_outside_actions(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    github.append_summary("nowhere\n", {})
+    github.append_summary("", {"GITHUB_STEP_SUMMARY": ""})
+    github.append_summary("one\n", {"GITHUB_STEP_SUMMARY": str(summary)})
+    github.append_summary("two\n", {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert summary.read_text(encoding="utf-8") == "one\ntwo\n"
+    assert list(tmp_path.iterdir()) == [summary]

@@ -1,7 +1,7 @@
 """The GitHub provider: the only package that imports github3.py.
 
 Other layers import the names below from here; the modules hold one job each: `actions` (the
-Actions environment), `client` (connecting, retries, errors, URLs),
+Actions environment and the job summary), `client` (connecting, retries, errors, URLs),
 `pulls` (review data, the report comment, the commit status), `protection`, `runs` (logs,
 artifacts, workflow dispatch), `releases` (Releases and Deployments), `issues`. What the review
 data means is decided by o16n.policy.pull_review, not here.
@@ -9,7 +9,7 @@ data means is decided by o16n.policy.pull_review, not here.
 
 from __future__ import annotations
 
-from o16n.adapters.github.actions import Actions
+from o16n.adapters.github.actions import Actions, append_summary
 from o16n.adapters.github.client import Client, GitHubError, connect
 from o16n.adapters.github.issues import comment_on_issue, find_issue, upsert_issue
 from o16n.adapters.github.protection import protect, protection_payload
@@ -31,6 +31,7 @@ __all__ = [
     "Deployment",
     "GitHubError",
     "ReviewData",
+    "append_summary",
     "codeowners_text",
     "comment_on_issue",
     "connect",

@@ -1,7 +1,8 @@
-"""The Actions environment: what the standard variables say about this run.
+"""The Actions environment: what the standard variables say about this run, and its job summary.
 
 Settings come from `GITHUB_TOKEN`, `GITHUB_REPOSITORY`, `GITHUB_EVENT_PATH`, `GITHUB_API_URL`,
-..., so the same code runs on github.com and on GitHub Enterprise.
+..., so the same code runs on github.com and on GitHub Enterprise. Appending to the job summary
+needs no token: `o16n check` and `o16n monitor` write theirs outside a GitHub session too.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ class Actions:
     event: Mapping[str, Any]
     sha: str | None
     run_id: str | None
-    step_summary: Path | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Actions:
@@ -56,9 +56,6 @@ class Actions:
             event=_event(env.get("GITHUB_EVENT_PATH")),
             sha=env.get("GITHUB_SHA") or None,
             run_id=env.get("GITHUB_RUN_ID") or None,
-            step_summary=Path(env["GITHUB_STEP_SUMMARY"])
-            if env.get("GITHUB_STEP_SUMMARY")
-            else None,
         )
 
     @property
@@ -107,3 +104,13 @@ def _event(path: str | None) -> Mapping[str, Any]:
     if not isinstance(event, Mapping):
         raise ConfigError("the event file is not a JSON object", file=path, key="GITHUB_EVENT_PATH")
     return event
+
+
+def append_summary(markdown: str, env: Mapping[str, str] | None = None) -> None:
+    """Append Markdown to this job's summary (the file GITHUB_STEP_SUMMARY names); outside
+    Actions, where it is not set, nothing."""
+    env = os.environ if env is None else env
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from rich.console import Console
@@ -25,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.adapters import github
     from o16n.adapters.files import write_text_atomic
     from o16n.lifecycle.check import run_check
     from o16n.report.check import to_html, to_json, to_markdown, to_text
@@ -35,10 +35,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     write_text_atomic(reports / "check.json", to_json(report))
     write_text_atomic(reports / "check.md", markdown)
     write_text_atomic(reports / "check.html", to_html(report))
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
+    github.append_summary(markdown)
     to_text(report, console)
     written = ", ".join(str(reports / f"check.{ext}") for ext in ("md", "json", "html"))
     console.print(f"reports: {written}", highlight=False)
