@@ -19,9 +19,9 @@ BIN = Path(sys.executable).parent
 @pytest.fixture
 def github_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """The GitHub client retries at once instead of backing off."""
-    from o16n.adapters import github
+    from o16n.adapters.github import client
 
-    monkeypatch.setattr(github, "SLEEP", lambda seconds: None)
+    monkeypatch.setattr(client, "SLEEP", lambda seconds: None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,6 +11,7 @@ import pytest
 
 from o16n.adapters import github
 from o16n.cli.main import main
+from o16n.policy import pull_review, run
 from tests.github_emulator import GitHubEmulator
 
 TOKEN = "ghs_o16nSecretToken123"
@@ -65,7 +66,7 @@ def env(emulator: GitHubEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 def facts(emulator: GitHubEmulator) -> dict[str, object]:
     actions = github.Actions.from_env()
-    return github.review_facts(github.connect(actions), actions, 7, TEAMS)
+    return pull_review.review_facts(github.connect(actions), actions, 7, TEAMS)
 
 
 def test_review_facts_from_the_pull_request(emulator: GitHubEmulator, env: Path) -> None:
@@ -104,6 +105,14 @@ def test_a_dismissed_governance_approval_no_longer_counts(
         "policies/baseline/pack.yaml",
         "src/churn/train.py",
     ]
+
+
+def test_the_policy_layer_reads_the_pull_request_of_the_event(
+    emulator: GitHubEmulator, env: Path
+) -> None:
+    emulator.add_review(REPO, 7, "ann", "APPROVED", HEAD)
+    found = run.github_review("github", TEAMS)
+    assert found is not None and found["approvers"] == ["@ann"] and found["number"] == 7
 
 
 def write_reports(folder: Path, verdict: str) -> None:
@@ -321,9 +330,9 @@ def test_codeowners_in_docs_is_found_after_the_other_places_answer_404(
     emulator.state.files.pop((REPO, "main", ".github/CODEOWNERS"))
     emulator.set_file(REPO, "main", "docs/CODEOWNERS", "*  @gale\n")
     actions = github.Actions.from_env()
-    owners = github.codeowners(github.connect(actions), actions, "main")
+    owners = pull_review.codeowners(github.connect(actions), actions, "main")
     assert owners.source == "main:docs/CODEOWNERS"
     assert owners.owners_of("src/churn/train.py") == ("@gale",)
     emulator.state.files.pop((REPO, "main", "docs/CODEOWNERS"))
-    none = github.codeowners(github.connect(actions), actions, "main")
+    none = pull_review.codeowners(github.connect(actions), actions, "main")
     assert none.source is None and none.owners_of("params.yaml") == ()

@@ -78,7 +78,7 @@ def gh(emulator: GitHubEmulator) -> github3.GitHubEnterprise:
 
 def api(gh: github3.GitHubEnterprise, method: str, *parts: str, **kwargs: Any) -> Any:
     """A call github3.py has no method for, through its own authenticated session."""
-    response = gh.session.request(method, gh._build_url(*parts), **kwargs)
+    response = gh.session.request(method, gh.session.build_url(*parts), **kwargs)
     assert response.status_code < 300, response.text
     return response.json()
 
@@ -282,7 +282,7 @@ def test_combined_status_is_latest_per_context(gh: github3.GitHubEnterprise) -> 
 
 def test_invalid_status_state_is_422(gh: github3.GitHubEnterprise) -> None:
     body = {"state": "green", "context": "o16n/gate"}
-    response = gh.session.post(gh._build_url(*repo_path("statuses", HEAD)), json=body)
+    response = gh.session.post(gh.session.build_url(*repo_path("statuses", HEAD)), json=body)
     assert response.status_code == 422
     assert response.json()["message"] == "Validation Failed"
     assert response.json()["errors"][0]["field"] == "state"
@@ -308,7 +308,7 @@ def test_protection_round_trips_for_an_admin(
 
 
 def test_protection_needs_admin(gh: github3.GitHubEnterprise, emulator: GitHubEmulator) -> None:
-    url = gh._build_url(*repo_path("branches", "main", "protection"))
+    url = gh.session.build_url(*repo_path("branches", "main", "protection"))
     response = gh.session.put(url, json=PROTECTION)
     assert response.status_code == 403
     assert response.json()["message"] == "Resource not accessible by integration"
@@ -320,7 +320,7 @@ def test_reviews_paginate_with_link_header(
 ) -> None:
     for user in ("alice", "carol", "dave", "erin"):
         emulator.add_review(REPO, 7, user, "COMMENTED")
-    url = gh._build_url(*repo_path("pulls", "7", "reviews"))
+    url = gh.session.build_url(*repo_path("pulls", "7", "reviews"))
 
     first = gh.session.get(url, params={"per_page": 2})
     last = gh.session.get(first.links["last"]["url"])
@@ -335,7 +335,7 @@ def test_reviews_paginate_with_link_header(
 
 
 def test_missing_pull_is_404(gh: github3.GitHubEnterprise) -> None:
-    response = gh.session.get(gh._build_url(*repo_path("pulls", "99")))
+    response = gh.session.get(gh.session.build_url(*repo_path("pulls", "99")))
     assert response.status_code == 404
     assert response.json()["message"] == "Not Found"
     assert "documentation_url" in response.json()
@@ -347,7 +347,7 @@ def test_fault_500_once_then_success(
     gh: github3.GitHubEnterprise, emulator: GitHubEmulator
 ) -> None:
     emulator.fail("GET", r"/pulls/7$", 500)
-    url = gh._build_url(*repo_path("pulls", "7"))
+    url = gh.session.build_url(*repo_path("pulls", "7"))
     assert gh.session.get(url).status_code == 500
     assert gh.session.get(url).json()["number"] == 7
 
@@ -357,7 +357,7 @@ def test_faults_set_rate_limit_headers_and_malformed_bodies(
 ) -> None:
     emulator.fail("GET", r"/pulls/7$", 403, headers={"X-RateLimit-Remaining": "0"})
     emulator.fail("GET", r"/pulls/7$", 200, body="{not json")
-    url = gh._build_url(*repo_path("pulls", "7"))
+    url = gh.session.build_url(*repo_path("pulls", "7"))
 
     limited = gh.session.get(url)
     malformed = gh.session.get(url)
@@ -375,7 +375,7 @@ def test_delay_fault_makes_a_client_time_out(
 ) -> None:
     emulator.fail("GET", r"/pulls/7$", None, delay=0.5)
     with pytest.raises(requests.Timeout):
-        gh.session.get(gh._build_url(*repo_path("pulls", "7")), timeout=0.1)
+        gh.session.get(gh.session.build_url(*repo_path("pulls", "7")), timeout=0.1)
 
 
 def test_run_logs_and_artifact_zip_download_through_302(gh: github3.GitHubEnterprise) -> None:
@@ -453,7 +453,7 @@ def test_contents_are_base64_at_the_ref(
     contents = gh.repository("acme", "model").file_contents(".github/CODEOWNERS", ref="main")
     assert contents.decoded == b"* @bob\n"
     assert base64.b64decode(contents.content) == b"* @bob\n"
-    missing = gh.session.get(gh._build_url(*repo_path("contents", "CODEOWNERS")))
+    missing = gh.session.get(gh.session.build_url(*repo_path("contents", "CODEOWNERS")))
     assert missing.status_code == 404
 
 

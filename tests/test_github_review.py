@@ -1,4 +1,5 @@
-"""Review-gate semantics of the GitHub provider, table-driven, and its settings from Actions."""
+"""Review-gate semantics of GitHub pull requests (o16n.policy.pull_review), table-driven, and
+the GitHub adapter's settings from Actions."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from o16n.adapters import github
-from o16n.adapters.github import Review, approvals, latest_reviews
 from o16n.errors import ConfigError
+from o16n.policy.pull_review import Review, approvals, github_members, latest_reviews
 
 HEAD, OLD = "h" * 40, "o" * 40
 WRITERS = {"ann": "write", "bob": "admin", "cat": "maintain", "dan": "read", "eve": "triage"}
@@ -79,10 +80,10 @@ def test_changes_requested_are_listed() -> None:
 
 def test_github_members_of_users_and_teams() -> None:
     teams = {"@acme/governance": ["@Gale", "gale@example.com"]}
-    assert github.github_members("@Ann", teams) == {"@ann"}
-    assert github.github_members("@acme/governance", teams) == {"@gale"}
-    assert github.github_members("@acme/unknown", teams) == set()
-    assert github.github_members("ann@example.com", teams) == set()
+    assert github_members("@Ann", teams) == {"@ann"}
+    assert github_members("@acme/governance", teams) == {"@gale"}
+    assert github_members("@acme/unknown", teams) == set()
+    assert github_members("ann@example.com", teams) == set()
 
 
 def actions_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -138,3 +139,13 @@ def test_malformed_event_file(tmp_path: Path) -> None:
         github.Actions.from_env(actions_env(tmp_path, GITHUB_EVENT_PATH=str(bad)))
     assert str(caught.value).startswith(f"{bad}: GITHUB_EVENT_PATH: the event file is not JSON")
     assert "ghs_secret" not in str(caught.value)
+
+
+def test_the_job_summary_is_appended_to_and_skipped_outside_actions(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    github.append_summary("nowhere\n", {})
+    github.append_summary("", {"GITHUB_STEP_SUMMARY": ""})
+    github.append_summary("one\n", {"GITHUB_STEP_SUMMARY": str(summary)})
+    github.append_summary("two\n", {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert summary.read_text(encoding="utf-8") == "one\ntwo\n"
+    assert list(tmp_path.iterdir()) == [summary]

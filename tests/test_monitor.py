@@ -194,7 +194,6 @@ def actions(emulator: GitHubEmulator) -> github.Actions:
         event={},
         sha=None,
         run_id="31",
-        step_summary=None,
     )
 
 

@@ -1,8 +1,7 @@
-"""What commands write besides the terminal: report files under --reports, the job summary."""
+"""What commands write besides the terminal: report files under --reports."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from o16n.adapters.files import write_text_atomic
@@ -19,11 +18,3 @@ def write_reports(folder: Path, files: dict[str, str]) -> None:
 def write_decision(reports: Path, judged: Judged) -> None:
     """decision.json and decision.md, as check, gate and deploy write them."""
     write_reports(reports, report.files(judged))
-
-
-def append_job_summary(markdown: str) -> None:
-    """Add to the GitHub Actions job summary, when there is one (GITHUB_STEP_SUMMARY)."""
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown)

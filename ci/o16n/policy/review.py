@@ -4,7 +4,7 @@ Approvals are `Approved-by: Name <e-mail>` trailers on the commits of the change
 carries them when the change lands). Code owners come from CODEOWNERS as it is on the base
 (gitignore-style patterns, the last matching line wins, as on GitHub). Git knows people by
 e-mail, CODEOWNERS often by @handle or @org/team: o16n.yaml's `teams` says who is who.
-The GitHub provider fills the same facts from the pull request.
+pull_review.py fills the same facts from a GitHub pull request.
 """
 
 from __future__ import annotations

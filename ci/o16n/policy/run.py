@@ -84,7 +84,9 @@ def github_review(provider: str, teams: dict[str, list[str]]) -> dict[str, Any] 
         raise UsageError(
             "--review github needs a pull request event (or a workflow_dispatch `pr` input)"
         )
-    return github.review_facts(github.connect(actions), actions, number, teams)
+    from o16n.policy.pull_review import review_facts
+
+    return review_facts(github.connect(actions), actions, number, teams)
 
 
 @dataclass(frozen=True)

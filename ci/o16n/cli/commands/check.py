@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from o16n.cli.output import append_job_summary, write_reports
+    from o16n.adapters import github
+    from o16n.cli.output import write_reports
     from o16n.lifecycle.check import run_check
     from o16n.report import check as report
 
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     result = run_check(args.project, args.base, frozenset(args.skip))
     files = report.files(result)
     write_reports(reports, files)
-    append_job_summary(files["check.md"])
+    github.append_summary(files["check.md"])
     report.to_text(result, console)
     written = ", ".join(str(reports / f"check.{ext}") for ext in ("md", "json", "html"))
     console.print(f"reports: {written}", highlight=False)

@@ -63,9 +63,7 @@ def _report(args: argparse.Namespace, console: Console) -> int:
     verb = "posted" if created else "updated"
     line = f"report {verb} on #{number} (comment {comment}); {GATE_CONTEXT}: {state} on {head[:12]}"
     console.print(line, highlight=False)
-    if actions.step_summary is not None:
-        with actions.step_summary.open("a", encoding="utf-8") as summary:
-            summary.write(f"\n{line}\n")
+    github.append_summary(f"\n{line}\n")
     return EXIT_OK
 
 

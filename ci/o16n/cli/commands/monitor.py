@@ -93,16 +93,14 @@ def _print(result: Monitored, console: Console) -> None:
 
 def _write(result: Monitored, reports: Path, console: Console) -> None:
     """reports/monitor.{md,json,html}, and the Markdown in the Actions job summary."""
+    from o16n.adapters import github
     from o16n.adapters.files import write_text_atomic
     from o16n.lifecycle import monitor
 
     for fmt, text in monitor.render(result).items():
         write_text_atomic(reports / f"monitor.{fmt}", text)
     console.print(f"reports: {reports / 'monitor'}.{{md,json,html}}", highlight=False)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(monitor.to_markdown(result, _run_url()) + "\n")
+    github.append_summary(monitor.to_markdown(result, _run_url()) + "\n")
 
 
 def _health(project: Path, config: Path | None) -> HealthConfig:
