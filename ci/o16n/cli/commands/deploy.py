@@ -92,11 +92,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _version(project: Path, model: str, args: argparse.Namespace) -> Version:
     from o16n.adapters import gto
-    from o16n.lifecycle import deploy
+    from o16n.serving.desired import current
 
     name = args.version
     if args.source is not None:
-        running = deploy.current(project, args.source)
+        running = current(project, args.source)
         if running is None:
             raise UsageError(f"--from {args.source}: nothing is deployed there yet")
         name = running.version

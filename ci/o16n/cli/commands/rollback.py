@@ -26,10 +26,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.config import project as project_config
     from o16n.lifecycle import deploy, ledger
     from o16n.policy import gate
+    from o16n.serving.desired import history
 
     project = args.project.resolve()
     with deploy.serialized(project, lambda text: console.print(f"[warn]{text}[/]")):
-        states = deploy.history(project, args.env)
+        states = history(project, args.env)
         if not states:
             raise UsageError(f"nothing was ever deployed to {args.env}")
         now = states[0]

@@ -42,8 +42,8 @@ from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, O16nError, ToolError
 from o16n.health.stats import profile as profiles
-from o16n.lifecycle import deploy
 from o16n.serving import v2
+from o16n.serving.desired import Desired, artifact_md5, desired_rel, read_desired
 
 STATE_DIR = Path(".o16n") / "serve"
 READY_TIMEOUT = 120.0  # seconds for a new MLServer to load its model
@@ -93,7 +93,7 @@ def _die_with_parent() -> None:
 
 @dataclass(eq=False)
 class Backend:
-    desired: deploy.Desired
+    desired: Desired
     folder: Path
     host: str
     port: int
@@ -138,12 +138,12 @@ class Backend:
         (self.folder / "model.joblib").unlink(missing_ok=True)
 
 
-def version_folder(project: Path, env: str, desired: deploy.Desired, model_md5: str) -> Path:
+def version_folder(project: Path, env: str, desired: Desired, model_md5: str) -> Path:
     return state_dir(project, env) / f"{desired.version}-{model_md5[:8]}"
 
 
 def start_backend(
-    project: Path, config: ProjectConfig, env: str, desired: deploy.Desired, host: str
+    project: Path, config: ProjectConfig, env: str, desired: Desired, host: str
 ) -> Backend:
     """Fetch the version's model and start an MLServer for it (not yet known to answer)."""
     try:
@@ -155,7 +155,7 @@ def start_backend(
             hint="install the extra: pip install 'o16n[serve]'",
         ) from None
     serving = config.serving
-    md5 = deploy.artifact_md5(desired, env, serving.model_file, "serving.model_file")
+    md5 = artifact_md5(desired, env, serving.model_file, "serving.model_file")
     folder = version_folder(project, env, desired, md5)
     artifacts.fetch(project, serving.model_file, md5, desired.commit, folder / "model.joblib")
     port = free_port(host)
@@ -406,7 +406,7 @@ class Server:
         self.history.append({"time": now(), "event": what, "version": version, "detail": detail})
 
     def desired_spec(self) -> str:
-        return f"{self.ref}:{deploy.desired_rel(self.env)}"
+        return f"{self.ref}:{desired_rel(self.env)}"
 
     def reconcile(self) -> None:
         """One look at git; a switch when the desired version is not the one serving."""
@@ -425,7 +425,7 @@ class Server:
             return  # acted on already (served, or failed and not retried until it changes)
         text = git.run("cat-file", "blob", blob, project=self.project).output
         try:
-            desired = deploy.read_desired(text, self.desired_spec())
+            desired = read_desired(text, self.desired_spec())
         except ConfigError as exc:  # a corrupt desired state: keep what serves
             self._failed(blob, "the desired state", exc)
             return
@@ -439,7 +439,7 @@ class Server:
             return
         self.switch(blob, desired)
 
-    def switch(self, blob: str, desired: deploy.Desired) -> None:
+    def switch(self, blob: str, desired: Desired) -> None:
         assert self.router is not None
         old = self.router.active
         self.state = "switching"
@@ -474,11 +474,11 @@ class Server:
             self._event("stopped", old.version)
             self._publish()
 
-    def _example(self, desired: deploy.Desired) -> Any:
+    def _example(self, desired: Desired) -> Any:
         """A typical input row from the version's own reference profile."""
         serving = self.config.serving
-        md5 = deploy.artifact_md5(desired, self.env, serving.profile, "serving.profile")
-        model_md5 = deploy.artifact_md5(desired, self.env, serving.model_file, "serving.model_file")
+        md5 = artifact_md5(desired, self.env, serving.profile, "serving.profile")
+        model_md5 = artifact_md5(desired, self.env, serving.model_file, "serving.model_file")
         path = version_folder(self.project, self.env, desired, model_md5) / "profile.json"
         artifacts.fetch(self.project, serving.profile, md5, desired.commit, path)
         return v2.typical_row(profiles.from_json(path.read_text()), self.config.serving.label)
@@ -531,7 +531,7 @@ class Server:
 def desired_blob(project: Path, ref: str, env: str) -> str | None:
     """The blob of the environment's desired state on `ref`; None while nothing is deployed."""
     found = git.run(
-        "rev-parse", "--verify", "--quiet", f"{ref}:{deploy.desired_rel(env)}", project=project
+        "rev-parse", "--verify", "--quiet", f"{ref}:{desired_rel(env)}", project=project
     )
     return found.output.strip() if found.ok else None
 
