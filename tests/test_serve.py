@@ -21,8 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from o16n.lifecycle import deploy
-from o16n.serving import v2
+from o16n.serving import desired, v2
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.test_release import complete_the_card, retrain
 
@@ -122,7 +121,7 @@ class Load:
 
 
 def commit_desired(project: Path, text: str, message: str) -> None:
-    path = deploy.desired_path(project, "staging")
+    path = desired.desired_path(project, "staging")
     path.write_text(text)
     run("git", "commit", "--quiet", "-m", message, "--", str(path), cwd=project)
 
@@ -167,14 +166,14 @@ def test_a_switch_under_load_fails_no_request_and_rollback_switches_back(
 
 def _fake_version(project: Path, payload: bytes, version: str) -> str:
     """A desired state for `version` whose model file is `payload`, put in the DVC cache."""
-    current = deploy.current(project, "staging")
+    current = desired.current(project, "staging")
     assert current is not None
     md5 = hashlib.md5(payload).hexdigest()
     cached = project / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_bytes(payload)
     artifact = {**current.artifact, "models/model.joblib": md5}
-    state = deploy.Desired(current.model, version, current.commit, artifact)
+    state = desired.Desired(current.model, version, current.commit, artifact)
     return state.as_yaml()
 
 
@@ -225,7 +224,7 @@ def test_a_killed_deploy_leaves_the_committed_state_and_the_next_one_recovers(
         process.send_signal(signal.SIGKILL)
         process.wait()
         committed = run("git", "show", "HEAD:deploy/staging/desired.yaml", cwd=project).stdout
-        state = deploy.read_desired(committed, "HEAD")  # whole, never half-written
+        state = desired.read_desired(committed, "HEAD")  # whole, never half-written
         assert state.version in ("v1.0.0", "v1.1.0")
     code, out = o16n(project, "deploy", "--env", "staging")
     assert f"deploy {MODEL} v1.1.0 to staging: desired state committed" in out
@@ -233,7 +232,7 @@ def test_a_killed_deploy_leaves_the_committed_state_and_the_next_one_recovers(
     assert (
         run("git", "status", "--porcelain", "-uall", "deploy", "ledger", cwd=project).stdout == ""
     )
-    assert "v1.1.0" in deploy.current(project, "staging").version  # type: ignore[union-attr]
+    assert "v1.1.0" in desired.current(project, "staging").version  # type: ignore[union-attr]
     assert o16n(project, "ledger", "verify")[0] == 0
 
     # two deploys at once: one waits for the other; both land, one after the other

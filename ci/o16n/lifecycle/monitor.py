@@ -33,7 +33,7 @@ from o16n.errors import ConfigError, ToolError
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import FAIL, OK, HealthReport
 from o16n.health.stats.profile import CHUNK_ROWS, Profile
-from o16n.lifecycle import deploy
+from o16n.serving.desired import Desired, artifact_md5, current, desired_rel
 
 if TYPE_CHECKING:
     from o16n.adapters.github import Actions
@@ -161,10 +161,10 @@ def shown(path: Path, project: Path) -> str:
 # ---- the deployed version and its artifacts --------------------------------------------------
 
 
-def deployed(project: Path, env: str) -> deploy.Desired:
-    desired = deploy.current(project, env)
+def deployed(project: Path, env: str) -> Desired:
+    desired = current(project, env)
     if desired is None:
-        where = deploy.desired_rel(env)
+        where = desired_rel(env)
         raise ConfigError(
             f"nothing is deployed to {env}: no desired state",
             file=where,
@@ -174,9 +174,9 @@ def deployed(project: Path, env: str) -> deploy.Desired:
     return desired
 
 
-def fetch(project: Path, env: str, desired: deploy.Desired, rel: str, setting: str) -> Path:
+def fetch(project: Path, env: str, desired: Desired, rel: str, setting: str) -> Path:
     """The deployed version's `rel`, by the md5 its desired state names, under CACHE/<version>."""
-    md5 = deploy.artifact_md5(desired, env, rel, setting)
+    md5 = artifact_md5(desired, env, rel, setting)
     destination = project / CACHE / desired.version / rel
     return artifacts.fetch(project, rel, md5, desired.commit, destination)
 

@@ -5,10 +5,7 @@ answered. The label column (o16n.yaml serving.label) is left out of the request.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
@@ -35,61 +32,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.config.project import load_project
     from o16n.health.checks.inputs import read_table
-    from o16n.serving import v2
+    from o16n.serving import client, v2
+    from o16n.serving.local import daemon
 
     if args.rows < 1:
         raise UsageError(f"--rows {args.rows}: give at least 1")
     project = args.project.resolve()
     config = load_project(project)
-    serving = config.serving
-    url = (
-        args.url
-        or _running_url(project, args.env)
-        or f"http://{serving.host}:{serving.port(args.env, config.environments)}"
-    )
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
+    url = args.url or daemon.server_url(project, config, args.env)
+    if not client.is_http(url):
         raise UsageError(f"--url {url}: give http://HOST:PORT")
     rows = read_table(args.data).head(args.rows)
-    rows = rows.drop(columns=[serving.label], errors="ignore")
-    path = f"{parts.path.rstrip('/')}/v2/models/{config.model}/infer"
-    connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
+    rows = rows.drop(columns=[config.serving.label], errors="ignore")
     try:
-        connection.request(
-            "POST", path, v2.encode(rows, args.outputs or ()), {"Content-Type": "application/json"}
-        )
-        response = connection.getresponse()
-        body = response.read()
+        answer = client.infer(url, config.model, rows, args.outputs or (), timeout=30.0)
     except OSError as exc:
         raise UsageError(
             f"no server answers at {url} ({exc})",
             hint=f"start one: o16n serve --env {args.env} --detach",
         ) from None
-    finally:
-        connection.close()
-    if response.status != 200:
-        console.print(f"[fail]HTTP {response.status}[/]: {body[:1000].decode(errors='replace')}")
+    if answer.status != 200:
+        console.print(
+            f"[fail]HTTP {answer.status}[/]: {answer.body[:1000].decode(errors='replace')}"
+        )
         return EXIT_FAILED
     try:
-        outputs = v2.outputs(body, len(rows))
+        outputs = v2.outputs(answer.body, len(rows))
     except ConfigError as exc:
         console.print(f"[fail]{exc.message}[/]")
         return EXIT_FAILED
-    version = response.getheader("X-O16n-Version") or json.loads(body).get("model_version", "?")
-    table = Table(title=f"{config.model} {version} at {url} ({args.env})")
+    table = Table(title=f"{config.model} {answer.version} at {url} ({args.env})")
     for name in outputs:
         table.add_column(name, justify="right")
     for i in range(len(rows)):
         table.add_row(*(_shown(outputs[name][i]) for name in outputs))
     console.print(table)
     return EXIT_OK
-
-
-def _running_url(project: Path, env: str) -> str | None:
-    from o16n.serving.local import server as serve
-
-    status = serve.running_status(serve.state_dir(project, env))
-    return str(status["url"]) if status and status.get("url") else None
 
 
 def _shown(value: object) -> str:
