@@ -27,6 +27,14 @@ from o16n.errors import ConfigError
 from o16n.health.findings import HealthReport
 from o16n.health.kpi import KPIResult
 from o16n.policy import review, waivers
+from o16n.policy.document import (
+    Facts,
+    HealthFacts,
+    KPIFacts,
+    LineageFacts,
+    ModelCardFacts,
+    ReviewFacts,
+)
 from o16n.policy.pack import Pack
 
 METRICS_FILE = "metrics.json"
@@ -41,7 +49,7 @@ class Sources:
     health: HealthReport | None = None
     kpis: tuple[KPIResult, KPIResult | None] | None = None
     reproduced: bool | None = None
-    review: dict[str, Any] | None = None  # from the GitHub provider; None: from git
+    review: ReviewFacts | None = None  # from the GitHub provider; None: from git
     notes: list[str] = field(default_factory=list)
 
 
@@ -55,7 +63,7 @@ def assemble(
     base: str | None,
     today: dt.date | None = None,
     sources: Sources | None = None,
-) -> dict[str, Any]:
+) -> Facts:
     project = project.resolve()
     sources = sources or Sources()
     today = today or dt.date.today()
@@ -79,7 +87,7 @@ def assemble(
         _yaml(git.read_at_revision(PARAMS_FILE, base_commit, project)) if base_commit else None
     )
     kpis = _kpis(project, base_commit, sources)
-    facts: dict[str, Any] = {
+    facts: Facts = {
         "o16n": {"version": __version__},
         "stage": stage,
         "env": env,
@@ -183,7 +191,7 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str,
     }
 
 
-def _health(project: Path, sources: Sources) -> dict[str, Any]:
+def _health(project: Path, sources: Sources) -> HealthFacts:
     report = sources.health
     if report is None and (project / "health.yaml").is_file():
         from o16n.config.health import resolve_config
@@ -215,7 +223,7 @@ def _health(project: Path, sources: Sources) -> dict[str, Any]:
     }
 
 
-def _kpis(project: Path, base_commit: str | None, sources: Sources) -> dict[str, Any]:
+def _kpis(project: Path, base_commit: str | None, sources: Sources) -> KPIFacts:
     results = sources.kpis
     if results is None and (project / "kpis.yaml").is_file():
         from o16n.config.kpis import KPIConfig
@@ -227,7 +235,7 @@ def _kpis(project: Path, base_commit: str | None, sources: Sources) -> dict[str,
             results = (kpi.current_and_baseline(project, config, "HEAD")[0], None)
         else:
             results = kpi.current_and_baseline(project, config, base_commit)
-    empty = {
+    empty: KPIFacts = {
         "configured": False,
         "name": "",
         "unit": "",
@@ -254,11 +262,17 @@ def _kpis(project: Path, base_commit: str | None, sources: Sources) -> dict[str,
     }
 
 
-def _lineage(project: Path) -> dict[str, Any]:
+def _lineage(project: Path) -> LineageFacts:
     try:
-        return lineage.of_project(project).as_facts()
+        found = lineage.of_project(project)
     except ConfigError:
-        return {"outs": {}, "data": {}, "model": {}, "params_hash": ""}
+        found = lineage.Lineage()
+    return {
+        "outs": dict(found.outs),
+        "data": found.data,
+        "model": found.model,
+        "params_hash": found.params_hash,
+    }
 
 
 def _reproduced(project: Path, sources: Sources) -> bool:
@@ -274,7 +288,7 @@ def _reproduced(project: Path, sources: Sources) -> bool:
         return False
 
 
-def _model_card(project: Path, pack: Pack, facts: Mapping[str, Any]) -> dict[str, Any]:
+def _model_card(project: Path, pack: Pack, facts: Facts) -> ModelCardFacts:
     path = project / MODEL_CARD_FILE
     required = list(pack.required_sections)
     if not path.is_file():

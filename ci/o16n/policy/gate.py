@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import celpy
 from celpy.adapter import json_to_cel
@@ -21,6 +21,7 @@ from celpy.evaluation import CELEvalError
 
 from o16n import __version__
 from o16n.adapters import git
+from o16n.policy.document import Facts, WaiverFacts
 from o16n.policy.pack import Pack, Rule
 
 PASS, WARN, FAIL, WAIVED, ERROR = "pass", "warn", "fail", "waived", "error"
@@ -43,7 +44,7 @@ class Decision:
     stage: str
     env: str | None
     outcomes: tuple[Outcome, ...]
-    waivers_used: tuple[dict[str, Any], ...]
+    waivers_used: tuple[WaiverFacts, ...]
     notes: tuple[str, ...]  # e.g. expired waivers
 
     @property
@@ -62,9 +63,10 @@ class Decision:
         return tuple(o for o in self.outcomes if o.outcome in (FAIL, ERROR))
 
 
-def evaluate(pack: Pack, facts: Mapping[str, Any]) -> Decision:
+def evaluate(pack: Pack, facts: Facts) -> Decision:
     stage, env = str(facts["stage"]), facts.get("env")
-    activation = {name: json_to_cel(value) for name, value in facts.items()}
+    document = cast(Mapping[str, Any], facts)  # JSON values, as CEL takes them
+    activation = {name: json_to_cel(value) for name, value in document.items()}
     active = {w["rule"]: w for w in facts.get("waivers", []) if w["active"]}
     expired = {w["rule"]: w for w in facts.get("waivers", []) if not w["active"]}
     outcomes, used, notes = [], [], []
@@ -152,7 +154,7 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def record(decision: Decision, facts: Mapping[str, Any], actor: str) -> dict[str, Any]:
+def record(decision: Decision, facts: Facts, actor: str) -> dict[str, Any]:
     """The decision record: what was decided, on which inputs, by whom, when (for the ledger)."""
     lineage = facts["lineage"]
     return {

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from o16n.adapters import github
 from o16n.policy import review
+from o16n.policy.document import PullRequestReviewFacts
 
 WRITE = frozenset({"admin", "maintain", "write"})
 
@@ -90,7 +90,7 @@ def review_facts(
     actions: github.Actions,
     number: int,
     teams: Mapping[str, Sequence[str]],
-) -> dict[str, Any]:
+) -> PullRequestReviewFacts:
     """The same facts as the git provider, from the pull request, its reviews and CODEOWNERS
     on its base branch (where GitHub reads it). Permissions are read for approvers only."""
     pull = github.review_data(client, actions, number)
@@ -106,7 +106,7 @@ def pull_facts(
     result: Approvals,
     owners: review.CodeOwners,
     teams: Mapping[str, Sequence[str]],
-) -> dict[str, Any]:
+) -> PullRequestReviewFacts:
     """The review facts of `pull`, whose approvals are `result`."""
     author = f"@{pull.author.lower()}"
     approvers = set(result.counted)

@@ -18,6 +18,7 @@ from typing import Any
 import pathspec
 
 from o16n.adapters import git
+from o16n.policy.document import OwnedFile, OwnershipFacts, ReviewFacts
 
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 TRAILER = "Approved-by"
@@ -108,7 +109,7 @@ def review_facts(
     changed: Sequence[str],
     teams: Mapping[str, Sequence[str]],
     owners: CodeOwners,
-) -> dict[str, Any]:
+) -> ReviewFacts:
     change = commits(project, base)
     authored = [c for c in change if not c.merge] or change
     author = authored[0].author if authored else ""
@@ -134,11 +135,11 @@ def ownership(
     owners: CodeOwners,
     approvers: set[str],
     members_of: Callable[[str], set[str]],
-) -> dict[str, Any]:
+) -> OwnershipFacts:
     """Per changed path its owners and whether one of them approved; the same for governance
     (the owners of policies/). `members_of` says who an owner stands for, in the provider's
     identities (e-mails for git, @logins for GitHub)."""
-    files = []
+    files: list[OwnedFile] = []
     for path in changed:
         path_owners = owners.owners_of(path)
         allowed: set[str] = set().union(*(members_of(o) for o in path_owners))

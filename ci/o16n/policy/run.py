@@ -20,6 +20,7 @@ from o16n.errors import UsageError
 from o16n.policy import PROVIDERS, STAGES, gate
 from o16n.policy import facts as facts_module
 from o16n.policy import pack as pack_module
+from o16n.policy.document import Facts, ReviewFacts
 
 
 def default_base(project: Path, stage: str) -> str | None:
@@ -38,7 +39,7 @@ def prepare(
     today: dt.date | None = None,
     sources: facts_module.Sources | None = None,
     provider: str = "auto",
-) -> tuple[pack_module.Pack, dict[str, Any]]:
+) -> tuple[pack_module.Pack, Facts]:
     if stage not in STAGES:
         raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
     config = load_project(project)
@@ -63,7 +64,7 @@ def prepare(
     return pack, facts
 
 
-def github_review(provider: str, teams: dict[str, list[str]]) -> dict[str, Any] | None:
+def github_review(provider: str, teams: dict[str, list[str]]) -> ReviewFacts | None:
     """Review facts from the pull request on GitHub: with `github`, or with `auto` when the
     Actions variables name a token, a repository and a pull request. None: use git."""
     if provider not in PROVIDERS:
@@ -104,7 +105,7 @@ class Judged:
     """A decision with what it was made on: the pack, the facts, and the record for the ledger."""
 
     pack: pack_module.Pack
-    facts: dict[str, Any]
+    facts: Facts
     decision: gate.Decision
     record: dict[str, Any]
 

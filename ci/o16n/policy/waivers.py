@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from o16n.config.waivers import FILE, WaiversFile, WaiverSpec
 from o16n.config.yamlfile import line_of, load_model_and_node
 from o16n.errors import ConfigError
+from o16n.policy.document import WaiverFacts, WaiverRecord
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Waiver:
     def active(self, today: dt.date) -> bool:
         return today <= self.spec.expires
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> WaiverRecord:
         return {
             "rule": self.spec.rule,
             "reason": self.spec.reason,
@@ -58,7 +58,7 @@ def load(project: Path, rule_ids: Sequence[str]) -> list[Waiver]:
     return waivers
 
 
-def facts(waivers: Sequence[Waiver], today: dt.date, governance: set[str]) -> list[dict[str, Any]]:
+def facts(waivers: Sequence[Waiver], today: dt.date, governance: set[str]) -> list[WaiverFacts]:
     from o16n.policy.review import email_of
 
     return [

@@ -42,14 +42,6 @@ class Lineage:
     def params_hash(self) -> str:
         return digest(self.params)
 
-    def as_facts(self) -> dict[str, Any]:
-        return {
-            "outs": dict(self.outs),
-            "data": self.data,
-            "model": self.model,
-            "params_hash": self.params_hash,
-        }
-
 
 def digest(value: object) -> str:
     """sha256 of a JSON value in canonical form (sorted keys, no spaces): equal data, equal hash."""

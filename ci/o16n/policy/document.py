@@ -1,0 +1,149 @@
+"""The shape of the facts document, as types: what every policy rule may name.
+
+Every key is always present (`kpis.configured: false` when there are none), so a rule that names
+a key not here is a config error when the pack loads. Values are plain JSON data; CEL sees the
+document as it is printed by `o16n facts`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+
+class O16nFacts(TypedDict):
+    version: str
+
+
+class ModelFacts(TypedDict):
+    name: str
+    version: str | None  # set once the registry (a version tag) knows this commit
+    environments: list[str]
+
+
+class BaselineFacts(TypedDict):
+    available: bool
+    revision: str
+    commit: str
+    metrics: dict[str, float]
+
+
+class HealthFacts(TypedDict):
+    ran: bool
+    verdict: str  # ok | warn | fail, or none when health did not run
+    counts: dict[str, int]
+    fail: list[str]  # the ids of the triggers at that severity
+    warn: list[str]
+    checks: list[str]
+    drifted_columns: list[str]
+    dataset_drift_share: float | None
+
+
+class KPIFacts(TypedDict):
+    configured: bool
+    name: str
+    unit: str
+    value_per_1000: float | None
+    threshold: float | None
+    best_value_per_1000: float | None
+    best_threshold: float | None
+    baseline_available: bool
+    baseline_value_per_1000: float | None
+
+
+class LineageFacts(TypedDict):
+    outs: dict[str, str]  # DVC-tracked path -> md5
+    data: dict[str, str]
+    model: dict[str, str]
+    params_hash: str
+    reproduced: NotRequired[bool]  # set by assemble; lineage.as_facts() has the rest
+
+
+class ChangesFacts(TypedDict):
+    files: list[str]
+    count: int
+
+
+class OwnedFile(TypedDict):
+    path: str
+    owners: list[str]
+    approved: bool
+
+
+class OwnershipFacts(TypedDict):
+    codeowners: str
+    files: list[OwnedFile]
+    unapproved_files: list[str]
+    governance: list[str]
+    governance_members: list[str]
+    governance_approved: bool
+
+
+class ReviewFacts(OwnershipFacts):
+    provider: str  # git | github
+    author: str
+    authors: list[str]
+    approvers: list[str]
+    approvals: int
+    self_approved: bool
+
+
+class PullRequestReviewFacts(ReviewFacts):
+    """The GitHub provider's review facts: the pull request's, beyond what git can say."""
+
+    number: int
+    stale_approvals: list[str]
+    read_only_approvals: list[str]
+    changes_requested: list[str]
+    labels: list[str]
+    head_sha: str
+    base: str
+
+
+class WaiverRecord(TypedDict):
+    """A waiver as decision records keep it."""
+
+    rule: str
+    reason: str
+    approved_by: str
+    expires: str  # YYYY-MM-DD
+
+
+class WaiverFacts(WaiverRecord):
+    active: bool
+    days_left: int
+    governance_approved: bool
+
+
+class PackFacts(TypedDict):
+    name: str
+    hash: str
+
+
+class ModelCardFacts(TypedDict):
+    present: bool
+    complete: bool
+    required: list[str]
+    missing: list[str]
+    sections: dict[str, bool]
+
+
+class Facts(TypedDict):
+    o16n: O16nFacts
+    stage: str
+    env: str | None
+    today: str
+    model: ModelFacts
+    commit: str
+    metrics: dict[str, float]
+    baseline: BaselineFacts
+    params: dict[str, Any]
+    params_diff: dict[str, dict[str, Any]]
+    health: HealthFacts
+    kpis: KPIFacts
+    lineage: LineageFacts
+    changes: ChangesFacts
+    review: ReviewFacts
+    waivers: list[WaiverFacts]
+    pack: PackFacts
+    vars: dict[str, Any]
+    model_card: NotRequired[ModelCardFacts]  # set last: its completeness reads the rest
