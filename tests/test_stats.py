@@ -15,16 +15,11 @@ from scipy import stats
 from scipy.spatial import distance
 
 from o16n.health.stats import drift, quality
-from o16n.health.stats.profile import (
-    SCHEMA_VERSION,
-    Numeric,
-    cdf_points,
-    from_json,
-    merge,
-    profile_file,
-    profile_frame,
-    to_json,
-)
+from o16n.health.stats.codec import from_json, to_json
+from o16n.health.stats.columns import profile_frame
+from o16n.health.stats.files import profile_file
+from o16n.health.stats.merge import merge
+from o16n.health.stats.model import SCHEMA_VERSION, Numeric, cdf_points
 
 floats = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 samples = st.lists(floats, min_size=2, max_size=300)

@@ -7,7 +7,10 @@ with and the method that computed the value, so every number in a report can be 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the profile types import numpy; reading a report does not need it
+    from o16n.health.stats.model import ProfileKind
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SEVERITY_ORDER = {OK: 0, WARN: 1, FAIL: 2}
@@ -30,7 +33,7 @@ class ColumnDrift:
     """One column's drift: the JSON report lists these for every column checked."""
 
     column: str
-    kind: str  # numeric | categorical | boolean | ...
+    kind: ProfileKind
     method: str
     value: float
     threshold: float

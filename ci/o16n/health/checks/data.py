@@ -11,7 +11,7 @@ from o16n.health.checks.grading import grade, graded, threshold_of
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import OK, ColumnDrift, Distribution, Finding
 from o16n.health.stats import drift, quality
-from o16n.health.stats.profile import Profile
+from o16n.health.stats.model import Profile
 
 
 def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -> list[str]:

@@ -14,7 +14,7 @@ from o16n.adapters import git
 from o16n.errors import ConfigError
 from o16n.health.findings import ColumnDrift, Distribution, MetricComparison
 from o16n.health.stats.files import load_profile, profile_data
-from o16n.health.stats.profile import Profile
+from o16n.health.stats.model import Profile
 
 if TYPE_CHECKING:
     import pandas as pd
