@@ -1,4 +1,6 @@
-"""Results are data: every check produces `Finding`s; reporters turn them into output.
+"""Results are data: every check returns a `CheckResult` (its `Finding`s, and what a report
+shows beside them), `evaluate` collects them into a `HealthReport`; reporters turn that into
+output.
 
 A finding records which trigger produced it, the value measured, the threshold it was compared
 with and the method that computed the value, so every number in a report can be traced.
@@ -56,6 +58,19 @@ class MetricComparison:
     current: float
     baseline: float | None = None
     baseline_label: str = ""  # e.g. "main (3f2c1a0)"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check found: its findings; a drift check also its columns' drift (and the
+    distributions of the drifted ones) and a dataset drift check its share of drifted columns;
+    a metric check the metrics it compared."""
+
+    findings: tuple[Finding, ...]
+    drift: tuple[ColumnDrift, ...] = ()
+    distributions: tuple[Distribution, ...] = ()
+    dataset_drift_share: float | None = None
+    metrics: tuple[MetricComparison, ...] = ()
 
 
 @dataclass(frozen=True)
