@@ -9,10 +9,9 @@ with and the method that computed the value, so every number in a report can be 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # the profile types import numpy; reading a report does not need it
-    from o16n.health.stats.model import ProfileKind
+from o16n.health.stats.kinds import ProfileKind
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SEVERITY_ORDER = {OK: 0, WARN: 1, FAIL: 2}

@@ -6,7 +6,8 @@ profiles, so both sides stream through data larger than memory, chunk by chunk.
 
 A profile's modules, each one job, each importing only those above it:
 
-- `model`: the types (Profile, Column, Numeric, Categorical, the kinds) and reading a histogram;
+- `kinds`: a column's kind as a type (`ProfileKind`), and which kinds are summarized as numbers;
+- `model`: the types (Profile, Column, Numeric, Categorical) and reading a histogram;
 - `kernels`: the numpy arithmetic, on work arrays reused across a chunk's columns;
 - `sources`: one column, from pandas or from Arrow buffers, as the profiler reads it;
 - `columns`: one chunk (DataFrame or Arrow table) into a partial profile;

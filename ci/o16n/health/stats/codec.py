@@ -14,15 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from o16n.health.stats.kinds import KINDS, NUMERIC_KINDS
 from o16n.health.stats.model import (
-    KINDS,
-    NUMERIC_KINDS,
     SCHEMA_VERSION,
     Categorical,
     Column,
     Numeric,
     Profile,
-    Summary,
     deciles,
     quantile,
 )
@@ -85,9 +83,9 @@ def _column(name: str, data: dict[str, Any]) -> Column:
         raise ValueError(f"column {name!r} has an unknown kind {kind!r}")
     for derived in DERIVED:
         data.pop(derived, None)
-    numeric = kind in NUMERIC_KINDS
-    summary: Summary = Numeric(**_numeric_fields(data)) if numeric else Categorical(**data)
-    return Column(kind, dtype, summary)
+    if kind in NUMERIC_KINDS:
+        return Column(kind, dtype, Numeric(**_numeric_fields(data)))
+    return Column(kind, dtype, Categorical(**data))
 
 
 def _numeric_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -17,16 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from o16n.health.stats.model import (
-    NUMERIC_KINDS,
-    Categorical,
-    Column,
-    Numeric,
-    Profile,
-    ProfileKind,
-    cdf_points,
-    deciles,
-)
+from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
+from o16n.health.stats.model import Categorical, Column, Numeric, Profile, cdf_points, deciles
 
 P_VALUE_METHODS = {"ks", "chisquare", "z"}  # drift when value < threshold; else value >= threshold
 DEFAULT_THRESHOLD = {

@@ -25,16 +25,9 @@ from o16n.errors import ConfigError
 from o16n.health.stats import kernels, sketch
 from o16n.health.stats.codec import from_json
 from o16n.health.stats.columns import profile_frame, profile_table
+from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
 from o16n.health.stats.merge import merge
-from o16n.health.stats.model import (
-    NUMERIC_KINDS,
-    Categorical,
-    Column,
-    Numeric,
-    Profile,
-    ProfileKind,
-    Summary,
-)
+from o16n.health.stats.model import Categorical, Column, Numeric, Profile, Summary
 from o16n.health.stats.sources import kind_of, numbers, string_kind
 
 # Rows profiled at a time. Smaller chunks let the next one be read while this one is profiled,

@@ -6,31 +6,26 @@ and a profile of current data is built `like` the reference, on the same edges, 
 outside counted `below`/`above`. So profiles of chunks add up exactly (`merge`), and quantiles
 read off the histogram (below) are within one bin width of exact.
 
-Only the types and what they tell: making them is `columns` (a chunk) and `files` (a file),
-adding them up `merge`, their JSON `codec`. numpy is the only import beyond the standard library.
+Only the types and what they tell (the kinds are in `kinds`): making them is `columns` (a
+chunk) and `files` (a file), adding them up `merge`, their JSON `codec`. numpy is the only import
+beyond the standard library.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal, get_args
 
 import numpy as np
 
 from o16n.health.stats import sketch
+from o16n.health.stats.kinds import ProfileKind
 
 SCHEMA_VERSION = 1
 BINS = 500  # fine histogram: quantile error <= range / 500
 TOP_K = 100  # categories kept by name; the rest add up in `other`
 SAMPLE = 1000  # a numeric column of at most this many values is kept whole (exact KS)
 EXACT_VALUES = 20  # numeric columns with at most this many distinct values keep exact counts
-
-# A column's kind, as the profile file writes it. Typed, so a misspelt kind is a mypy error.
-ProfileKind = Literal["numeric", "categorical", "boolean", "datetime", "text"]
-KINDS: frozenset[ProfileKind] = frozenset(get_args(ProfileKind))
-# The kinds summarized as numbers (`Numeric`; datetimes as nanoseconds); the rest by category.
-NUMERIC_KINDS: frozenset[ProfileKind] = frozenset({"numeric", "datetime"})
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from o16n.health.stats.model import NUMERIC_KINDS, ProfileKind
+from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
 
 if TYPE_CHECKING:  # pandas costs half a second to import; Parquet files are read with Arrow
     import pandas as pd
