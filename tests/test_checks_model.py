@@ -23,9 +23,9 @@ def trigger(**fields: object) -> object:
     return HealthConfig.model_validate({"triggers": [fields]}).triggers[0]
 
 
-def check(project: Path, **fields: object) -> list:
+def check(project: Path, **fields: object) -> tuple:
     spec = trigger(**fields)
-    return CHECKS[spec.check](spec, Inputs(project))  # type: ignore[attr-defined]
+    return CHECKS[spec.check](spec, Inputs(project)).findings  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError
 from o16n.health.checks import CHECKS, evaluate
 from o16n.health.findings import Finding, HealthReport
-from o16n.health.stats.profile import profile_frame
+from o16n.health.stats.columns import profile_frame
 from o16n.lifecycle import monitor
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.github_emulator import GitHubEmulator

@@ -14,17 +14,13 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.spatial import distance
 
-from o16n.health.stats import drift, quality
-from o16n.health.stats.profile import (
-    SCHEMA_VERSION,
-    Numeric,
-    cdf_points,
-    from_json,
-    merge,
-    profile_file,
-    profile_frame,
-    to_json,
-)
+from o16n.health.stats import drift, kernels, quality
+from o16n.health.stats.codec import from_json, to_json
+from o16n.health.stats.columns import profile_frame
+from o16n.health.stats.files import profile_file
+from o16n.health.stats.kinds import KINDS
+from o16n.health.stats.merge import merge
+from o16n.health.stats.model import SCHEMA_VERSION, Numeric, cdf_points
 
 floats = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
 samples = st.lists(floats, min_size=2, max_size=300)
@@ -276,6 +272,41 @@ def test_profile_json_round_trips_and_is_small() -> None:
     text = to_json(profile)
     assert len(text) < 100_000
     assert to_json(from_json(text)) == text
+
+
+def test_every_kind_round_trips_through_the_profile_file() -> None:
+    rows = 60
+    frame = pd.DataFrame(
+        {
+            "n": np.arange(rows, dtype=float),
+            "one": [3.0] * rows,  # a single value: one narrow bin
+            "none": [math.nan] * rows,  # no finite value: min and max written as null
+            "b": [True, False] * (rows // 2),
+            "d": pd.date_range("2024-01-01", periods=rows, freq="h"),
+            "c": ["red", "green", None] * (rows // 3),
+            "t": [f"a long free-text comment, number {i:04d}, of some length" for i in range(rows)],
+        }
+    )
+    profile = profile_frame(frame)
+    assert set(profile.schema.values()) == KINDS
+    assert from_json(to_json(profile)) == profile
+
+
+def test_a_profile_with_an_unknown_kind_is_refused() -> None:
+    text = to_json(profile_frame(column([1.0, 2.0]))).replace('"kind":"numeric"', '"kind":"number"')
+    with pytest.raises(ValueError, match="column 'x' has an unknown kind 'number'"):
+        from_json(text)
+
+
+def test_the_one_pass_histogram_bins_as_numpy_and_counts_the_tails() -> None:
+    edges = [0.0, 1.0, 2.0, 3.0, 4.0]
+    values = np.array([-1.0, 0.0, 0.5, 1.0, 2.5, 3.999, 4.0, 4.5, 10.0])  # 4.0: the closed top
+    counts, below, above = kernels.histogram(values, edges, kernels.Scratch.of(len(values)))
+    assert (counts, below, above) == ([2, 1, 1, 2], 1, 2)
+    sample = np.random.default_rng(4).normal(0, 1, 10_000)
+    fine = kernels.bin_edges(float(sample.min()), float(sample.max()))
+    counts, below, above = kernels.histogram(sample, fine, kernels.Scratch.of(len(sample)))
+    assert counts == np.histogram(sample, bins=fine)[0].tolist() and below == above == 0
 
 
 def test_profile_of_another_schema_version_is_refused() -> None:

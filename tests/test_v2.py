@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from o16n.errors import ConfigError
-from o16n.health.stats.profile import profile_frame
+from o16n.health.stats.columns import profile_frame
 from o16n.serving import v2
 
 

@@ -1,4 +1,6 @@
-"""Results are data: every check produces `Finding`s; reporters turn them into output.
+"""Results are data: every check returns a `CheckResult` (its `Finding`s, and what a report
+shows beside them), `evaluate` collects them into a `HealthReport`; reporters turn that into
+output.
 
 A finding records which trigger produced it, the value measured, the threshold it was compared
 with and the method that computed the value, so every number in a report can be traced.
@@ -8,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from o16n.health.stats.kinds import ProfileKind
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SEVERITY_ORDER = {OK: 0, WARN: 1, FAIL: 2}
@@ -31,7 +35,7 @@ class ColumnDrift:
     """One column's drift: the JSON report lists these for every column checked."""
 
     column: str
-    kind: str  # numeric | categorical | boolean | ...
+    kind: ProfileKind
     method: str
     value: float
     threshold: float
@@ -54,6 +58,19 @@ class MetricComparison:
     current: float
     baseline: float | None = None
     baseline_label: str = ""  # e.g. "main (3f2c1a0)"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check found: its findings; a drift check also its columns' drift (and the
+    distributions of the drifted ones) and a dataset drift check its share of drifted columns;
+    a metric check the metrics it compared."""
+
+    findings: tuple[Finding, ...]
+    drift: tuple[ColumnDrift, ...] = ()
+    distributions: tuple[Distribution, ...] = ()
+    dataset_drift_share: float | None = None
+    metrics: tuple[MetricComparison, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,8 @@ from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, ToolError
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import FAIL, OK, HealthReport
-from o16n.health.stats.profile import CHUNK_ROWS, Profile
+from o16n.health.stats.files import CHUNK_ROWS
+from o16n.health.stats.model import Profile
 from o16n.serving.desired import Desired, artifact_md5, current, desired_rel
 
 if TYPE_CHECKING:
@@ -250,12 +251,12 @@ def profile_batch(
 ) -> Profile:
     """The batch's columns (`present`) that `like` has, profiled on its bins (the other columns,
     with no bins to share, are not read)."""
-    from o16n.health.stats import profile as profiles
+    from o16n.health.stats.files import profile_file
 
     found = set(present)
     columns = [c for c in like.columns if c in found]
     try:
-        result = profiles.profile_file(path, like, rows, columns=columns)
+        result = profile_file(path, like, rows, columns=columns)
     except ValueError:  # no chunk at all
         result = None
     if result is None or result.rows == 0:
@@ -267,9 +268,9 @@ def prediction_means(path: Path, columns: Sequence[str]) -> dict[str, float]:
     """The mean of each numeric column the scoring added (a shift in them is worth a look)."""
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
-    from o16n.health.stats import profile as profiles
+    from o16n.health.stats.files import chunks
 
-    for frame in profiles.chunks(path, columns=columns) if columns else ():
+    for frame in chunks(path, columns=columns) if columns else ():
         numeric = frame.select_dtypes("number")
         for name in numeric.columns:
             sums[name] = sums.get(name, 0.0) + float(numeric[name].sum())

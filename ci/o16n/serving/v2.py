@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from o16n.errors import ConfigError
-from o16n.health.stats.profile import Categorical, Profile
+from o16n.health.stats.model import Categorical, Profile
 
 _DATATYPES = (("b", "BOOL"), ("i", "INT64"), ("u", "UINT64"), ("f", "FP64"))
 

@@ -19,8 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
+    from o16n.health.stats.codec import to_json
     from o16n.health.stats.files import profile_data
-    from o16n.health.stats.profile import to_json
 
     profile = profile_data(args.data)
     write_text_atomic(args.output, to_json(profile))

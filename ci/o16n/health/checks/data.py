@@ -1,5 +1,6 @@
 """Checks on the current data against the reference profile: quality and drift.
-Each is `(trigger, inputs) -> list[Finding]`, registered in `o16n.health.checks.CHECKS`."""
+Each is `(trigger, inputs) -> CheckResult`, registered in `o16n.health.checks.CHECKS`; the drift
+checks return each column's drift beside their findings."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from o16n.config import health as cfg
 from o16n.errors import ConfigError
 from o16n.health.checks.grading import grade, graded, threshold_of
 from o16n.health.checks.inputs import Inputs
-from o16n.health.findings import OK, ColumnDrift, Distribution, Finding
+from o16n.health.findings import OK, CheckResult, ColumnDrift, Distribution, Finding
 from o16n.health.stats import drift, quality
-from o16n.health.stats.profile import Profile
+from o16n.health.stats.model import Profile
 
 
 def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -> list[str]:
@@ -29,23 +30,23 @@ def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -
     return [c for c in named if c not in trigger.exclude and c in current.columns]
 
 
-def schema(trigger: cfg.SchemaTrigger, inputs: Inputs) -> list[Finding]:
+def schema(trigger: cfg.SchemaTrigger, inputs: Inputs) -> CheckResult:
     problems = quality.schema(inputs.reference_profile(), inputs.current_profile())
     message = "; ".join(p.message for p in problems) or "columns and kinds match the reference"
-    return [graded(trigger, float(len(problems)), message, "schema differences")]
+    return CheckResult((graded(trigger, float(len(problems)), message, "schema differences"),))
 
 
 def _per_column(
     measure: Callable[[Profile, Profile, str], quality.Measure | None], method: str
-) -> Callable[..., list[Finding]]:
-    def check(trigger: cfg.ColumnTrigger, inputs: Inputs) -> list[Finding]:
+) -> Callable[..., CheckResult]:
+    def check(trigger: cfg.ColumnTrigger, inputs: Inputs) -> CheckResult:
         reference, current = inputs.reference_profile(), inputs.current_profile()
         findings = []
         for name in selected(trigger, reference, current):
             found = measure(reference, current, name)
             if found is not None:
                 findings.append(graded(trigger, found.value, found.message, method, name))
-        return findings
+        return CheckResult(tuple(findings))
 
     return check
 
@@ -57,12 +58,14 @@ out_of_range = _per_column(quality.out_of_range_share, "share outside the refere
 unseen_categories = _per_column(quality.unseen_share, "share of unseen categories")
 
 
-def duplicate_rows(trigger: cfg.DuplicateRowsTrigger, inputs: Inputs) -> list[Finding]:
+def duplicate_rows(trigger: cfg.DuplicateRowsTrigger, inputs: Inputs) -> CheckResult:
     found = quality.duplicate_share(inputs.current_profile())
-    return [graded(trigger, found.value, found.message, "duplicate row share (row hashes)")]
+    return CheckResult(
+        (graded(trigger, found.value, found.message, "duplicate row share (row hashes)"),)
+    )
 
 
-def constant_columns(trigger: cfg.ConstantColumnsTrigger, inputs: Inputs) -> list[Finding]:
+def constant_columns(trigger: cfg.ConstantColumnsTrigger, inputs: Inputs) -> CheckResult:
     reference, current = inputs.reference_profile(), inputs.current_profile()
     constant = [
         quality.became_constant(reference, current, n)
@@ -70,20 +73,21 @@ def constant_columns(trigger: cfg.ConstantColumnsTrigger, inputs: Inputs) -> lis
     ]
     hits = [m for m in constant if m.value]
     message = "; ".join(m.message for m in hits) or "no column became constant"
-    return [graded(trigger, float(len(hits)), message, "columns that became constant")]
+    return CheckResult(
+        (graded(trigger, float(len(hits)), message, "columns that became constant"),)
+    )
 
 
-def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> list[Finding]:
+def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> CheckResult:
     found = quality.row_ratio(inputs.reference_profile(), inputs.current_profile())
-    return [
-        graded(trigger, found.value, found.message, "rows / reference rows", worse_when="below")
-    ]
+    return CheckResult(
+        (graded(trigger, found.value, found.message, "rows / reference rows", worse_when="below"),)
+    )
 
 
 def _drifts(
-    trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger, inputs: Inputs
+    trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger, reference: Profile, current: Profile
 ) -> list[drift.Drift]:
-    reference, current = inputs.reference_profile(), inputs.current_profile()
     results = []
     for name in selected(trigger, reference, current):
         override = trigger.params.overrides.get(name)
@@ -95,51 +99,68 @@ def _drifts(
         )
         if method == "auto" and override is None:
             method = trigger.params.method
-        result = drift.column_drift(reference, current, name, method, threshold)
-        results.append(result)
-        inputs.drift[name] = ColumnDrift(
-            name, result.kind, result.method, result.value, result.threshold, result.drifted
-        )
-        if result.drifted and name not in inputs.distributions:
-            labels, ref_shares, cur_shares = drift.distributions(reference, current, name)
-            inputs.distributions[name] = Distribution(
-                name, tuple(labels), tuple(ref_shares), tuple(cur_shares)
-            )
+        results.append(drift.column_drift(reference, current, name, method, threshold))
     return results
 
 
-def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> list[Finding]:
-    findings = []
-    for result in _drifts(trigger, inputs):
-        if trigger.warn is not None or trigger.fail is not None:  # one method: grade its score
-            worse_when = "below" if result.method in drift.P_VALUE_METHODS else "above"
-            severity = grade(result.value, trigger.warn, trigger.fail, worse_when=worse_when)
-            threshold = threshold_of(severity, trigger.warn, trigger.fail)
-        else:
-            severity, threshold = (trigger.severity if result.drifted else OK), result.threshold
-        verdict = "drifted" if severity != OK else "no drift"
-        measured = f"{result.method} = {result.value:.4g}, threshold {threshold:.4g}"
-        message = f"{result.column}: {verdict} ({measured})"
-        findings.append(
-            Finding(
-                trigger.id,
-                trigger.check,
-                severity,
-                message,
-                result.value,
-                threshold,
-                result.method,
-                result.column,
-            )
-        )
-    return findings
+def _with_drift(
+    findings: tuple[Finding, ...],
+    results: list[drift.Drift],
+    profiles: tuple[Profile, Profile],
+    share: float | None = None,
+) -> CheckResult:
+    """A drift check's findings with every column's drift and, for the report's plots, the
+    distributions of the drifted columns on both sides."""
+    return CheckResult(
+        findings,
+        drift=tuple(
+            ColumnDrift(r.column, r.kind, r.method, r.value, r.threshold, r.drifted)
+            for r in results
+        ),
+        distributions=tuple(_distribution(*profiles, r.column) for r in results if r.drifted),
+        dataset_drift_share=share,
+    )
 
 
-def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> list[Finding]:
-    results = _drifts(trigger, inputs)
+def _distribution(reference: Profile, current: Profile, name: str) -> Distribution:
+    labels, ref_shares, cur_shares = drift.distributions(reference, current, name)
+    return Distribution(name, tuple(labels), tuple(ref_shares), tuple(cur_shares))
+
+
+def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> CheckResult:
+    profiles = inputs.reference_profile(), inputs.current_profile()
+    results = _drifts(trigger, *profiles)
+    findings = tuple(_column_finding(trigger, result) for result in results)
+    return _with_drift(findings, results, profiles)
+
+
+def _column_finding(trigger: cfg.ColumnDriftTrigger, result: drift.Drift) -> Finding:
+    if trigger.warn is not None or trigger.fail is not None:  # one method: grade its score
+        worse_when = "below" if result.method in drift.P_VALUE_METHODS else "above"
+        severity = grade(result.value, trigger.warn, trigger.fail, worse_when=worse_when)
+        threshold = threshold_of(severity, trigger.warn, trigger.fail)
+    else:
+        severity, threshold = (trigger.severity if result.drifted else OK), result.threshold
+    verdict = "drifted" if severity != OK else "no drift"
+    measured = f"{result.method} = {result.value:.4g}, threshold {threshold:.4g}"
+    message = f"{result.column}: {verdict} ({measured})"
+    return Finding(
+        trigger.id,
+        trigger.check,
+        severity,
+        message,
+        result.value,
+        threshold,
+        result.method,
+        result.column,
+    )
+
+
+def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResult:
+    profiles = inputs.reference_profile(), inputs.current_profile()
+    results = _drifts(trigger, *profiles)
     drifted = [r.column for r in results if r.drifted]
     share = len(drifted) / len(results) if results else 0.0
-    inputs.dataset_drift_share = share
     fired = share >= trigger.params.share
     listed = ", ".join(drifted[:10]) + (
         f" and {len(drifted) - 10} more" if len(drifted) > 10 else ""
@@ -149,14 +170,13 @@ def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> list[Find
         f"{len(drifted)} of {len(results)} columns drifted ({share:.0%}; dataset drift at {at:.0%})"
     )
     message += f": {listed}" if drifted else ""
-    return [
-        Finding(
-            trigger.id,
-            trigger.check,
-            trigger.severity if fired else OK,
-            message,
-            share,
-            trigger.params.share,
-            "share of drifted columns",
-        )
-    ]
+    finding = Finding(
+        trigger.id,
+        trigger.check,
+        trigger.severity if fired else OK,
+        message,
+        share,
+        trigger.params.share,
+        "share of drifted columns",
+    )
+    return _with_drift((finding,), results, profiles, share)

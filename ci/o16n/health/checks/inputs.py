@@ -1,5 +1,7 @@
-"""What checks read, loaded once and shared: tables, metrics, the model, git baselines.
+"""What checks read, loaded once and shared: tables, metrics, the model, git baselines, the
+reference and current profiles.
 
+A read-only cache: it holds only what was read, never what a check found (checks return that).
 Every read failure becomes a ConfigError that names the file (exit 2), never a pass.
 """
 
@@ -12,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from o16n.adapters import git
 from o16n.errors import ConfigError
-from o16n.health.findings import ColumnDrift, Distribution, MetricComparison
 from o16n.health.stats.files import load_profile, profile_data
-from o16n.health.stats.profile import Profile
+from o16n.health.stats.model import Profile
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,14 +42,10 @@ class Inputs:
     project: Path
     reference: str | None = None  # a profile (.json) or a data file
     current: str | None = None  # a data file
-    drift: dict[str, ColumnDrift] = field(default_factory=dict)
-    distributions: dict[str, Distribution] = field(default_factory=dict)
-    dataset_drift_share: float | None = None
     _profiles: dict[str, Profile] = field(default_factory=dict)
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     _metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     _models: dict[str, Any] = field(default_factory=dict)
-    compared: dict[str, MetricComparison] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
         return self.project / relative
@@ -143,11 +140,6 @@ class Inputs:
                 )
             self._profiles["current"] = current
         return self._profiles["current"]
-
-    def note_metric(self, comparison: MetricComparison) -> None:
-        known = self.compared.get(comparison.name)
-        if known is None or (known.baseline is None and comparison.baseline is not None):
-            self.compared[comparison.name] = comparison
 
 
 def _parse_metrics(raw: bytes | None, path: Path) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Checks on the model and its evaluation: metrics, regression vs a baseline, latency, size,
-fairness. Each is `(trigger, inputs) -> list[Finding]`, registered in `o16n.health.checks`."""
+fairness, KPIs. Each is `(trigger, inputs) -> CheckResult`, registered in `o16n.health.checks`;
+the metric and regression checks return the metrics they compared beside their findings."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from o16n.config import health as cfg
 from o16n.errors import ConfigError
 from o16n.health.checks.grading import grade, graded, higher_is_better, threshold_of
 from o16n.health.checks.inputs import Inputs
-from o16n.health.findings import OK, Finding, MetricComparison
+from o16n.health.findings import OK, CheckResult, Finding, MetricComparison
 
 if TYPE_CHECKING:  # pandas costs half a second to import; the data path does not need it
     import pandas as pd
 
 
-def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> list[Finding]:
+def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> CheckResult:
     p = trigger.params
     value = inputs.metric_value(p.file, p.metric)
     better_high = higher_is_better(p.metric, p.higher_is_better)
@@ -29,15 +30,16 @@ def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> list[Finding]:
     message = f"{p.metric} = {value:.4g}" + (
         f" (the {bound} is {threshold:.4g})" if threshold is not None else ""
     )
-    inputs.note_metric(MetricComparison(p.metric, value))
-    return [Finding(trigger.id, trigger.check, severity, message, value, threshold, f"{p.file}")]
+    finding = Finding(trigger.id, trigger.check, severity, message, value, threshold, f"{p.file}")
+    return CheckResult((finding,), metrics=(MetricComparison(p.metric, value),))
 
 
-def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> list[Finding]:
+def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
     p = trigger.params
     revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
     baseline = inputs.metrics_at(revision, p.file)
     findings = []
+    compared = []
     for name in p.metrics:
         current = inputs.metric_value(p.file, name)
         if baseline is None or name not in baseline:
@@ -56,9 +58,9 @@ def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> list[Finding]:
             )
             continue
         old = float(baseline[name])
-        inputs.note_metric(MetricComparison(name, current, old, label))
+        compared.append(MetricComparison(name, current, old, label))
         findings.append(_compare(trigger, name, current, old, label))
-    return findings
+    return CheckResult(tuple(findings), metrics=tuple(compared))
 
 
 def _compare(
@@ -89,7 +91,7 @@ def _compare(
     )
 
 
-def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> list[Finding]:
+def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> CheckResult:
     p = trigger.params
     model = inputs.load_model(p.model)
     rows = inputs.read_table(p.data).drop(columns=p.target, errors="ignore")
@@ -108,10 +110,10 @@ def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> list[Finding]:
         times.append((time.perf_counter() - started) * 1000)
     value = float(np.percentile(times, {"p50": 50, "p95": 95, "p99": 99}[p.quantile]))
     message = f"{p.quantile} latency {value:.2f} ms per batch of {p.batch} rows ({p.repeats} calls)"
-    return [graded(trigger, value, message, f"{p.quantile} ms, measured")]
+    return CheckResult((graded(trigger, value, message, f"{p.quantile} ms, measured"),))
 
 
-def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> list[Finding]:
+def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> CheckResult:
     path = inputs.path(trigger.params.model)
     if not path.is_file():
         raise ConfigError(
@@ -121,10 +123,10 @@ def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> list[Finding]:
             hint="run `dvc repro` (or `dvc pull`) first",
         )
     value = path.stat().st_size / 1e6
-    return [graded(trigger, value, f"model file {value:.3f} MB", "MB on disk")]
+    return CheckResult((graded(trigger, value, f"model file {value:.3f} MB", "MB on disk"),))
 
 
-def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> list[Finding]:
+def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> CheckResult:
     p = trigger.params
     predictions = inputs.read_table(p.predictions)
     groups = inputs.read_table(p.data)
@@ -152,7 +154,7 @@ def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> list[Finding]:
     )
     worse_when = "below" if p.metric.endswith("ratio") else "above"
     message = f"{p.metric} across {p.sensitive} = {value:.4g}"
-    return [graded(trigger, value, message, p.metric, p.sensitive, worse_when)]
+    return CheckResult((graded(trigger, value, message, p.metric, p.sensitive, worse_when),))
 
 
 # Fairness metrics, as fairlearn defines them (fairlearn.metrics, "between_groups" aggregation):
@@ -188,7 +190,7 @@ FAIRNESS: dict[str, Any] = {
 }
 
 
-def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> list[Finding]:
+def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
     """kpis.yaml's value per 1,000 predictions at the model's threshold, or its change against
     the baseline model (the same predictions file at the baseline revision); floors."""
     from o16n.config.kpis import KPIConfig
@@ -211,11 +213,15 @@ def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> list[Finding]:
         result, baseline = kpis.current_and_baseline(inputs.project, config, revision)
         if baseline is None:
             message = f"{result.name}: the model at {label} has no predictions to compare with"
-            return [Finding(trigger.id, trigger.check, trigger.severity, message, result.per_1000)]
+            return CheckResult(
+                (Finding(trigger.id, trigger.check, trigger.severity, message, result.per_1000),)
+            )
         value = result.per_1000 - baseline.per_1000
         what = f"{result.name} per 1,000 changed by {value:+,.1f} {result.unit} vs {label}"
     severity = grade(value, trigger.warn, trigger.fail, worse_when="below")
     threshold = threshold_of(severity, trigger.warn, trigger.fail)
     floor = f" (the floor is {threshold:,.1f})" if threshold is not None else ""
     message = f"{what}{floor}"
-    return [Finding(trigger.id, trigger.check, severity, message, value, threshold, p.config)]
+    return CheckResult(
+        (Finding(trigger.id, trigger.check, severity, message, value, threshold, p.config),)
+    )

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from o16n.health.stats.profile import Categorical, Column, Numeric, Profile, cdf_points, deciles
+from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
+from o16n.health.stats.model import Categorical, Column, Numeric, Profile, cdf_points, deciles
 
 P_VALUE_METHODS = {"ks", "chisquare", "z"}  # drift when value < threshold; else value >= threshold
 DEFAULT_THRESHOLD = {
@@ -37,7 +38,7 @@ SAMPLE_POINTS = 1000  # reference quantiles standing in for a large reference in
 @dataclass(frozen=True)
 class Drift:
     column: str
-    kind: str
+    kind: ProfileKind
     method: str
     value: float
     threshold: float
@@ -52,7 +53,7 @@ def is_drift(method: str, value: float, threshold: float) -> bool:
 
 def choose_method(reference: Profile, ref: Column, cur: Column) -> str:
     distinct = _distinct_union(ref, cur)
-    numeric = ref.kind in ("numeric", "datetime") and distinct > 5
+    numeric = ref.kind in NUMERIC_KINDS and distinct > 5
     if reference.rows <= SMALL_REFERENCE:
         if numeric:
             return "ks"
@@ -197,7 +198,7 @@ def _integrate_abs(x: np.ndarray, y: np.ndarray) -> float:
 
 def jensenshannon(ref: Column, cur: Column) -> float:
     """Jensen-Shannon distance, base 2 (0 = same distribution, 1 = disjoint)."""
-    if ref.kind in ("numeric", "datetime") and _numeric(ref).values is None:
+    if ref.kind in NUMERIC_KINDS and _numeric(ref).values is None:
         a, b = _shared_bins(ref, cur, JS_BINS)
     else:
         a, b, _ = _frequencies(ref, cur)
@@ -212,7 +213,7 @@ def jensenshannon(ref: Column, cur: Column) -> float:
 def psi(ref: Column, cur: Column) -> float:
     """Population stability index: sum over bins of (ref% - cur%) * ln(ref% / cur%); numeric bins
     are the reference deciles, categories for the rest; empty bins count as 1e-4."""
-    if ref.kind in ("numeric", "datetime") and _numeric(ref).values is None:
+    if ref.kind in NUMERIC_KINDS and _numeric(ref).values is None:
         cuts = deciles(_numeric(ref)) or []
         edges = np.array([-np.inf, *cuts, np.inf])
         a, b = _binned_counts(_numeric(ref), edges), _binned_counts(_numeric(cur), edges)
@@ -269,7 +270,7 @@ def distributions(
 ) -> tuple[list[str], list[float], list[float]]:
     """Shares per bin or category on both sides, for plotting a drifted column."""
     ref, cur = reference.columns[name], current.columns[name]
-    if ref.kind in ("numeric", "datetime") and _numeric(ref).values is None:
+    if ref.kind in NUMERIC_KINDS and _numeric(ref).values is None:
         r, c = _numeric(ref), _numeric(cur)
         low, high = min(r.min, c.min), max(r.max, c.max)
         edges = (

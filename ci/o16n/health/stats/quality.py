@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from o16n.health.stats.profile import Categorical, Numeric, Profile
+from o16n.health.stats.model import Categorical, Numeric, Profile
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from o16n.adapters.dvc import artifacts
 from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, O16nError
-from o16n.health.stats import profile as profiles
+from o16n.health.stats import codec
 from o16n.serving import v2
 from o16n.serving.desired import Desired, artifact_md5, desired_blob, desired_rel, read_desired
 from o16n.serving.local.backend import (
@@ -183,7 +183,7 @@ class Server:
         model_md5 = artifact_md5(desired, self.env, serving.model_file, "serving.model_file")
         path = version_folder(self.project, self.env, desired, model_md5) / "profile.json"
         artifacts.fetch(self.project, serving.profile, md5, desired.commit, path)
-        return v2.typical_row(profiles.from_json(path.read_text()), self.config.serving.label)
+        return v2.typical_row(codec.from_json(path.read_text()), self.config.serving.label)
 
     def _failed(self, blob: str, version: str, exc: O16nError) -> None:
         self.desired_blob = blob  # not retried until the desired state changes again

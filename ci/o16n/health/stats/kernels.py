@@ -1,0 +1,68 @@
+"""The numpy arithmetic under a chunk's profile: reused work arrays, row hashes, bin edges and
+the one-pass histogram.
+
+Written for speed, each step measured: work arrays are allocated once per chunk and shared by
+its columns, results are written into them (`out=`) instead of fresh arrays, and the histogram
+is one multiply-add, one clip and one bincount.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from o16n.health.stats.model import BINS
+
+
+@dataclass
+class Scratch:
+    """Work arrays for one chunk, reused by each of its columns. Fresh arrays are costly on
+    first touch: on the 2-core VM a new 8 MB array took up to 26 ms of page faults in a fresh
+    process, more than the arithmetic done on it."""
+
+    floats: np.ndarray  # float64, also viewed as uint64 hashes
+    ints: np.ndarray
+    flags: np.ndarray
+
+    @classmethod
+    def of(cls, rows: int) -> Scratch:
+        return cls(np.empty(rows), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=bool))
+
+
+def into_rows(hashes: np.ndarray, column: np.ndarray) -> None:
+    """Combine a column's value hashes into the rows' hashes: row * 31 + value."""
+    hashes *= np.uint64(31)
+    hashes += column
+
+
+def bin_edges(low: float, high: float) -> list[float]:
+    """`BINS` equal-width bins from `low` to `high` (one narrow bin when they are one value)."""
+    if high <= low or not math.isfinite(BINS / (high - low)):  # one value (or denormals apart)
+        width = max(abs(low) * 1e-9, 1e-9)
+        return [low - width, high + width]
+    return [float(x) for x in np.linspace(low, high, BINS + 1)]
+
+
+def histogram(
+    finite: np.ndarray, edges: list[float], scratch: Scratch
+) -> tuple[list[int], int, int]:
+    """Counts per equal-width bin (the last bin closed), and the counts below and above.
+
+    One pass maps each value to a slot: 0 below the range, 1..bins the bins, bins + 1 the top
+    edge (and values above it by less than a bin), bins + 2 further above; one comparison then
+    tells the top edge itself from values above it."""
+    low, high, bins, n = edges[0], edges[-1], len(edges) - 1, len(finite)
+    scale = bins / (high - low)
+    slot = np.multiply(finite, scale, out=scratch.floats[:n])
+    slot += 1.0 - low * scale
+    np.clip(slot, 0.0, bins + 2.0, out=slot)
+    index = scratch.ints[:n]
+    np.copyto(index, slot, casting="unsafe")  # truncates, as astype does
+    counts = np.bincount(index, minlength=bins + 3)
+    above = int(np.count_nonzero(np.greater(finite, high, out=scratch.flags[:n])))
+    at_top = int(counts[bins + 1] + counts[bins + 2]) - above
+    inside = counts[1 : bins + 1].copy()
+    inside[-1] += at_top
+    return inside.tolist(), int(counts[0]), above

@@ -1,0 +1,126 @@
+"""Checks return what they found and `evaluate` collects it: the `Inputs` cache holds only what
+was read, so one cache serves any number of evaluations, and the report's drift, distributions,
+dataset drift share and metrics come from the checks' results alone."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from o16n.config.health import HealthConfig
+from o16n.health.checks import CHECKS, Inputs, collect, evaluate
+from o16n.health.findings import (
+    CheckResult,
+    ColumnDrift,
+    Distribution,
+    Finding,
+    MetricComparison,
+)
+from o16n.health.stats.codec import to_json
+from o16n.health.stats.columns import profile_frame
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A reference profile and current data where `a` drifted and `b` did not."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    reference = pd.DataFrame({"a": rng.normal(0, 1, n), "b": rng.normal(0, 1, n)})
+    current = pd.DataFrame({"a": rng.normal(2, 1, n), "b": rng.normal(0, 1, n)})
+    (tmp_path / "reference.json").write_text(to_json(profile_frame(reference)))
+    current.to_csv(tmp_path / "current.csv", index=False)
+    (tmp_path / "metrics.json").write_text(json.dumps({"accuracy": 0.9}))
+    return tmp_path
+
+
+def config(*triggers: dict[str, object]) -> HealthConfig:
+    return HealthConfig.model_validate({"triggers": list(triggers)})
+
+
+DRIFT = {"id": "drift", "check": "column_drift"}
+DATASET = {"id": "dataset", "check": "dataset_drift", "params": {"share": 0.4}}
+
+
+def test_a_drift_check_returns_each_columns_drift_and_the_drifted_distributions(
+    project: Path,
+) -> None:
+    inputs = Inputs(project, "reference.json", "current.csv")
+    [trigger] = config(DRIFT).triggers
+    result = CHECKS["column_drift"](trigger, inputs)
+    assert [(d.column, d.kind, d.drifted) for d in result.drift] == [
+        ("a", "numeric", True),
+        ("b", "numeric", False),
+    ]
+    assert [d.column for d in result.distributions] == ["a"]
+    assert [f.column for f in result.findings] == ["a", "b"]
+    assert result.dataset_drift_share is None and result.metrics == ()
+
+
+def test_the_inputs_cache_holds_only_what_was_read(project: Path) -> None:
+    inputs = Inputs(project, "reference.json", "current.csv")
+    inputs.reference_profile(), inputs.current_profile(), inputs.metrics("metrics.json")
+    read = copy.copy(vars(inputs))
+    cached = {name: dict(value) for name, value in read.items() if isinstance(value, dict)}
+    evaluate(
+        config(DRIFT, DATASET, {"id": "acc", "check": "metric", "params": {"metric": "accuracy"}}),
+        inputs,
+    )
+    assert vars(inputs).keys() == read.keys()
+    assert {k: v for k, v in vars(inputs).items() if isinstance(v, dict)} == cached
+
+
+def test_one_cache_serves_two_evaluations_each_with_its_own_results(project: Path) -> None:
+    inputs = Inputs(project, "reference.json", "current.csv")
+    first = evaluate(config(DRIFT, DATASET), inputs)
+    second = evaluate(config({"id": "rows", "check": "row_count"}), inputs)
+    assert first.dataset_drift_share == pytest.approx(0.5)
+    assert [d.column for d in first.drift] == ["a", "b"]
+    assert (second.drift, second.distributions, second.dataset_drift_share) == ((), (), None)
+    assert [f.trigger for f in second.findings] == ["rows"]
+
+
+def finding(trigger: str) -> Finding:
+    return Finding(trigger, "column_drift", "ok", "")
+
+
+def drifted(column: str, method: str, value: float) -> ColumnDrift:
+    return ColumnDrift(column, "numeric", method, value, 0.1, value >= 0.1)
+
+
+def shares(column: str, share: float) -> Distribution:
+    return Distribution(column, ("low", "high"), (0.5, 0.5), (share, 1 - share))
+
+
+def test_results_are_collected_in_trigger_order() -> None:
+    report = collect(
+        [
+            CheckResult(
+                (finding("one"),),
+                drift=(drifted("a", "wasserstein", 0.3), drifted("b", "wasserstein", 0.0)),
+                distributions=(shares("a", 0.9),),
+                dataset_drift_share=0.5,
+                metrics=(MetricComparison("accuracy", 0.9),),
+            ),
+            CheckResult(
+                (finding("two"),),
+                drift=(drifted("a", "psi", 0.2),),
+                distributions=(shares("a", 0.1),),
+                dataset_drift_share=0.25,
+                metrics=(MetricComparison("accuracy", 0.9, 0.8, "main (abc1234)"),),
+            ),
+            CheckResult((finding("three"),), metrics=(MetricComparison("accuracy", 0.9),)),
+        ],
+        {"reference": "reference.json", "current": "current.csv"},
+    )
+    assert [f.trigger for f in report.findings] == ["one", "two", "three"]
+    # a column checked twice keeps its place and shows the later trigger's drift
+    assert [(d.column, d.method) for d in report.drift] == [("a", "psi"), ("b", "wasserstein")]
+    assert report.distributions == (shares("a", 0.9),)  # the same profiles: the first is kept
+    assert report.dataset_drift_share == 0.25
+    assert report.metrics == (MetricComparison("accuracy", 0.9, 0.8, "main (abc1234)"),)
+    assert report.inputs == {"reference": "reference.json", "current": "current.csv"}
