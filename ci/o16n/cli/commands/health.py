@@ -7,18 +7,19 @@ from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_FAILED, EXIT_OK
 
 FORMATS = ("text", "json", "md", "html")
+
+PARENTS = [options.output_format(FORMATS, "text"), options.PROJECT]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="health.yaml (default: ./health.yaml if there)")
     parser.add_argument("--reference", help="reference profile (JSON) or data file")
     parser.add_argument("--current", help="the data to check (CSV or Parquet)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
     parser.add_argument("-o", "--output", type=Path, help="write the report here (default: stdout)")
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -9,17 +9,18 @@ from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_OK
 
 FORMATS = ("text", "json")
+
+PARENTS = [options.output_format(FORMATS, "text"), options.PROJECT]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=Path("kpis.yaml"), help="kpis.yaml")
     parser.add_argument("--baseline", default="main", help="revision of the baseline model (main)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (text)")
     parser.add_argument("-o", "--output", type=Path, help="write the JSON result here")
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from o16n.serving.local.daemon import Stopped
 
+PARENTS = [options.env("the environment (o16n.yaml environments)"), options.PROJECT]
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", required=True, help="the environment (o16n.yaml environments)")
     parser.add_argument("--port", type=int, help="port (o16n.yaml serving.ports; 0: any free one)")
     parser.add_argument("--host", help="address to listen on (o16n.yaml serving.host)")
     parser.add_argument(
@@ -34,7 +35,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, default=180.0, help="seconds --detach/--sync/--stop wait (180)"
     )
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
