@@ -57,3 +57,19 @@ class ConfigError(O16nError):
 
 class ToolError(O16nError):
     """An outside tool (git, dvc, cookiecutter) failed or is missing."""
+
+
+class ArtifactError(ConfigError):
+    """The artifact a desired state names cannot be had, or is not what it should be."""
+
+
+class GitHubError(ToolError):
+    """A GitHub request that failed after retries: names the request, never the token."""
+
+
+class LedgerError(O16nError):
+    """The ledger is broken, so nothing more can be appended to it."""
+
+
+class ServeError(O16nError):
+    """A version could not be brought up; the one serving (if any) keeps serving."""

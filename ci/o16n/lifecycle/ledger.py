@@ -20,15 +20,11 @@ from typing import Any
 from o16n.adapters import git
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import write_text_atomic
-from o16n.errors import ConfigError, O16nError
+from o16n.errors import ConfigError, LedgerError
 
 LEDGER = Path("ledger") / "decisions.jsonl"
 GENESIS = "0" * 64  # the `prev` of the first record
 SEALS = ("seq", "prev", "hash")  # the fields append() sets
-
-
-class LedgerError(O16nError):
-    """The ledger is broken, so nothing more can be appended to it."""
 
 
 @dataclass(frozen=True)

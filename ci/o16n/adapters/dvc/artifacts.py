@@ -15,16 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from o16n.adapters.files import file_digest
-from o16n.errors import ConfigError
+from o16n.errors import ArtifactError
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
 CHUNK = 1 << 20
-
-
-class ArtifactError(ConfigError):
-    """The artifact a desired state names cannot be had, or is not what it should be."""
 
 
 def md5_of(path: Path) -> str:

@@ -10,7 +10,7 @@ data means is decided by o16n.policy.pull_review, not here.
 from __future__ import annotations
 
 from o16n.adapters.github.actions import Actions, append_summary
-from o16n.adapters.github.client import Client, GitHubError, connect
+from o16n.adapters.github.client import Client, connect
 from o16n.adapters.github.issues import comment_on_issue, find_issue, upsert_issue
 from o16n.adapters.github.protection import protect, protection_payload
 from o16n.adapters.github.pulls import (
@@ -24,6 +24,7 @@ from o16n.adapters.github.pulls import (
 )
 from o16n.adapters.github.releases import Deployment, publish_release, release_commit
 from o16n.adapters.github.runs import dispatch_workflow, download_run, runs_for
+from o16n.errors import GitHubError
 
 __all__ = [
     "Actions",

@@ -20,17 +20,13 @@ from github3 import exceptions as gh_exceptions
 from requests.adapters import HTTPAdapter
 
 from o16n.adapters.github.actions import PUBLIC_API, Actions
-from o16n.errors import ToolError
+from o16n.errors import GitHubError
 
 RETRYABLE = frozenset({500, 502, 503, 504})
 SLEEP: Callable[[float], None] = time.sleep  # tests replace it
 MAX_WAIT = 60.0  # longest rate-limit wait honoured before failing (seconds)
 
 Client: TypeAlias = github3.GitHub  # also a GitHubEnterprise, which derives from it
-
-
-class GitHubError(ToolError):
-    """A GitHub request that failed after retries: names the request, never the token."""
 
 
 class RetryingAdapter(HTTPAdapter):

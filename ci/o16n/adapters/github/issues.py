@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import Client, GitHubError, call, repository
+from o16n.adapters.github.client import Client, call, repository
+from o16n.errors import GitHubError
 
 
 def _open_issue(client: Client, actions: Actions, marker: str, label: str) -> Any:

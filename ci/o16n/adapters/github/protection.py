@@ -10,7 +10,8 @@ from typing import Any
 import requests
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import Client, GitHubError, call, decode, repo_url, retry_wait
+from o16n.adapters.github.client import Client, call, decode, repo_url, retry_wait
+from o16n.errors import GitHubError
 
 
 def protection_payload(

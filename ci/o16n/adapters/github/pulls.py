@@ -11,14 +11,8 @@ from typing import Any
 from github3 import exceptions as gh_exceptions
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import (
-    Client,
-    GitHubError,
-    call,
-    decode,
-    repo_url,
-    repository,
-)
+from o16n.adapters.github.client import Client, call, decode, repo_url, repository
+from o16n.errors import GitHubError
 
 STATES = ("success", "failure", "error", "pending")
 

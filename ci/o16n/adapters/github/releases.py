@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import Client, GitHubError, call, repository
+from o16n.adapters.github.client import Client, call, repository
+from o16n.errors import GitHubError
 
 
 def release_commit(client: Client, actions: Actions, tag: str) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 from github3 import exceptions as gh_exceptions
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import Client, GitHubError, call, decode, repo_url, retry_wait
+from o16n.adapters.github.client import Client, call, decode, repo_url, retry_wait
+from o16n.errors import GitHubError
 
 DISPATCH_HINTS = {
     403: "the workflow's token needs `permissions: actions: write` (monitor.yml)",

@@ -26,17 +26,13 @@ import pandas as pd
 from o16n.adapters.dvc import artifacts
 from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ProjectConfig
-from o16n.errors import ConfigError, O16nError, ToolError
+from o16n.errors import ConfigError, ServeError, ToolError
 from o16n.serving import client, v2
 from o16n.serving.desired import Desired, artifact_md5
 
 STATE_DIR = Path(".o16n") / "serve"
 READY_TIMEOUT = 120.0  # seconds for a new MLServer to load its model
 MLSERVER_MAIN = "import sys; from mlserver.cli.main import main; sys.exit(main())"
-
-
-class ServeError(O16nError):
-    """A version could not be brought up; the one serving (if any) keeps serving."""
 
 
 def state_dir(project: Path, env: str) -> Path:

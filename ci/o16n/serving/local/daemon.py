@@ -24,9 +24,9 @@ from typing import Any
 
 from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ProjectConfig
-from o16n.errors import UsageError
+from o16n.errors import ServeError, UsageError
 from o16n.serving.desired import desired_blob
-from o16n.serving.local.backend import ServeError, state_dir
+from o16n.serving.local.backend import state_dir
 from o16n.serving.local.reconciler import STATUS, Server, now
 
 PID = "serve.pid"

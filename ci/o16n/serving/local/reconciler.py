@@ -33,12 +33,11 @@ from o16n.adapters import git
 from o16n.adapters.dvc import artifacts
 from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ProjectConfig
-from o16n.errors import ConfigError, O16nError
+from o16n.errors import ConfigError, O16nError, ServeError
 from o16n.health.stats import codec
 from o16n.serving import v2
 from o16n.serving.desired import Desired, artifact_md5, desired_blob, desired_rel, read_desired
 from o16n.serving.local.backend import (
-    ServeError,
     smoke_test,
     start_backend,
     state_dir,
