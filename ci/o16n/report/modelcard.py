@@ -57,18 +57,23 @@ def _details(card: ModelCard, facts: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _sections(*sections: tuple[str, list[str]]) -> list[str]:
+    """Each heading, a blank line, its lines; a blank line between sections."""
+    lines: list[str] = []
+    for heading, body in sections:
+        lines += [*([""] if lines else []), heading, "", *body]
+    return lines
+
+
 def _intended_use(card: ModelCard) -> list[str]:
     considerations = card.considerations
     return [
         "## Intended use",
         "",
-        "### Use cases",
-        "",
-        *_bullets(considerations.use_cases),
-        "",
-        "### Users",
-        "",
-        *_bullets(considerations.users),
+        *_sections(
+            ("### Use cases", _bullets(considerations.use_cases)),
+            ("### Users", _bullets(considerations.users)),
+        ),
     ]
 
 
@@ -178,27 +183,13 @@ def _risks(card: ModelCard) -> list[str]:
 
 def _considerations(card: ModelCard) -> list[str]:
     considerations = card.considerations
-    return [
-        "## Limitations",
-        "",
-        *_bullets(considerations.limitations),
-        "",
-        "## Trade-offs",
-        "",
-        *_bullets(considerations.tradeoffs),
-        "",
-        "## Ethical considerations",
-        "",
-        *_risks(card),
-        "",
-        "## Human oversight",
-        "",
-        *_bullets(considerations.human_oversight),
-        "",
-        "## Monitoring plan",
-        "",
-        *_bullets(considerations.monitoring_plan),
-    ]
+    return _sections(
+        ("## Limitations", _bullets(considerations.limitations)),
+        ("## Trade-offs", _bullets(considerations.tradeoffs)),
+        ("## Ethical considerations", _risks(card)),
+        ("## Human oversight", _bullets(considerations.human_oversight)),
+        ("## Monitoring plan", _bullets(considerations.monitoring_plan)),
+    )
 
 
 def _completeness(card: ModelCard, facts: Mapping[str, Any]) -> list[str]:
