@@ -19,11 +19,11 @@ from o16n.config.modelcard import (
     flatten,
     load,
     missing,
-    render_markdown,
     sections_status,
 )
 from o16n.config.schemas import schema_path
 from o16n.errors import ConfigError
+from o16n.report.modelcard import render_markdown
 from tests.conftest import ROOT
 
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"

@@ -26,6 +26,7 @@ from o16n.health.checks import CHECKS, evaluate
 from o16n.health.findings import Finding, HealthReport
 from o16n.health.stats.columns import profile_frame
 from o16n.lifecycle import monitor
+from o16n.report.monitor import issue_text
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.github_emulator import GitHubEmulator
 from tests.test_release import complete_the_card
@@ -211,6 +212,12 @@ SETTINGS = ProjectConfig.model_validate(
 )
 
 
+def publish(m: monitor.Monitored, gh: github.Actions) -> list[str]:
+    """What `o16n monitor --github` does: dispatch retraining, render the issue's text, post it."""
+    retraining = monitor.retrain(m, SETTINGS, gh)
+    return monitor.publish(m, gh, issue_text(m, gh.run_url, retraining), retraining)
+
+
 def test_upsert_issue_opens_one_and_then_replaces_its_body(emulator: GitHubEmulator) -> None:
     gh = actions(emulator)
     client = github.connect(gh)
@@ -233,12 +240,12 @@ def test_publish_opens_updates_and_notes_a_healthy_batch(emulator: GitHubEmulato
     emulator.add_workflow(REPO, "retrain.yml", inputs={"batch": True})
     gh = actions(emulator)
 
-    assert monitor.publish(monitored("ok"), SETTINGS, gh) == []  # nothing fired, no issue
-    assert monitor.publish(monitored("warn"), SETTINGS, gh) == ["issue #1 opened"]
+    assert publish(monitored("ok"), gh) == []  # nothing fired, no issue
+    assert publish(monitored("warn"), gh) == ["issue #1 opened"]
     assert emulator.state.dispatches == []  # a warning does not retrain
-    said = monitor.publish(monitored("fail"), SETTINGS, gh)
+    said = publish(monitored("fail"), gh)
     assert said == ["issue #1 updated", "retraining dispatched: retrain.yml on main"]
-    assert monitor.publish(monitored("ok"), SETTINGS, gh) == [
+    assert publish(monitored("ok"), gh) == [
         "issue #1: noted that the latest batch is healthy (left open)"
     ]
 
@@ -288,7 +295,7 @@ def test_a_refused_dispatch_is_in_the_issue_and_fails_the_run(
 ) -> None:
     setup(emulator)
     with pytest.raises(github.GitHubError) as caught:
-        monitor.publish(monitored("fail"), SETTINGS, actions(emulator))
+        publish(monitored("fail"), actions(emulator))
     assert str(caught.value) == (
         f"GitHub: dispatching retrain.yml on main was refused ({message})\n  hint: {hint}"
     )

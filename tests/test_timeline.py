@@ -10,6 +10,7 @@ import pytest
 from o16n.cli import main as cli
 from o16n.errors import EXIT_OK
 from o16n.lifecycle import ledger, timeline
+from o16n.report.timeline import to_html, to_markdown
 from tests.pipeline_repo import commit_pipeline, decision, git, make_repo, outs
 
 D1, D2, M1, M2 = "1" * 32, "2" * 32, "3" * 32, "4" * 32
@@ -106,7 +107,7 @@ def test_markdown_tells_the_history(history: tuple[Path, str, str]) -> None:
     one, two = (r["hash"][:12] for r in ledger.read(repo / ledger.LEDGER))
     author, jose = "Test Author &lt;author@example.com&gt;", "José Núñez &lt;jose@example.com&gt;"
     changed = "data: data/raw/dataset.csv<br>model: models/model.joblib<br>params: train.C"
-    assert timeline.to_markdown(timeline.build(repo)).splitlines() == [
+    assert to_markdown(timeline.build(repo)).splitlines() == [
         "# Model timeline",
         "",
         "| when (UTC) | event | commit | who | details |",
@@ -127,7 +128,7 @@ def test_markdown_tells_the_history(history: tuple[Path, str, str]) -> None:
 
 def test_html_is_self_contained(history: tuple[Path, str, str]) -> None:
     repo, _, _ = history
-    page = timeline.to_html(timeline.build(repo))
+    page = to_html(timeline.build(repo))
     tags: list[str] = []
 
     class Tags(HTMLParser):
@@ -147,10 +148,10 @@ def test_timeline_command_writes_markdown_or_html(
 ) -> None:
     repo, _, _ = history
     assert cli.main(["timeline", "--project", str(repo)]) == EXIT_OK
-    assert capsys.readouterr().out == timeline.to_markdown(timeline.build(repo))
+    assert capsys.readouterr().out == to_markdown(timeline.build(repo))
     out = tmp_path / "report" / "timeline.html"
     assert cli.main(["timeline", "--project", str(repo), "--format", "html", "-o", str(out)]) == 0
-    assert out.read_text() == timeline.to_html(timeline.build(repo))
+    assert out.read_text() == to_html(timeline.build(repo))
 
 
 def test_a_repository_without_a_pipeline_has_an_empty_timeline(tmp_path: Path) -> None:
@@ -159,7 +160,7 @@ def test_a_repository_without_a_pipeline_has_an_empty_timeline(tmp_path: Path) -
     git(repo, "add", "README.md")
     git(repo, "commit", "-q", "-m", "Start")
     assert timeline.build(repo) == []
-    assert "no history yet" in timeline.to_markdown([])
+    assert "no history yet" in to_markdown([])
 
 
 def test_outside_git_the_timeline_is_a_config_error(

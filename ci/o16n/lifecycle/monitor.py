@@ -4,7 +4,10 @@ checked against that version's reference profile; in Actions, one GitHub issue w
 The stages, each a function: pick the batch → read the deployed version (deploy/<env>) → fetch
 its model and profile by DVC hash (`.o16n/monitor/<version>/`) → score the batch with the
 project's scoring module → profile the scored batch's input columns → the data triggers of
-health.yaml → reports; `publish` then opens or updates the issue and dispatches retraining.
+health.yaml → a `Monitored` result. Then, in Actions, `retrain` dispatches the retraining
+workflow when a `fail` trigger fired, and `publish` opens or updates the issue. The reports and
+the issue's text are rendered by `o16n.report.monitor`: this module returns data and posts text
+it is given.
 
 Production batches carry no label: the label column (o16n.yaml `serving.label`) leaves the
 comparison on both sides, and so do the columns the reference does not have (the predictions,
@@ -37,7 +40,7 @@ from o16n.health.stats.model import Profile
 from o16n.serving.desired import Desired, artifact_md5, current, desired_rel
 
 if TYPE_CHECKING:
-    from o16n.adapters.github import Actions
+    from o16n.adapters.github import Actions, GitHubError
 
 SUFFIXES = (".csv", ".parquet", ".pq")
 CACHE = Path(".o16n") / "monitor"  # fetched artifacts per version, scored batches
@@ -339,36 +342,7 @@ def check(
     )
 
 
-def context(m: Monitored) -> dict[str, Any]:
-    """What the JSON and HTML reports show as the run's inputs."""
-    return {
-        "model": m.model,
-        "version": m.version,
-        "commit": m.commit,
-        "env": m.env,
-        "batch": m.batch,
-        "rows": m.rows,
-        "scored": m.scored,
-        "reference": m.reference,
-        "predictions": describe_predictions(m.predictions) or None,
-        "not_checked": ", ".join(m.not_checked) or None,
-    }
-
-
-def describe_predictions(means: dict[str, float]) -> str:
-    return ", ".join(f"{name} mean {value:.4g}" for name, value in means.items())
-
-
-# ---- reports and the issue -------------------------------------------------------------------
-
-
-def render(m: Monitored) -> dict[str, str]:
-    """The report files by format (md, json, html): the health reporters, with the run's
-    context as the report's inputs."""
-    from o16n.report.health import to_html, to_json
-
-    report = dataclasses.replace(m.report, inputs=context(m))
-    return {"md": to_markdown(m), "json": to_json(report), "html": to_html(report)}
+# ---- the issue and retraining ----------------------------------------------------------------
 
 
 def marker(model: str, env: str) -> str:
@@ -380,98 +354,76 @@ def title(model: str, env: str) -> str:
     return f"o16n monitor: {model} {env} health"
 
 
-def headline(m: Monitored) -> str:
-    from o16n.report.health import ICON
+@dataclass(frozen=True)
+class Retraining:
+    """The retraining dispatch, as data: which workflow on which branch, or why GitHub refused.
+    A refusal is held, not raised, so the issue can say so before the run fails."""
 
-    return (
-        f"{ICON[m.report.severity]} {m.report.verdict} on `{m.batch}` "
-        f"({m.rows} rows, {m.model} {m.version} in {m.env})"
-    )
+    workflow: str | None = None  # None: nothing dispatched (no `fail` fired, or none is set)
+    branch: str = ""
+    refused: GitHubError | None = None
 
-
-def to_markdown(m: Monitored, run_url: str | None = None, notes: Sequence[str] = ()) -> str:
-    """The Markdown report and the issue's body: the run, any notes, then the health report."""
-    from o16n.report.health import to_markdown as health_markdown
-
-    run = f"[{run_url.rsplit('/', 1)[-1]}]({run_url})" if run_url else "local"
-    lines = [
-        marker(m.model, m.env),
-        f"# o16n monitor: {m.model} in {m.env}",
-        "",
-        "| model | version | environment | batch | rows | run |",
-        "|---|---|---|---|---:|---|",
-        f"| {m.model} | {m.version} ({m.commit[:7]}) | {m.env} | `{m.batch}` | {m.rows} | {run} |",
-        "",
-    ]
-    if m.predictions:
-        lines += [f"Predictions: {describe_predictions(m.predictions)}.", ""]
-    if m.not_checked:
-        names = ", ".join(f"`{t}`" for t in m.not_checked[:30])
-        lines += [f"Not checked on production data (they need labels or the pipeline): {names}."]
-        lines += [""]
-    lines += [*(f"**{note}**" for note in notes), *([""] if notes else [])]
-    lines += [health_markdown(m.report, limit=60_000)]
-    return "\n".join(lines)
+    @property
+    def dispatched(self) -> bool:
+        return self.workflow is not None and self.refused is None
 
 
-def rerun_note(m: Monitored, run_url: str | None, notes: Sequence[str] = ()) -> str:
-    """The comment on an issue that a new firing run updated."""
-    where = f" ([run]({run_url}))" if run_url else ""
-    return "\n\n".join(
-        [
-            f"o16n monitor ran again{where}: {headline(m)}.",
-            *notes,
-            "The issue body holds its report.",
-        ]
-    )
+@dataclass(frozen=True)
+class IssueText:
+    """The issue's texts, rendered by the caller (`o16n.report.monitor.issue_text`): this module
+    decides what to post where, not how it reads."""
+
+    body: str  # the report: opens the issue, or replaces its body, when a trigger fired
+    rerun: str  # the comment on the open issue that a firing run updated
+    healthy: str  # the comment on the open issue when the batch is healthy
 
 
-def healthy_note(m: Monitored, run_url: str | None) -> str:
-    where = f" ([run]({run_url}))" if run_url else ""
-    return (
-        f"o16n monitor{where}: the latest batch is healthy: {headline(m)}.\n\n"
-        "o16n leaves this issue open: close it once the cause is understood."
-    )
-
-
-def publish(m: Monitored, settings: ProjectConfig, actions: Actions) -> list[str]:
-    """Open or update the issue when a trigger fired, after dispatching retraining when one
-    failed and o16n.yaml names a workflow; a healthy batch is noted on the open issue.
-    Returns what was done, a line each."""
+def retrain(m: Monitored, settings: ProjectConfig, actions: Actions) -> Retraining:
+    """Dispatch the retraining workflow (o16n.yaml monitoring.retrain_workflow) with the batch,
+    when a `fail` trigger fired and one is named."""
+    workflow, branch = settings.monitoring.retrain_workflow, settings.github.branch
+    if not (m.failed and workflow):
+        return Retraining()
     from o16n.adapters import github
 
     client = github.connect(actions)
-    said, notes, refused = [], [], None
-    workflow, branch = settings.monitoring.retrain_workflow, settings.github.branch
-    if m.failed and workflow:
-        try:
-            github.dispatch_workflow(client, actions, workflow, branch, {"batch": m.batch})
-            notes.append(f"Retraining dispatched: `{workflow}` on `{branch}` (batch `{m.batch}`).")
-            said.append(f"retraining dispatched: {workflow} on {branch}")
-        except github.GitHubError as exc:  # the issue still says so; then the run fails
-            notes.append(f"Retraining could not be dispatched: {exc.message}")
-            refused = exc
-    said.insert(0, _issue(m, client, actions, notes))
-    if refused is not None:
-        raise refused
+    try:
+        github.dispatch_workflow(client, actions, workflow, branch, {"batch": m.batch})
+    except github.GitHubError as exc:  # the issue still says so; then the run fails
+        return Retraining(workflow, branch, refused=exc)
+    return Retraining(workflow, branch)
+
+
+def publish(
+    m: Monitored, actions: Actions, text: IssueText, retraining: Retraining = Retraining()
+) -> list[str]:
+    """Open or update the issue when a trigger fired; a healthy batch is noted on the open issue.
+    `retraining` is what `retrain` did before (`text` says so); its refusal is raised once the
+    issue is written. Returns what was done, a line each."""
+    from o16n.adapters import github
+
+    said = [_issue(m, github.connect(actions), actions, text)]
+    if retraining.refused is not None:
+        raise retraining.refused
+    if retraining.dispatched:
+        said.append(f"retraining dispatched: {retraining.workflow} on {retraining.branch}")
     return [line for line in said if line]
 
 
-def _issue(m: Monitored, client: Any, actions: Actions, notes: Sequence[str]) -> str:
+def _issue(m: Monitored, client: Any, actions: Actions, text: IssueText) -> str:
     from o16n.adapters import github
 
     found = marker(m.model, m.env)
     if m.fired:
-        body = to_markdown(m, actions.run_url, notes)
         number, created = github.upsert_issue(
-            client, actions, title(m.model, m.env), body, found, LABEL
+            client, actions, title(m.model, m.env), text.body, found, LABEL
         )
         if created:
             return f"issue #{number} opened"
-        github.comment_on_issue(client, actions, number, rerun_note(m, actions.run_url, notes))
+        github.comment_on_issue(client, actions, number, text.rerun)
         return f"issue #{number} updated"
     number_or_none = github.find_issue(client, actions, found, LABEL)
     if number_or_none is None:
         return ""
-    github.comment_on_issue(client, actions, number_or_none, healthy_note(m, actions.run_url))
+    github.comment_on_issue(client, actions, number_or_none, text.healthy)
     return f"issue #{number_or_none}: noted that the latest batch is healthy (left open)"

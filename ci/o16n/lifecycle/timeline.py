@@ -3,15 +3,15 @@
 Three sources, all read from git: commits that changed `dvc.lock` (what data, model and params
 changed, and the metrics then), annotated version tags in GTO's `<model>@vX.Y.Z` form
 (https://mlem.ai/doc/gto/user-guide), and the decision ledger. Events sort by their own time,
-then by kind and ledger seq, so the same repository always renders the same timeline.
+then by kind and ledger seq, so the same repository always renders the same timeline
+(`o16n.report.timeline` renders it).
 """
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,61 +187,3 @@ def _decision_details(record: Mapping[str, Any]) -> tuple[str, ...]:
         details.append(f"metrics: {_metrics(record['metrics'])}")
     details.append(f"ledger seq {record.get('seq')}, hash {str(record.get('hash'))[:12]}")
     return tuple(details)
-
-
-def to_markdown(events: Sequence[Event], title: str = "Model timeline") -> str:
-    rows = [f"# {_md(title)}", "", "| when (UTC) | event | commit | who | details |"]
-    rows.append("|---|---|---|---|---|")
-    for e in events:
-        details = "<br>".join(_md(d) for d in e.details)
-        cells = [_when(e.time), f"{e.kind}: {_md(e.summary)}", f"`{e.commit[:7]}`", _md(e.actor)]
-        rows.append(f"| {' | '.join([*cells, details])} |")
-    if not events:
-        rows.append("| | no history yet | | | |")
-    return "\n".join(rows) + "\n"
-
-
-def _md(text: str) -> str:
-    """A table cell: no HTML, no pipes, one line (GitHub renders `&lt;` as `<`)."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
-
-
-def _when(time: str) -> str:
-    return time.replace("T", " ").removesuffix("Z")
-
-
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #1f2328; }
-table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid #d0d7de; padding: .4rem .6rem; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
-td ul { margin: 0; padding-left: 1.2rem; }
-code { font-family: ui-monospace, monospace; }
-tr.decision td:nth-child(2) { font-weight: 600; }
-"""
-
-
-def to_html(events: Sequence[Event], title: str = "Model timeline") -> str:
-    """One self-contained page: inline CSS, no scripts, no links out."""
-    rows = "\n".join(_html_row(e) for e in events) or (
-        '<tr><td colspan="5">no history yet</td></tr>'
-    )
-    t = html.escape(title)
-    return (
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{t}</title>'
-        f"\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{t}</h1>\n<table>\n<thead><tr>"
-        "<th>when (UTC)</th><th>event</th><th>commit</th><th>who</th><th>details</th></tr>"
-        f"</thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</body>\n</html>\n"
-    )
-
-
-def _html_row(e: Event) -> str:
-    details = "".join(f"<li>{html.escape(d)}</li>" for d in e.details)
-    cells = [
-        html.escape(_when(e.time)),
-        f"{html.escape(e.kind)}: {html.escape(e.summary)}",
-        f"<code>{html.escape(e.commit[:7])}</code>",
-        html.escape(e.actor),
-        f"<ul>{details}</ul>" if details else "",
-    ]
-    return f'<tr class="{html.escape(e.kind)}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"

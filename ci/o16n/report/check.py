@@ -14,6 +14,7 @@ from rich.table import Table
 
 from o16n.lifecycle.check import FAILED, PASSED, CheckReport, MetricChange
 from o16n.report import decision, health
+from o16n.report.markup import cell
 
 MARKER = "<!-- o16n-report -->"  # finds o16n's own comment on a pull request
 ICON = {PASSED: "✅", FAILED: "❌"}
@@ -80,7 +81,7 @@ def to_markdown(report: CheckReport) -> str:
     ]
     for step in report.steps:
         icon = ICON.get(step.status, "⏭️")
-        lines.append(f"| {step.name} | {icon} {step.status} | {_cell(step.summary)} |")
+        lines.append(f"| {step.name} | {icon} {step.status} | {cell(step.summary)} |")
     if report.metrics:
         lines += ["", f"### Metrics vs `{report.base}`", ""]
         lines += [f"| metric | `{report.base}` | this change | diff |", "|---|---:|---:|---:|"]
@@ -99,10 +100,6 @@ def to_markdown(report: CheckReport) -> str:
             lines += ["", f"<details><summary>{step.name} output</summary>", "", "```"]
             lines += [step.details.replace("```", "ʼʼʼ"), "```", "", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 CHECK_CSS = """

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from o16n.policy.gate import ERROR, FAIL, PASS, VERDICT_WORD, WAIVED, WARN, Decision
 from o16n.policy.run import Judged
+from o16n.report.markup import cell
 
 ICON = {PASS: "✅", WARN: "⚠️", FAIL: "❌", WAIVED: "🟨", ERROR: "💥"}
 STYLE = {PASS: "ok", WARN: "warn", FAIL: "fail", WAIVED: "warn", ERROR: "fail"}
@@ -56,19 +57,15 @@ def to_markdown(decision: Decision, pack: str) -> str:
         lines += ["| rule | outcome | what to do |", "|---|---|---|"]
         for o in problems:
             text = o.message + (f" ({o.detail})" if o.detail else "")
-            lines.append(f"| `{o.id}` | {ICON[o.outcome]} {o.outcome} | {_cell(text)} |")
+            lines.append(f"| `{o.id}` | {ICON[o.outcome]} {o.outcome} | {cell(text)} |")
     for note in decision.notes:
-        lines += ["", f"> **Note:** {_cell(note)}"]
+        lines += ["", f"> **Note:** {cell(note)}"]
     passed = [o for o in decision.outcomes if o.outcome == PASS]
     if passed:
         lines += ["", f"<details><summary>{len(passed)} rule(s) passed</summary>", ""]
-        lines += [f"- `{o.id}`: {_cell(o.description)}" for o in passed]
+        lines += [f"- `{o.id}`: {cell(o.description)}" for o in passed]
         lines += ["", "</details>"]
     return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def files(judged: Judged) -> dict[str, str]:

@@ -34,6 +34,7 @@ from o16n.health.findings import (
     HealthReport,
     MetricComparison,
 )
+from o16n.report.markup import cell, details, num, page, signed
 from o16n.report.theme import THEME
 
 MARKER = "<!-- o16n-health -->"  # finds o16n's own health comment on a pull request
@@ -51,18 +52,6 @@ def _finite(value: object) -> float | None:
         return None
     number = float(value)
     return number if math.isfinite(number) else None
-
-
-def _num(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{value:.4g}"
-
-
-def _signed(value: float | None) -> str:
-    if value is None or math.isnan(value):
-        return "—"
-    return "0" if value == 0 else f"{value:+.4g}"
 
 
 def _diff(metric: MetricComparison) -> float | None:
@@ -114,7 +103,7 @@ def _rich_findings(report: HealthReport) -> Table:
     for f in report.by_severity():
         cells = [f"[{f.severity}]{f.severity}[/]", escape(f.trigger)]
         cells += [escape(f.column or "")] if with_column else []
-        cells += [_num(f.value), _num(f.threshold), escape(f.message)]
+        cells += [num(f.value), num(f.threshold), escape(f.message)]
         table.add_row(*cells)
     return table
 
@@ -127,8 +116,8 @@ def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
         table.add_row(
             escape(d.column),
             escape(d.method),
-            _num(d.value),
-            _num(d.threshold),
+            num(d.value),
+            num(d.threshold),
             "[warn]yes[/]" if d.drifted else "no",
         )
     return table
@@ -198,12 +187,9 @@ CELL_LIMIT = 300  # characters of user text per table cell; the JSON report has 
 FIRED_ROWS = 50  # the summary table stays scannable; the details list every finding
 
 
-def _cell(text: object, limit: int = CELL_LIMIT) -> str:
-    """One table cell: one line, `|` escaped, HTML inert (a `</details>` must not close ours)."""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    return html.escape(flat, quote=False).replace("|", "\\|")
+def _text(value: object) -> str:
+    """User text in a table cell, cut to CELL_LIMIT characters."""
+    return cell(value, CELL_LIMIT)
 
 
 def _left_out(rows: int) -> str:
@@ -233,8 +219,8 @@ def _md_findings(findings: Iterable[Finding]) -> tuple[list[str], list[str]]:
         "|---|---|---|---:|---:|---|---|",
     ]
     rows = [
-        f"| {ICON[f.severity]} | {_cell(f.trigger)} | {_cell(f.column or '')} "
-        f"| {_num(f.value)} | {_num(f.threshold)} | {_cell(f.method)} | {_cell(f.message)} |"
+        f"| {ICON[f.severity]} | {_text(f.trigger)} | {_text(f.column or '')} "
+        f"| {num(f.value)} | {num(f.threshold)} | {_text(f.method)} | {_text(f.message)} |"
         for f in findings
     ]
     return header, rows
@@ -252,10 +238,10 @@ def _md_metrics(metrics: Sequence[MetricComparison]) -> tuple[list[str], list[st
     rows = []
     for m in metrics:
         label = m.baseline_label if m.baseline_label and m.baseline_label != shared else ""
-        where = f" ({_cell(label, 80)})" if label else ""
+        where = f" ({cell(label, 80)})" if label else ""
         rows.append(
-            f"| {_cell(m.name)} | {_num(m.current)} | {_num(m.baseline)}{where} "
-            f"| {_signed(_diff(m))} |"
+            f"| {_text(m.name)} | {num(m.current)} | {num(m.baseline)}{where} "
+            f"| {signed(_diff(m))} |"
         )
     return header, rows
 
@@ -266,17 +252,15 @@ def _md_drift(drift: Sequence[ColumnDrift]) -> tuple[list[str], list[str]]:
         "|---|---|---|---:|---:|---|",
     ]
     rows = [
-        f"| {_cell(d.column)} | {_cell(d.kind)} | {_cell(d.method)} | {_num(d.value)} "
-        f"| {_num(d.threshold)} | {'**yes**' if d.drifted else 'no'} |"
+        f"| {_text(d.column)} | {_text(d.kind)} | {_text(d.method)} | {num(d.value)} "
+        f"| {num(d.threshold)} | {'**yes**' if d.drifted else 'no'} |"
         for d in drift
     ]
     return header, rows
 
 
 def _folded(summary: str, table: tuple[list[str], list[str]], budget: int) -> str:
-    opening, closing = f"<details><summary>{summary}</summary>\n\n", "\n\n</details>"
-    inner = _fit(*table, budget - len(opening) - len(closing))
-    return opening + inner + closing
+    return details(summary, _fit(*table, budget - len(details(summary, ""))))
 
 
 def _md_summary(report: HealthReport, limit: int) -> list[str]:
@@ -291,7 +275,7 @@ def _md_summary(report: HealthReport, limit: int) -> list[str]:
         parts.append(f"\n### What fired\n\n{table}{tail}")
     if report.metrics:
         label = _baseline_label(report.metrics)
-        heading = f"Metrics vs {_cell(label, 80)}" if label else "Metrics vs baseline"
+        heading = f"Metrics vs {cell(label, 80)}" if label else "Metrics vs baseline"
         table = _fit(*_md_metrics(report.metrics), limit // 5)
         parts.append(f"\n### {heading}\n\n{table}")
     if report.drift:
@@ -311,17 +295,17 @@ def to_markdown(report: HealthReport, limit: int = MARKDOWN_LIMIT) -> str:
         raise ValueError(f"limit must be at least {MARKDOWN_MIN_LIMIT} characters, not {limit}")
     parts = _md_summary(report, limit)
     remaining = limit - sum(len(p) + 1 for p in parts) - 8  # 8: joins, the final newline
-    details = []
+    folded = []
     if report.drift:
         drift = _folded(
             f"Drift per column ({len(report.drift)})", _md_drift(report.drift), remaining // 2
         )
-        details.append(drift)
+        folded.append(drift)
         remaining -= len(drift) + 2
     findings = report.by_severity()
-    details.append(_folded(f"All findings ({len(findings)})", _md_findings(findings), remaining))
+    folded.append(_folded(f"All findings ({len(findings)})", _md_findings(findings), remaining))
     # A blank line after each </details> ends its HTML block, so Markdown resumes after it.
-    return "\n".join([*parts, "", "\n\n".join(details)]) + "\n"
+    return "\n".join([*parts, "", "\n\n".join(folded)]) + "\n"
 
 
 # ---- HTML ------------------------------------------------------------------------------------
@@ -529,7 +513,7 @@ def _metric_bar(value: float | None, key: str, zero: float, span: float, y: floa
     """One bar from the zero line, its value beside it on the side away from zero."""
     number = _finite(value)
     if number is None:  # no baseline (or a NaN): say so where the bar would be
-        shown = "no baseline" if value is None else _num(value)
+        shown = "no baseline" if value is None else num(value)
         return _svg_text(zero + 5, y + BAR_H - 4, _e(shown), 12)
     x = min(zero, zero + number / span * BAR_W)
     width = max(abs(number) / span * BAR_W, 1.0)  # a zero still shows as a sliver
@@ -537,7 +521,7 @@ def _metric_bar(value: float | None, key: str, zero: float, span: float, y: floa
     label_x = x + width + 5 if number >= 0 else zero + 5
     return (
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{BAR_H}" rx="2" '
-        f'fill="{COLOURS[key]}"/>' + _svg_text(label_x, y + BAR_H - 4, _num(number), 12)
+        f'fill="{COLOURS[key]}"/>' + _svg_text(label_x, y + BAR_H - 4, num(number), 12)
     )
 
 
@@ -548,12 +532,12 @@ def _metric_group(m: MetricComparison, y: float) -> str:
     zero = BAR_X + (0 - low) / span * BAR_W
     middle = y + BAR_H + 6
     return (
-        f"<g><title>{_e(m.name)}: this change {_num(m.current)}, baseline {_num(m.baseline)}"
+        f"<g><title>{_e(m.name)}: this change {num(m.current)}, baseline {num(m.baseline)}"
         f"</title>"
         + _svg_text(BAR_X - 12, middle, _e(_short(m.name, 30)), 14, "end")
         + _metric_bar(m.current, "current", zero, span, y)
         + _metric_bar(m.baseline, "baseline", zero, span, y + BAR_H + 3)
-        + _svg_text(DIFF_X, middle, _e(_signed(_diff(m))), 14, "end")
+        + _svg_text(DIFF_X, middle, _e(signed(_diff(m))), 14, "end")
         + f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{y - 4:.1f}" '
         f'y2="{y + 2 * BAR_H + 7:.1f}" stroke="#667085"/></g>'
     )
@@ -639,8 +623,8 @@ def _html_findings(report: HealthReport) -> str:
                 f'<span class="badge {f.severity}">{f.severity}</span>',
                 _e(f.trigger),
                 _e(f.column or ""),
-                _num(f.value),
-                _num(f.threshold),
+                num(f.value),
+                num(f.threshold),
                 _e(f.method),
                 _e(f.message),
             ],
@@ -674,8 +658,8 @@ def _html_drift(report: HealthReport) -> str:
                 _e(d.column),
                 _e(d.kind),
                 _e(d.method),
-                _num(d.value),
-                _num(d.threshold),
+                num(d.value),
+                num(d.threshold),
                 '<span class="badge warn">yes</span>' if d.drifted else "no",
             ],
         )
@@ -693,7 +677,7 @@ def _html_distributions(report: HealthReport) -> str:
     for d in report.distributions:
         found = drift.get(d.column)
         note = (
-            f"{_e(found.method)} {_num(found.value)} (threshold {_num(found.threshold)})"
+            f"{_e(found.method)} {num(found.value)} (threshold {num(found.threshold)})"
             if found is not None
             else ""
         )
@@ -721,14 +705,7 @@ def html_body(report: HealthReport) -> str:
 
 def to_html(report: HealthReport) -> str:
     """One self-contained page."""
-    body = html_body(report)
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(report.verdict)} · o16n</title>"
-        f"<style>{CSS}</style></head>"
-        f"<body><main>{body}</main></body></html>\n"
-    )
+    return page(f"{report.verdict} · o16n", CSS, html_body(report))
 
 
 # ---- registry --------------------------------------------------------------------------------

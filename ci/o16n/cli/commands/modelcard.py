@@ -28,13 +28,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
     from o16n.config import modelcard
     from o16n.policy.run import prepare
+    from o16n.report.modelcard import render_markdown
 
     project = args.project
     base = args.base or ("main" if git.revision_exists("main", project) else None)
     _, facts = prepare(project, stage="pr", env=None, base=base)
     card = modelcard.load(project / "model_card.yaml")
     output = args.output if args.output.is_absolute() else project / args.output
-    write_text_atomic(output, modelcard.render_markdown(card, facts))
+    write_text_atomic(output, render_markdown(card, facts))
     console.print(f"wrote {args.output}", highlight=False)
     missing = facts["model_card"]["missing"]
     if missing:

@@ -17,6 +17,7 @@ from o16n.errors import EXIT_FAILED, EXIT_OK
 if TYPE_CHECKING:
     from o16n.adapters.github import Actions
     from o16n.config.health import HealthConfig
+    from o16n.config.project import ProjectConfig
     from o16n.lifecycle.monitor import Monitored
 
 
@@ -52,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.config.project import load_project
     from o16n.lifecycle import monitor
+    from o16n.report.monitor import to_text
 
     project = args.project.resolve()
     settings = load_project(project)
@@ -62,12 +64,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     env = args.env or settings.monitoring.env
     health = _health(project, args.config)
     result = monitor.check(project, settings, health, env, batch, args.score)
-    _print(result, console)
+    to_text(result, console)
     _write(result, args.reports if args.reports.is_absolute() else project / args.reports, console)
     if actions is not None:
-        lines = monitor.publish(result, settings, actions)
-        for line in lines or ["no trigger fired and no issue is open: nothing to do on GitHub"]:
-            console.print(line, highlight=False)
+        _publish(result, settings, actions, console)
     return EXIT_FAILED if result.failed else EXIT_OK
 
 
@@ -77,30 +77,30 @@ def _actions() -> Actions:
     return github.Actions.from_env()
 
 
-def _print(result: Monitored, console: Console) -> None:
-    from o16n.lifecycle import monitor
-    from o16n.report.health import to_text
-
-    console.print(f"o16n monitor: {monitor.headline(result)}", highlight=False)
-    console.print(f"scored: {result.scored}", highlight=False)
-    if result.predictions:
-        predictions = monitor.describe_predictions(result.predictions)
-        console.print(f"predictions: {predictions}", highlight=False)
-    to_text(result.report, console)
-    if result.not_checked:
-        console.print(f"not checked here: {', '.join(result.not_checked)}", highlight=False)
-
-
 def _write(result: Monitored, reports: Path, console: Console) -> None:
     """reports/monitor.{md,json,html}, and the Markdown in the Actions job summary."""
     from o16n.adapters import github
     from o16n.adapters.files import write_text_atomic
-    from o16n.lifecycle import monitor
+    from o16n.report.monitor import RENDERERS, to_markdown
 
-    for fmt, text in monitor.render(result).items():
-        write_text_atomic(reports / f"monitor.{fmt}", text)
+    for fmt, render in RENDERERS.items():
+        write_text_atomic(reports / f"monitor.{fmt}", render(result))
     console.print(f"reports: {reports / 'monitor'}.{{md,json,html}}", highlight=False)
-    github.append_summary(monitor.to_markdown(result, _run_url()) + "\n")
+    github.append_summary(to_markdown(result, _run_url()) + "\n")
+
+
+def _publish(
+    result: Monitored, settings: ProjectConfig, actions: Actions, console: Console
+) -> None:
+    """Dispatch retraining first (the issue says how that went), then open or update the issue."""
+    from o16n.lifecycle import monitor
+    from o16n.report.monitor import issue_text
+
+    retraining = monitor.retrain(result, settings, actions)
+    text = issue_text(result, actions.run_url, retraining)
+    lines = monitor.publish(result, actions, text, retraining)
+    for line in lines or ["no trigger fired and no issue is open: nothing to do on GitHub"]:
+        console.print(line, highlight=False)
 
 
 def _health(project: Path, config: Path | None) -> HealthConfig:

@@ -56,6 +56,7 @@ def _model_card(project: Path) -> str | None:
         return None
     from o16n.config import modelcard
     from o16n.policy.run import prepare
+    from o16n.report.modelcard import render_markdown
 
     _, facts = prepare(project, stage="pr", env=None, base=None, provider="git")
-    return modelcard.render_markdown(modelcard.load(project / "model_card.yaml"), facts)
+    return render_markdown(modelcard.load(project / "model_card.yaml"), facts)

@@ -8,12 +8,13 @@ from pathlib import Path
 from rich.console import Console
 
 from o16n.errors import EXIT_OK
-
-FORMATS = ("md", "html")
+from o16n.report.timeline import RENDERERS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=FORMATS, default="md", help="output format (md)")
+    parser.add_argument(
+        "--format", choices=tuple(RENDERERS), default="md", help="output format (md)"
+    )
     parser.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
     parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
@@ -22,8 +23,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
     from o16n.lifecycle import timeline
 
-    events = timeline.build(args.project)
-    text = timeline.to_html(events) if args.format == "html" else timeline.to_markdown(events)
+    text = RENDERERS[args.format](timeline.build(args.project))
     if args.output is not None:
         write_text_atomic(args.output, text)
     else:
