@@ -6,7 +6,7 @@ from pathlib import Path
 
 from o16n.adapters.files import write_text_atomic
 from o16n.policy.run import Judged
-from o16n.report import decision as report
+from o16n.report import decision
 
 
 def write_reports(folder: Path, files: dict[str, str]) -> None:
@@ -17,4 +17,4 @@ def write_reports(folder: Path, files: dict[str, str]) -> None:
 
 def write_decision(reports: Path, judged: Judged) -> None:
     """decision.json and decision.md, as check, gate and deploy write them."""
-    write_reports(reports, report.files(judged))
+    write_reports(reports, decision.report_files(judged))

@@ -14,7 +14,7 @@ from pydantic import Field
 from o16n.config.yamlfile import Strict, load_model
 from o16n.errors import UsageError
 
-FILE = "o16n.yaml"
+PROJECT_FILE = "o16n.yaml"
 
 
 class GitHubSettings(Strict):
@@ -118,7 +118,7 @@ def require_environment(config: ProjectConfig, env: str) -> None:
 
 def load_project(project: Path) -> ProjectConfig:
     """o16n.yaml, or defaults from the directory name when the project has none."""
-    path = project / FILE
+    path = project / PROJECT_FILE
     if not path.is_file():
         return ProjectConfig(model=project.resolve().name)
     return load_model(path, ProjectConfig)

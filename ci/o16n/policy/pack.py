@@ -351,7 +351,7 @@ def for_project(project: Path, config: ProjectConfig) -> Pack:
     """The pack o16n.yaml names, from the project's policies/, with its `policy_vars` applied."""
     import dataclasses
 
-    from o16n.config.project import FILE as PROJECT_FILE
+    from o16n.config.project import PROJECT_FILE
 
     folder = project / "policies" / config.policy_pack
     if not (folder / PACK_FILE).is_file():

@@ -18,9 +18,9 @@ from o16n.adapters import git
 from o16n.config.project import load_project
 from o16n.errors import UsageError
 from o16n.policy import PROVIDERS, STAGES, gate
-from o16n.policy import facts as facts_module
-from o16n.policy import pack as pack_module
 from o16n.policy.document import Facts, ReviewFacts
+from o16n.policy.facts import Sources, assemble
+from o16n.policy.pack import Pack, check_references, for_project
 
 
 def default_base(project: Path, stage: str) -> str | None:
@@ -37,9 +37,9 @@ def prepare(
     env: str | None,
     base: str | None,
     today: dt.date | None = None,
-    sources: facts_module.Sources | None = None,
+    sources: Sources | None = None,
     provider: str = "auto",
-) -> tuple[pack_module.Pack, Facts]:
+) -> tuple[Pack, Facts]:
     if stage not in STAGES:
         raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
     config = load_project(project)
@@ -53,14 +53,14 @@ def prepare(
             f"--env {env!r} is not an environment of this project",
             hint=f"o16n.yaml lists: {', '.join(config.environments)}",
         )
-    pack = pack_module.for_project(project, config)
-    sources = sources or facts_module.Sources()
+    pack = for_project(project, config)
+    sources = sources or Sources()
     if sources.review is None:
         sources.review = github_review(provider, config.teams)
-    facts = facts_module.assemble(
+    facts = assemble(
         project, pack, config, stage=stage, env=env, base=base, today=today, sources=sources
     )
-    pack_module.check_references(pack, facts)
+    check_references(pack, facts)
     return pack, facts
 
 
@@ -104,7 +104,7 @@ class Candidate:
 class Judged:
     """A decision with what it was made on: the pack, the facts, and the record for the ledger."""
 
-    pack: pack_module.Pack
+    pack: Pack
     facts: Facts
     decision: gate.Decision
     record: dict[str, Any]
@@ -117,7 +117,7 @@ def judge(
     env: str | None = None,
     base: str | None = None,
     today: dt.date | None = None,
-    sources: facts_module.Sources | None = None,
+    sources: Sources | None = None,
     provider: str = "auto",
     candidate: Candidate | None = None,
 ) -> Judged:

@@ -1,5 +1,5 @@
 """Reporters for `o16n check`: a rich table, JSON, Markdown for a PR comment or job summary, and
-one HTML page; `files` is every report file a check writes, the health and gate reports included.
+one HTML page; `report_files` is every file a check writes, the health and gate reports included.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def _json(data: object) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def files(report: CheckReport) -> dict[str, str]:
+def report_files(report: CheckReport) -> dict[str, str]:
     """Every file `o16n check` writes under --reports, by name, in the order of its steps."""
     out: dict[str, str] = {}
     if report.health is not None:

@@ -68,7 +68,7 @@ def to_markdown(decision: Decision, pack: str) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def files(judged: Judged) -> dict[str, str]:
+def report_files(judged: Judged) -> dict[str, str]:
     """decision.json (the record, as the ledger keeps it) and decision.md (the rules table)."""
     return {
         "decision.json": json.dumps(judged.record, indent=2) + "\n",

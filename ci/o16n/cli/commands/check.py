@@ -24,14 +24,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters import github
     from o16n.cli.output import write_reports
     from o16n.lifecycle.check import run_check
-    from o16n.report import check as report
+    from o16n.report.check import report_files, to_text
 
     reports = args.project / args.reports
     result = run_check(args.project, args.base, frozenset(args.skip))
-    files = report.files(result)
-    write_reports(reports, files)
-    github.append_summary(files["check.md"])
-    report.to_text(result, console)
-    written = ", ".join(str(reports / f"check.{ext}") for ext in ("md", "json", "html"))
-    console.print(f"reports: {written}", highlight=False)
+    written = report_files(result)
+    write_reports(reports, written)
+    github.append_summary(written["check.md"])
+    to_text(result, console)
+    shown = ", ".join(str(reports / f"check.{ext}") for ext in ("md", "json", "html"))
+    console.print(f"reports: {shown}", highlight=False)
     return EXIT_OK if result.passed else EXIT_FAILED

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.cli.output import write_decision
     from o16n.lifecycle import deploy
-    from o16n.report import decision as report
+    from o16n.report.decision import to_text
 
     project = args.project.resolve()
     done = deploy.deploy(
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )
     write_decision(project / args.reports, done.judged)
-    report.to_text(done.judged.decision, done.judged.pack.name, console)
+    to_text(done.judged.decision, done.judged.pack.name, console)
     if not done.passed:
         console.print(f"[fail]refused[/]: recorded as #{done.record['seq']} ({done.commit[:12]})")
         return EXIT_FAILED

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.cli.output import write_decision
     from o16n.lifecycle import ledger
     from o16n.policy.run import judge
-    from o16n.report import decision as report
+    from o16n.report.decision import to_text
 
     project = args.project
     judged = judge(
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.format == "json":
         console.file.write(json.dumps(record, indent=2) + "\n")
     else:
-        report.to_text(judged.decision, judged.pack.name, console)
+        to_text(judged.decision, judged.pack.name, console)
         if not args.no_record:
             console.print(f"recorded in {ledger.LEDGER} as #{record['seq']}", highlight=False)
     return EXIT_OK if judged.decision.passed else EXIT_FAILED

@@ -24,12 +24,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.lifecycle import ledger
-    from o16n.report import ledger as report
+    from o16n.report.ledger import records_to_text, verification_to_text
 
     if args.action == "show":
-        report.records_to_text(ledger.read(args.project / ledger.LEDGER), console)
+        records_to_text(ledger.read(args.project / ledger.LEDGER), console)
         return EXIT_OK
     problems = ledger.verify(args.project)
     records = 0 if problems else len(ledger.read(args.project / ledger.LEDGER))
-    report.verification_to_text(problems, records, console)
+    verification_to_text(problems, records, console)
     return EXIT_FAILED if problems else EXIT_OK

@@ -195,7 +195,7 @@ def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
     the baseline model (the same predictions file at the baseline revision); floors."""
     from o16n.config.kpis import KPIConfig
     from o16n.config.yamlfile import load_model
-    from o16n.health import kpi as kpis
+    from o16n.health.kpi import current_and_baseline, from_predictions, model_threshold
 
     p = trigger.params
     config = load_model(inputs.path(p.config), KPIConfig)
@@ -203,14 +203,14 @@ def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
         path = inputs.path(config.predictions)
         if not path.is_file():
             raise ConfigError("predictions not found", file=path, hint="run `dvc repro`")
-        result = kpis.from_predictions(
-            path.read_text(), str(path), config, kpis.model_threshold(inputs.project, config)
+        result = from_predictions(
+            path.read_text(), str(path), config, model_threshold(inputs.project, config)
         )
         value = result.per_1000
         what = f"{result.name} per 1,000 = {value:,.1f} {result.unit}"
     else:
         revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
-        result, baseline = kpis.current_and_baseline(inputs.project, config, revision)
+        result, baseline = current_and_baseline(inputs.project, config, revision)
         if baseline is None:
             message = f"{result.name}: the model at {label} has no predictions to compare with"
             return CheckResult(
