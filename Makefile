@@ -80,9 +80,10 @@ test: setup tools ## the whole test suite
 test-fast: setup ## the tests that generate no project
 	$(BIN)/python -m pytest -m "not slow" -n $(WORKERS)
 
-lint: setup ## ruff and mypy on the framework
+lint: setup ## ruff, mypy (strict) and import-linter (the layers) on the framework
 	$(BIN)/ruff check ci tests hooks bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 $(EVIDENTLY):
 	$(PYTHON) -m venv .venv-evidently

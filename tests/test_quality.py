@@ -1,4 +1,5 @@
-"""The framework's own code is lint clean and type checks (mypy --strict, see pyproject.toml)."""
+"""The framework's own code is lint clean, type checks (mypy --strict) and keeps its layers
+(import-linter's contracts in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -23,4 +24,9 @@ def test_ruff_finds_nothing() -> None:
 
 def test_mypy_strict_finds_nothing() -> None:
     done = run(BIN / "mypy", "--cache-dir", "/dev/null", cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stdout
+
+
+def test_the_layers_import_one_way() -> None:
+    done = run(BIN / "lint-imports", "--no-cache", cwd=ROOT, check=False)
     assert done.returncode == 0, done.stdout

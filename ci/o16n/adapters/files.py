@@ -3,25 +3,38 @@ and hashed by content."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+
+@contextlib.contextmanager
+def replaced(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
+    """A temp file beside `path` to write (binary) and its name; renamed onto `path` when the
+    block ends, removed when it raises. Readers see the old file or the new one, never part of
+    one. The block may check the temp file (a hash) and raise to keep the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; these are ordinary files
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out, temp
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    with replaced(path) as (out, _):
+        out.write(text.encode("utf-8"))
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:

@@ -9,12 +9,12 @@ import platform
 import sys
 import traceback
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
+from o16n.adapters.clock import timestamp
 from o16n.errors import EXIT_UNEXPECTED, O16nError
 
 
@@ -53,7 +53,7 @@ def write_crash_log(exc: BaseException) -> Path:
     """Write a short log for a bug report: versions, the command line and the traceback."""
     path = crash_log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"# o16n crash, {datetime.now(UTC).isoformat(timespec='seconds')}", ""]
+    lines = [f"# o16n crash, {timestamp()}", ""]
     lines += [f"- {name}: {version}" for name, version in _versions().items()]
     lines += ["", f"command: {' '.join(sys.argv)}", "", "```"]
     lines += traceback.format_exception(type(exc), exc, exc.__traceback__)

@@ -220,15 +220,3 @@ def missing(card: ModelCard, required: Sequence[str], facts: Mapping[str, Any]) 
             f"unknown model card section(s): {', '.join(unknown)}; known: {', '.join(SECTIONS)}"
         )
     return [name for name in dict.fromkeys(required) if not _complete(card, name, facts)]
-
-
-def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"train": {"C": 1.0}} -> {"train.C": 1.0}"""
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat

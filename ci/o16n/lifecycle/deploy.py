@@ -104,7 +104,7 @@ def write(project: Path, env: str, desired: Desired, serving: ServingConfig) -> 
 def rollback_record(
     project: Path, env: str, desired: Desired, previous: Desired, actor: str
 ) -> dict[str, Any]:
-    from o16n.policy.gate import timestamp
+    from o16n.adapters.clock import timestamp
 
     at = lineage.at_revision(project, desired.commit) or lineage.Lineage()
     return {

@@ -19,6 +19,7 @@ from typing import Any
 
 from o16n.adapters import git
 from o16n.adapters.dvc import lineage
+from o16n.config.params import flatten
 from o16n.errors import ConfigError
 from o16n.lifecycle import ledger
 
@@ -92,7 +93,7 @@ def _changes(before: lineage.Lineage, now: lineage.Lineage) -> tuple[str, ...]:
     model = _differing(before.model, now.model)
     if model:
         details.append(f"model: {', '.join(model)}")
-    old, new = _flat(before.params), _flat(now.params)
+    old, new = flatten(before.params), flatten(now.params)
     params = [f"{k} {old.get(k, '-')} → {new.get(k, '-')}" for k in _differing(old, new)]
     if params:
         details.append(f"params: {', '.join(params)}")
@@ -101,17 +102,6 @@ def _changes(before: lineage.Lineage, now: lineage.Lineage) -> tuple[str, ...]:
 
 def _differing(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return [key for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
-
-
-def _flat(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """`{"train": {"C": 1.0}}` -> `{"train.C": 1.0}`, as params.yaml keys are written."""
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, Mapping):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _metrics_line(project: Path, commit: str) -> tuple[str, ...]:
@@ -124,7 +114,7 @@ def _metrics_line(project: Path, commit: str) -> tuple[str, ...]:
 
 
 def _metrics(metrics: Mapping[str, Any]) -> str:
-    flat = _flat(metrics)
+    flat = flatten(metrics)
     return ", ".join(
         f"{k} {flat[k]:.4g}" if _is_number(flat[k]) else f"{k} {flat[k]}" for k in flat
     )

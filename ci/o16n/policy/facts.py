@@ -22,6 +22,7 @@ from o16n import __version__
 from o16n.adapters import dvc, git
 from o16n.adapters.dvc import lineage
 from o16n.config import modelcard
+from o16n.config.params import flatten
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError
 from o16n.health.findings import HealthReport
@@ -180,7 +181,7 @@ def _baseline_metrics(project: Path, base_commit: str | None) -> dict[str, float
 
 def _flatten(value: Any) -> dict[str, Any]:
     """Nested mappings as dotted names ({"train": {"C": 1.0}} -> {"train.C": 1.0})."""
-    return modelcard.flatten(value) if isinstance(value, Mapping) else {}
+    return flatten(value) if isinstance(value, Mapping) else {}
 
 
 def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,6 @@ evaluated (a type error, a missing key at run time) fails closed, and no waiver 
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import os
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from celpy.evaluation import CELEvalError
 
 from o16n import __version__
 from o16n.adapters import git
+from o16n.adapters.clock import timestamp
 from o16n.policy.document import Facts, WaiverFacts
 from o16n.policy.pack import Pack, Rule
 
@@ -186,11 +186,6 @@ def record(decision: Decision, facts: Facts, actor: str) -> dict[str, Any]:
         "notes": list(decision.notes),
         "verdict": decision.verdict,
     }
-
-
-def timestamp() -> str:
-    """Now, in UTC, to the second: 2026-11-23T10:00:00Z (records in the ledger)."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def actor(project: Path) -> str:

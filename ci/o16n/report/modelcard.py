@@ -10,7 +10,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
-from o16n.config.modelcard import ModelCard, fact, filled, flatten, sections_status, version_fact
+from o16n.config.modelcard import ModelCard, fact, filled, sections_status, version_fact
+from o16n.config.params import flatten
 from o16n.report.markup import bullets, decimals, table
 
 NOT_AVAILABLE = "Not available."

@@ -8,13 +8,11 @@ anything uses them. A file written here is complete or absent (temp file, rename
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from o16n.adapters.files import file_digest
+from o16n.adapters.files import file_digest, replaced
 from o16n.errors import ArtifactError
 
 if TYPE_CHECKING:
@@ -38,35 +36,28 @@ def fetch(project: Path, rel: str, md5: str, commit: str, destination: Path) -> 
     from dvc.repo import Repo
 
     what = f"{rel} ({md5}) of {commit[:12]}"
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
     try:
-        with os.fdopen(handle, "wb") as out:
-            try:
-                repo = Repo(str(project))
-            except DvcException as exc:
-                raise ArtifactError(
-                    f"{what}: {project} is not a DVC repository ({exc})",
-                    hint="run o16n in the model repository (--project)",
-                ) from None
-            with repo:
-                cached = Path(repo.cache.local.oid_to_path(md5))  # DVC 3: files/md5/ab/cdef...
-                if cached.is_file():
-                    with cached.open("rb") as source:
-                        shutil.copyfileobj(source, out, CHUNK)
-                else:
-                    _from_remote(repo, what, md5, out)
-        got = md5_of(Path(temp))
+        repo = Repo(str(project))
+    except DvcException as exc:
+        raise ArtifactError(
+            f"{what}: {project} is not a DVC repository ({exc})",
+            hint="run o16n in the model repository (--project)",
+        ) from None
+    with repo, replaced(destination) as (out, temp):
+        cached = Path(repo.cache.local.oid_to_path(md5))  # DVC 3: files/md5/ab/cdef...
+        if cached.is_file():
+            with cached.open("rb") as source:
+                shutil.copyfileobj(source, out, CHUNK)
+        else:
+            _from_remote(repo, what, md5, out)
+        out.flush()
+        got = md5_of(temp)
         if got != md5:
             raise ArtifactError(
                 f"{rel} of {commit[:12]} has md5 {got}, not the {md5} the desired state names",
                 hint="the DVC cache or remote is corrupt: `dvc cache` / re-push the artifact "
                 "from the machine that trained it (`dvc push`)",
             )
-        os.replace(temp, destination)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
     return destination
 
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from o16n.adapters.clock import timestamp
 from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ProjectConfig
 from o16n.errors import ServeError, UsageError
 from o16n.serving.desired import desired_blob
 from o16n.serving.local.backend import state_dir
-from o16n.serving.local.reconciler import STATUS, Server, now
+from o16n.serving.local.reconciler import STATUS, Server
 
 PID = "serve.pid"
 LOG = "serve.log"
@@ -57,7 +58,9 @@ def serve(
     say: Callable[[str], None],
 ) -> None:
     """Serve `env` in this process until SIGTERM or SIGINT; `say` gets each event, timestamped."""
-    server = Server(project, config, env, ref, host, port, say=lambda text: say(f"{now()} {text}"))
+    server = Server(
+        project, config, env, ref, host, port, say=lambda text: say(f"{timestamp()} {text}")
+    )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stop())
     with _pid_file(state_dir(project, env) / PID):

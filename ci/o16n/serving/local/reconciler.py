@@ -23,13 +23,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from o16n.adapters import git
+from o16n.adapters.clock import timestamp
 from o16n.adapters.dvc import artifacts
 from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ProjectConfig
@@ -48,10 +48,6 @@ from o16n.serving.local.router import DRAIN_TIMEOUT, Router
 
 POLL = 0.5  # seconds between looks at the desired state in git
 STATUS = "status.json"
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -104,7 +100,9 @@ class Server:
         write_text_atomic(self.folder / STATUS, json.dumps(self.status(), indent=2) + "\n")
 
     def _event(self, what: str, version: str, detail: str = "") -> None:
-        self.history.append({"time": now(), "event": what, "version": version, "detail": detail})
+        self.history.append(
+            {"time": timestamp(), "event": what, "version": version, "detail": detail}
+        )
 
     def desired_spec(self) -> str:
         return f"{self.ref}:{desired_rel(self.env)}"
@@ -187,7 +185,7 @@ class Server:
     def _failed(self, blob: str, version: str, exc: O16nError) -> None:
         self.desired_blob = blob  # not retried until the desired state changes again
         self.state = "failed"
-        self.error = {"time": now(), "version": version, "message": str(exc)}
+        self.error = {"time": timestamp(), "version": version, "message": str(exc)}
         self._event("failed", version, exc.message.splitlines()[0])
         active = self.router.active if self.router else None
         keeps = f"{active.version} keeps serving" if active else "nothing is serving"
