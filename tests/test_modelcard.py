@@ -16,11 +16,11 @@ from o16n.config.modelcard import (
     ANNEX_IV,
     SECTIONS,
     ModelCard,
-    flatten,
     load,
     missing,
     sections_status,
 )
+from o16n.config.params import flatten
 from o16n.config.schemas import schema_path
 from o16n.errors import ConfigError
 from o16n.report.modelcard import render_markdown

@@ -9,7 +9,7 @@ data means is decided by o16n.policy.pull_review, not here.
 
 from __future__ import annotations
 
-from o16n.adapters.github.actions import Actions, append_summary
+from o16n.adapters.github.actions import Actions, append_summary, run_url
 from o16n.adapters.github.client import Client, connect
 from o16n.adapters.github.issues import comment_on_issue, find_issue, upsert_issue
 from o16n.adapters.github.protection import protect, protection_payload
@@ -46,6 +46,7 @@ __all__ = [
     "pull_request",
     "release_commit",
     "review_data",
+    "run_url",
     "runs_for",
     "set_status",
     "upsert_comment",

@@ -106,6 +106,17 @@ def _event(path: str | None) -> Mapping[str, Any]:
     return event
 
 
+def run_url(env: Mapping[str, str] | None = None) -> str | None:
+    """This Actions run's page (no token needed: the job summary links it); None outside."""
+    env = os.environ if env is None else env
+    server, repository, run_id = (
+        env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    if not (server and repository and run_id):
+        return None
+    return f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
+
+
 def append_summary(markdown: str, env: Mapping[str, str] | None = None) -> None:
     """Append Markdown to this job's summary (the file GITHUB_STEP_SUMMARY names); outside
     Actions, where it is not set, nothing."""

@@ -9,7 +9,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from o16n.cli import options
 from o16n.errors import EXIT_FAILED, EXIT_OK
+
+PARENTS = [options.PROJECT]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +23,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--check", action="store_true", help="exit 1 if a section the pack requires is missing"
     )
     parser.add_argument("--base", help="revision of the baseline model (main, if it exists)")
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -34,7 +36,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     base = args.base or ("main" if git.revision_exists("main", project) else None)
     _, facts = prepare(project, stage="pr", env=None, base=base)
     card = modelcard.load(project / "model_card.yaml")
-    output = args.output if args.output.is_absolute() else project / args.output
+    output = project / args.output  # an absolute -o stays as it is
     write_text_atomic(output, render_markdown(card, facts))
     console.print(f"wrote {args.output}", highlight=False)
     missing = facts["model_card"]["missing"]

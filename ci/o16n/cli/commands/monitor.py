@@ -6,23 +6,27 @@ Exit 1 when a `fail` trigger fires, 2 on bad input (no batch, no deployed versio
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from o16n.adapters.github import Actions
-    from o16n.config.health import HealthConfig
     from o16n.config.project import ProjectConfig
     from o16n.lifecycle.monitor import Monitored
 
+PARENTS = [
+    options.env("the environment monitored (default: monitoring.env)", required=False),
+    options.reports("where monitor.{md,json,html} go (reports)"),
+    options.PROJECT,
+]
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", help="the environment monitored (default: monitoring.env)")
     parser.add_argument(
         "--batch",
         type=Path,
@@ -33,20 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config", type=Path, metavar="FILE", help="whose data triggers apply (./health.yaml)"
     )
     parser.add_argument(
-        "--reports",
-        type=Path,
-        default=Path("reports"),
-        metavar="DIR",
-        help="where monitor.{md,json,html} go (reports)",
-    )
-    parser.add_argument(
         "--score", metavar="MODULE", help="the scoring module (default: <package>.score in src/)"
     )
     parser.add_argument(
         "--github", action="store_true", help="open or update the issue; dispatch retraining"
-    )
-    parser.add_argument(
-        "--project", type=Path, default=Path("."), metavar="DIR", help="project root (.)"
     )
 
 
@@ -62,10 +56,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if batch is None:
         batch = monitor.newest_batch(project, settings.monitoring.batches)
     env = args.env or settings.monitoring.env
-    health = _health(project, args.config)
+    health = monitor.monitoring_config(project, args.config)
     result = monitor.check(project, settings, health, env, batch, args.score)
     to_text(result, console)
-    _write(result, args.reports if args.reports.is_absolute() else project / args.reports, console)
+    _write(result, project / args.reports, console)
     if actions is not None:
         _publish(result, settings, actions, console)
     return EXIT_FAILED if result.failed else EXIT_OK
@@ -86,7 +80,7 @@ def _write(result: Monitored, reports: Path, console: Console) -> None:
     for fmt, render in RENDERERS.items():
         write_text_atomic(reports / f"monitor.{fmt}", render(result))
     console.print(f"reports: {reports / 'monitor'}.{{md,json,html}}", highlight=False)
-    github.append_summary(to_markdown(result, _run_url()) + "\n")
+    github.append_summary(to_markdown(result, github.run_url()) + "\n")
 
 
 def _publish(
@@ -101,27 +95,3 @@ def _publish(
     lines = monitor.publish(result, actions, text, retraining)
     for line in lines or ["no trigger fired and no issue is open: nothing to do on GitHub"]:
         console.print(line, highlight=False)
-
-
-def _health(project: Path, config: Path | None) -> HealthConfig:
-    """--config, else the project's health.yaml, else the default data triggers."""
-    from o16n.config.health import HealthConfig, default_config
-    from o16n.config.yamlfile import load_model
-
-    path = config if config is not None else project / "health.yaml"
-    if config is None and not path.is_file():
-        defaults = default_config()
-        # Rows relative to the training set say little about one batch: leave that one out.
-        triggers = [t for t in defaults.triggers if t.check != "row_count"]
-        return defaults.model_copy(update={"triggers": triggers})
-    return load_model(path, HealthConfig)
-
-
-def _run_url() -> str | None:
-    """This Actions run's page, for the job summary (None outside Actions)."""
-    server, repository, run_id = (
-        os.environ.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
-    return (
-        f"{server}/{repository}/actions/runs/{run_id}" if server and repository and run_id else None
-    )

@@ -7,8 +7,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_OK
 from o16n.report.timeline import RENDERERS
+
+PARENTS = [options.PROJECT]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", choices=tuple(RENDERERS), default="md", help="output format (md)"
     )
     parser.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
-    parser.add_argument("--project", type=Path, default=Path("."), help="project root (.)")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -48,6 +48,16 @@ class Stopped:
     killed: bool = False  # it did not stop within the timeout: SIGKILL
 
 
+def require_local(config: ProjectConfig, env: str) -> None:
+    """Only the local target is served by `o16n serve`: a cluster serves the kserve one."""
+    if config.serving.target != "local":
+        raise UsageError(
+            f"o16n.yaml serving.target is {config.serving.target!r}: the cluster serves "
+            f"{env} from deploy/{env}/, not `o16n serve`",
+            hint="set serving.target: local to serve on this machine",
+        )
+
+
 def serve(
     project: Path,
     config: ProjectConfig,
