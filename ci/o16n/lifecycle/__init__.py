@@ -1,2 +1,3 @@
-"""What happens to a model, in order: new, check, release, deploy and rollback, ledger, timeline,
+"""What happens to a model, in order: new (generation), check (a pull request's steps),
+pull_request (its report and status on GitHub), release, deploy and rollback, ledger, timeline,
 monitor. Services that take typed values and return data; the CLI renders and prints them."""
