@@ -33,7 +33,7 @@ from o16n.report.health import (
     to_text,
 )
 from o16n.report.theme import THEME
-from tests.report.sample import sample_report
+from tests.unit.report.sample import sample_report
 
 # ---- helpers ---------------------------------------------------------------------------------
 

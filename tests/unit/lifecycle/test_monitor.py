@@ -27,10 +27,10 @@ from o16n.health.findings import Finding, HealthReport
 from o16n.health.stats.columns import profile_frame
 from o16n.lifecycle import monitor
 from o16n.report.monitor import issue_text
+from tests.acceptance.test_release import complete_the_card
+from tests.acceptance.test_workflows import expand
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.github_emulator import GitHubEmulator
-from tests.test_release import complete_the_card
-from tests.test_workflows import expand
 
 TOKEN = "ghs_monitorSecret77"
 REPO = "acme/credit-risk-model"

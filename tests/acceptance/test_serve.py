@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 
 from o16n.serving import desired, v2
+from tests.acceptance.test_release import complete_the_card, retrain
 from tests.conftest import BIN, ROOT, cookiecutter, run
-from tests.test_release import complete_the_card, retrain
 
 pytestmark = pytest.mark.slow
 MODEL = "credit-risk-model"

@@ -9,7 +9,7 @@ from o16n.config.project import ServingConfig
 from o16n.lifecycle import deploy
 from o16n.serving import desired
 from tests.conftest import run
-from tests.test_desired import STATE
+from tests.unit.serving.test_desired import STATE
 
 
 def test_history_is_newest_first_and_writes_are_whole(tmp_path: Path) -> None:

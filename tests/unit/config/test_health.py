@@ -14,8 +14,9 @@ from o16n.config.health import HealthConfig
 from o16n.config.schemas import SCHEMAS, generate, schema_path
 from o16n.config.yamlfile import load_model
 from o16n.errors import ConfigError
+from tests.conftest import ROOT
 
-EXAMPLES = Path(__file__).parent / "examples" / "health"
+EXAMPLES = ROOT / "tests" / "examples" / "health"
 POSITIVE = sorted((EXAMPLES / "positive").glob("*.yaml"))
 NEGATIVE = sorted((EXAMPLES / "negative").glob("*.yaml"))
 # Rules JSON Schema cannot state (unique ids across items, one-of-two checks across fields),

@@ -9,7 +9,6 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +18,9 @@ from jsonschema import Draft7Validator
 from o16n.config.project import KServeConfig
 from o16n.errors import ConfigError
 from o16n.serving import kserve
+from tests.conftest import ROOT
 
-CRDS = Path(__file__).parent / "schemas" / "crds"
+CRDS = ROOT / "tests" / "schemas" / "crds"
 SCHEMA_FILES = {
     "InferenceService": "inferenceservice.v1beta1.json",
     "Application": "application.v1alpha1.json",
@@ -429,8 +429,8 @@ def test_incomplete_settings_name_the_key_in_o16n_yaml(
 
 @pytest.mark.slow
 def test_deploy_with_the_kserve_target_commits_valid_manifests(bake: Any) -> None:
+    from tests.acceptance.test_release import complete_the_card
     from tests.conftest import BIN, run
-    from tests.test_release import complete_the_card
 
     project = bake(governance_owners="gov@example.com")
     config = project / "o16n.yaml"

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).parents[1] / "bench"
+from tests.conftest import ROOT
+
+BENCH = ROOT / "bench"
 
 
 def test_health_benchmark_run_finds_the_planted_drift(tmp_path: Path) -> None:

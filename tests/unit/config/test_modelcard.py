@@ -20,7 +20,6 @@ from o16n.config.modelcard import (
     missing,
     sections_status,
 )
-from o16n.config.params import flatten
 from o16n.config.schemas import schema_path
 from o16n.errors import ConfigError
 from o16n.report.modelcard import render_markdown
@@ -289,11 +288,3 @@ def test_markdown_shows_written_text_and_marks_what_is_not() -> None:
 
 def test_markdown_is_deterministic() -> None:
     assert render_markdown(complete_card(), FACTS) == render_markdown(complete_card(), FACTS)
-
-
-def test_flatten_keeps_order_and_empty_mappings() -> None:
-    assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": {}}) == {
-        "a.b": 1,
-        "a.c.d": [1, 2],
-        "e": {},
-    }

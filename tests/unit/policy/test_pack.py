@@ -14,10 +14,10 @@ import yaml
 
 from o16n.errors import ConfigError
 from o16n.policy import gate, pack, waivers
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "policies"
-EXAMPLES = Path(__file__).parent / "examples" / "policies"
+EXAMPLES = ROOT / "tests" / "examples" / "policies"
 BASE_FACTS: dict[str, Any] = json.loads((EXAMPLES / "facts.json").read_text())
 PACK_NAMES = sorted(p.name for p in PACKS.iterdir() if (p / pack.PACK_FILE).is_file())
 
