@@ -32,7 +32,8 @@ REPORTS = ("check.md", "check.html", "health.html", "health.json", "kpi.json", "
 @dataclass(frozen=True)
 class Plan:
     """What `o16n release` would do at HEAD: nothing (`version` None, or `already` released
-    here), or register `version`, bumped by `bump` (None when --version set it)."""
+    here), or register `version`; `bump` is what the change calls for (or --bump), None when the
+    model did not change and --version set the version anyway."""
 
     model: str
     head: str

@@ -136,7 +136,7 @@ def _changed_files(project: Path, base_commit: str | None) -> list[str]:
     """Paths that differ from the merge base with the base revision, committed or not."""
     if base_commit is None:
         ran = git.run("ls-files", project=project)
-        return sorted(ran.output.split("\n")) if ran.ok else []
+        return sorted(p for p in ran.output.split("\n") if p) if ran.ok else []
     merge_base = git.run("merge-base", base_commit, "HEAD", project=project)
     start = merge_base.output.strip() if merge_base.ok else base_commit
     committed = git.run("diff", "--name-only", f"{start}", project=project)

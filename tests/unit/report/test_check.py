@@ -17,7 +17,7 @@ from o16n.policy.pack import Pack
 from o16n.policy.run import Judged
 from o16n.report import check, decision, health
 from o16n.report.theme import THEME
-from tests.report.sample import sample_report
+from tests.unit.report.sample import sample_report
 
 LINT = StepResult("lint", PASSED, "ruff: no findings", seconds=1.25)
 TESTS = StepResult(
@@ -207,7 +207,7 @@ def test_html_has_the_health_charts_when_health_ran() -> None:
 
 def test_a_check_without_health_kpis_or_gate_writes_the_check_files_only() -> None:
     report = CheckReport("main", (LINT,))
-    files = check.files(report)
+    files = check.report_files(report)
     assert list(files) == ["check.json", "check.md", "check.html"]
     assert files["check.json"] == check.to_json(report)
     assert files["check.md"] == check.to_markdown(report)
@@ -215,7 +215,7 @@ def test_a_check_without_health_kpis_or_gate_writes_the_check_files_only() -> No
 
 
 def test_health_files_come_first_when_health_ran() -> None:
-    files = check.files(CheckReport("main", (LINT,), health=sample_report()))
+    files = check.report_files(CheckReport("main", (LINT,), health=sample_report()))
     assert list(files) == [
         "health.json",
         "health.md",
@@ -237,7 +237,7 @@ def test_every_file_in_step_order_when_every_step_ran() -> None:
         kpis=(CURRENT, None),
         gate=judgement,
     )
-    files = check.files(report)
+    files = check.report_files(report)
     assert list(files) == [
         "health.json",
         "health.md",
@@ -258,15 +258,17 @@ def test_every_file_in_step_order_when_every_step_ran() -> None:
 
 def test_kpi_json_has_the_current_and_baseline_results() -> None:
     base = KPIResult("net value", "EUR", 100.0)
-    files = check.files(CheckReport("main", (LINT,), kpis=(CURRENT, base)))
+    files = check.report_files(CheckReport("main", (LINT,), kpis=(CURRENT, base)))
     assert list(files)[0] == "kpi.json"
     kpi = json.loads(files["kpi.json"])
     assert kpi["current"]["per_1000"] == 120.0 and kpi["current"]["threshold"] == 0.5
     assert kpi["baseline"]["per_1000"] == 100.0
-    alone = json.loads(check.files(CheckReport("main", (LINT,), kpis=(CURRENT, None)))["kpi.json"])
+    alone = json.loads(
+        check.report_files(CheckReport("main", (LINT,), kpis=(CURRENT, None)))["kpi.json"]
+    )
     assert alone["baseline"] is None
 
 
 def test_decision_files_only_when_the_gate_ran() -> None:
-    files = check.files(CheckReport("main", (LINT,), kpis=(CURRENT, None)))
+    files = check.report_files(CheckReport("main", (LINT,), kpis=(CURRENT, None)))
     assert not {"facts.json", "decision.json", "decision.md"} & set(files)

@@ -143,7 +143,7 @@ def test_files_are_the_record_as_json_and_the_markdown() -> None:
     record: dict[str, Any] = {"kind": "decision", "verdict": "fail", "rules": [{"id": "x"}]}
     pack = Pack("baseline", Path("policies/baseline"), {}, (), ())
     judged = Judged(pack, cast(Facts, {}), found, record)
-    files = decision.files(judged)
+    files = decision.report_files(judged)
     assert list(files) == ["decision.json", "decision.md"]
     assert json.loads(files["decision.json"]) == record
     assert files["decision.json"].endswith("}\n")
