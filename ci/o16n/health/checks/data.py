@@ -87,7 +87,7 @@ def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> CheckResult:
 
 def _drifts(
     trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger, reference: Profile, current: Profile
-) -> list[drift.Drift]:
+) -> list[ColumnDrift]:
     results = []
     for name in selected(trigger, reference, current):
         override = trigger.params.overrides.get(name)
@@ -105,7 +105,7 @@ def _drifts(
 
 def _with_drift(
     findings: tuple[Finding, ...],
-    results: list[drift.Drift],
+    results: list[ColumnDrift],
     profiles: tuple[Profile, Profile],
     share: float | None = None,
 ) -> CheckResult:
@@ -113,10 +113,7 @@ def _with_drift(
     distributions of the drifted columns on both sides."""
     return CheckResult(
         findings,
-        drift=tuple(
-            ColumnDrift(r.column, r.kind, r.method, r.value, r.threshold, r.drifted)
-            for r in results
-        ),
+        drift=tuple(results),
         distributions=tuple(_distribution(*profiles, r.column) for r in results if r.drifted),
         dataset_drift_share=share,
     )
@@ -134,7 +131,7 @@ def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> CheckResult
     return _with_drift(findings, results, profiles)
 
 
-def _column_finding(trigger: cfg.ColumnDriftTrigger, result: drift.Drift) -> Finding:
+def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Finding:
     if trigger.warn is not None or trigger.fail is not None:  # one method: grade its score
         worse_when = "below" if result.method in drift.P_VALUE_METHODS else "above"
         severity = grade(result.value, trigger.warn, trigger.fail, worse_when=worse_when)

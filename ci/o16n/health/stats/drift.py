@@ -13,11 +13,11 @@ selection so users recognise the results (evidently.legacy.calculations.stattest
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
+from o16n.health.findings import ColumnDrift
+from o16n.health.stats.kinds import NUMERIC_KINDS
 from o16n.health.stats.model import Categorical, Column, Numeric, Profile, cdf_points, deciles
 
 P_VALUE_METHODS = {"ks", "chisquare", "z"}  # drift when value < threshold; else value >= threshold
@@ -33,16 +33,6 @@ SMALL_REFERENCE = 1000
 PSI_EPSILON = 1e-4  # Evidently's value for an empty bin
 JS_BINS = 30  # Evidently's n_bins for binned numeric tests
 SAMPLE_POINTS = 1000  # reference quantiles standing in for a large reference in KS
-
-
-@dataclass(frozen=True)
-class Drift:
-    column: str
-    kind: ProfileKind
-    method: str
-    value: float
-    threshold: float
-    drifted: bool
 
 
 def is_drift(method: str, value: float, threshold: float) -> bool:
@@ -67,13 +57,13 @@ def column_drift(
     name: str,
     method: str = "auto",
     threshold: float | None = None,
-) -> Drift:
+) -> ColumnDrift:
     ref, cur = reference.columns[name], current.columns[name]
     if method == "auto":
         method = choose_method(reference, ref, cur)
     value = METHODS[method](ref, cur)
     limit = DEFAULT_THRESHOLD[method] if threshold is None else threshold
-    return Drift(name, ref.kind, method, value, limit, is_drift(method, value, limit))
+    return ColumnDrift(name, ref.kind, method, value, limit, is_drift(method, value, limit))
 
 
 # ---- frequencies over a shared set of categories ------------------------------------------------
