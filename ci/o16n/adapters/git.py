@@ -28,6 +28,19 @@ def commit_of(revision: str, project: Path) -> str | None:
     return resolve(f"{revision}^{{commit}}", project)
 
 
+def head(project: Path) -> str:
+    """The commit checked out."""
+    commit = commit_of("HEAD", project)
+    if commit is None:
+        raise ToolError(f"{project} has no commit yet", hint="commit the project first")
+    return commit
+
+
+def in_repository(project: Path) -> bool:
+    """Whether `project` is inside a git repository (any, not only an o16n project)."""
+    return run("rev-parse", "--git-dir", project=project).ok
+
+
 def revision_exists(revision: str, project: Path) -> bool:
     return commit_of(revision, project) is not None
 

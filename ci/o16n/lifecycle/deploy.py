@@ -75,7 +75,7 @@ def commit_state(project: Path, message: str, paths: list[str]) -> str:
     done = git.run("commit", "--quiet", "-m", message, "--", *paths, project=project)
     if not done.ok:
         raise ToolError(f"`git commit` of the desired state failed:\n{done.tail()}")
-    return git.run("rev-parse", "HEAD", project=project).output.strip()
+    return git.head(project)
 
 
 def write(project: Path, env: str, desired: Desired, serving: ServingConfig) -> list[str]:

@@ -200,7 +200,7 @@ def _link_problems(
 
 def _history_problems(project: Path, text: str, *, exists: bool) -> list[Problem]:
     """Append-only across git history: each committed version is a prefix of the file now."""
-    if not git.run("rev-parse", "--git-dir", project=project).ok:
+    if not git.in_repository(project):
         return [Problem(None, None, "not in a git repository: history and lineage unchecked")]
     log = git.run("log", "--format=%H", "--", LEDGER.as_posix(), project=project)
     problems: list[Problem] = []

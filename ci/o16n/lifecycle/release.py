@@ -46,7 +46,7 @@ class Plan:
 def plan(project: Path, model: str, *, version: str | None = None, bump: str | None = None) -> Plan:
     """The next version: `version` as given, else the latest's bumped by `bump` or by what
     changed since it (`bump_for`); the first version is v1.0.0."""
-    head = git.run("rev-parse", "HEAD", project=project).output.strip()
+    head = git.head(project)
     found = gto.versions(project, model)
     latest = found[-1] if found else None
     already = next((v for v in reversed(found) if v.commit == head), None)

@@ -41,7 +41,7 @@ class Event:
 
 
 def build(project: Path) -> list[Event]:
-    if not git.run("rev-parse", "--git-dir", project=project).ok:
+    if not git.in_repository(project):
         raise ConfigError(f"{project} is not a git repository", hint="run it in the model repo")
     events = [*_pipeline_events(project), *_version_events(project), *_decision_events(project)]
     return sorted(events, key=lambda e: (_instant(e.time), KINDS.index(e.kind), e.seq, e.commit))
