@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from o16n.health.stats.kinds import ProfileKind
+from o16n.health.stats.outcome import ColumnDrift
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SEVERITY_ORDER = {OK: 0, WARN: 1, FAIL: 2}
@@ -28,18 +28,6 @@ class Finding:
     threshold: float | None = None
     method: str = ""  # what computed `value` (e.g. "ks p-value", "missing share")
     column: str | None = None
-
-
-@dataclass(frozen=True)
-class ColumnDrift:
-    """One column's drift: the JSON report lists these for every column checked."""
-
-    column: str
-    kind: ProfileKind
-    method: str
-    value: float
-    threshold: float
-    drifted: bool
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,12 @@ from o16n.health.findings import (
     FAIL,
     OK,
     WARN,
-    ColumnDrift,
     Distribution,
     Finding,
     HealthReport,
     MetricComparison,
 )
+from o16n.health.stats.outcome import ColumnDrift
 from o16n.report.markup import cell, details, num, page, signed
 from o16n.report.theme import THEME
 

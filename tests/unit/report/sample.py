@@ -6,12 +6,12 @@ from o16n.health.findings import (
     FAIL,
     OK,
     WARN,
-    ColumnDrift,
     Distribution,
     Finding,
     HealthReport,
     MetricComparison,
 )
+from o16n.health.stats.outcome import ColumnDrift
 
 BINS = ("[-3, -2)", "[-2, -1)", "[-1, 0)", "[0, 1)", "[1, 2)", "[2, 3)", "[3, 4)")
 

@@ -16,12 +16,12 @@ from o16n.health.findings import (
     FAIL,
     OK,
     WARN,
-    ColumnDrift,
     Distribution,
     Finding,
     HealthReport,
     MetricComparison,
 )
+from o16n.health.stats.outcome import ColumnDrift
 from o16n.report import health
 from o16n.report.health import (
     MARKDOWN_LIMIT,

@@ -14,13 +14,8 @@ from typing import Any
 from o16n.config.health import HealthConfig
 from o16n.health.checks import data, model
 from o16n.health.checks.inputs import Inputs
-from o16n.health.findings import (
-    CheckResult,
-    ColumnDrift,
-    Distribution,
-    HealthReport,
-    MetricComparison,
-)
+from o16n.health.findings import CheckResult, Distribution, HealthReport, MetricComparison
+from o16n.health.stats.outcome import ColumnDrift
 
 Check = Callable[[Any, Inputs], CheckResult]
 

@@ -10,9 +10,10 @@ from o16n.config import health as cfg
 from o16n.errors import ConfigError
 from o16n.health.checks.grading import grade, graded, threshold_of
 from o16n.health.checks.inputs import Inputs
-from o16n.health.findings import OK, CheckResult, ColumnDrift, Distribution, Finding
+from o16n.health.findings import OK, CheckResult, Distribution, Finding
 from o16n.health.stats import drift, quality
 from o16n.health.stats.model import Profile
+from o16n.health.stats.outcome import ColumnDrift
 
 
 def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -> list[str]:

@@ -16,9 +16,9 @@ import math
 
 import numpy as np
 
-from o16n.health.findings import ColumnDrift
 from o16n.health.stats.kinds import NUMERIC_KINDS
 from o16n.health.stats.model import Categorical, Column, Numeric, Profile, cdf_points, deciles
+from o16n.health.stats.outcome import ColumnDrift
 
 P_VALUE_METHODS = {"ks", "chisquare", "z"}  # drift when value < threshold; else value >= threshold
 DEFAULT_THRESHOLD = {

@@ -14,15 +14,10 @@ import pytest
 
 from o16n.config.health import HealthConfig
 from o16n.health.checks import CHECKS, Inputs, collect, evaluate
-from o16n.health.findings import (
-    CheckResult,
-    ColumnDrift,
-    Distribution,
-    Finding,
-    MetricComparison,
-)
+from o16n.health.findings import CheckResult, Distribution, Finding, MetricComparison
 from o16n.health.stats.codec import to_json
 from o16n.health.stats.columns import profile_frame
+from o16n.health.stats.outcome import ColumnDrift
 
 
 @pytest.fixture
