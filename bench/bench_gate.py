@@ -53,19 +53,19 @@ def fifty_rule_pack(project: Path) -> None:
 
 
 def in_process(project: Path, runs: int) -> list[float]:
-    from o16n import policy
     from o16n.lifecycle import check
     from o16n.policy import gate
     from o16n.policy.facts import Sources
+    from o16n.policy.run import prepare
 
-    ctx = check.Context(project, "main", project / "reports")
+    ctx = check.Context(project, "main")
     for step in (check.lock, check.health, check.kpi):
         step(ctx)
     times = []
     for _ in range(runs):
-        sources = Sources(health=ctx.health_report, kpis=ctx.kpis, reproduced=ctx.reproduced)
+        sources = Sources(health=ctx.health, kpis=ctx.kpis, reproduced=ctx.reproduced)
         started = time.perf_counter()
-        pack, facts = policy.prepare(project, stage="pr", env=None, base="main", sources=sources)
+        pack, facts = prepare(project, stage="pr", env=None, base="main", sources=sources)
         decision = gate.evaluate(pack, facts)
         times.append(time.perf_counter() - started)
         assert len(decision.outcomes) == RULES, len(decision.outcomes)
