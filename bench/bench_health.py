@@ -60,10 +60,11 @@ def run(python: str, tool: str, data: Path, cache: str) -> dict[str, object]:
 def repeated(python: str, data: Path, cache: str, times: int) -> dict[str, object]:
     """o16n `times` times: the median run's figures, with every run's seconds."""
     runs = sorted(
-        (run(python, "o16n", data, cache) for _ in range(times)), key=lambda r: float(r["seconds"])
+        (run(python, "o16n", data, cache) for _ in range(times)),
+        key=lambda r: float(str(r["seconds"])),
     )
     middle = dict(runs[len(runs) // 2])
-    middle["seconds"] = statistics.median(float(r["seconds"]) for r in runs)
+    middle["seconds"] = statistics.median(float(str(r["seconds"])) for r in runs)
     middle["runs"] = [r["seconds"] for r in runs]
     middle["peak_mb"] = max(int(str(r["peak_mb"])) for r in runs)
     middle["drifted_agree"] = all(r["drifted"] == runs[0]["drifted"] for r in runs)

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -63,7 +64,7 @@ def latencies(url: str, body: bytes, requests: int) -> list[float]:
     return times[20:]  # the first requests warm both ends up
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: int) -> float:
     return (
         statistics.quantiles(values, n=100, method="inclusive")[q - 1] if q < 100 else max(values)
     )
@@ -197,7 +198,7 @@ def main() -> None:
         finally:
             sh([o16n, "serve", "--env", "staging", "--stop"], project, env)
     failed = sum(n for key, n in counts.items() if not key.startswith("200 "))
-    figures = {
+    figures: dict[str, Any] = {
         "latency_ms": {
             "router_p50": 1000 * percentile(through, 50),
             "router_p99": 1000 * percentile(through, 99),

@@ -29,8 +29,18 @@ def run_o16n(data: Path) -> list[str]:
             stdout=subprocess.DEVNULL,
         )
         done = subprocess.run(
-            [O16N, "health", "--reference", profile, "--current", data / "current.parquet"]
-            + ["--format", "json", "-o", report],
+            [
+                O16N,
+                "health",
+                "--reference",
+                profile,
+                "--current",
+                data / "current.parquet",
+                "--format",
+                "json",
+                "-o",
+                report,
+            ],
             stdout=subprocess.DEVNULL,
         )
         if done.returncode not in (0, 1):  # 1: a fail trigger fired, which drift may do
