@@ -40,6 +40,8 @@ def prepare(
     sources: Sources | None = None,
     provider: str = "auto",
 ) -> tuple[Pack, Facts]:
+    """The pack in force and the facts of this change at `stage`, every fact a rule names
+    checked to exist; `o16n facts` prints these, `judge` evaluates them."""
     if stage not in STAGES:
         raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
     config = load_project(project)
