@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from .state import (
+    APPROVAL_STATES,
     DEPLOYMENT_STATES,
     DOCS,
     PERMISSIONS,
@@ -224,6 +225,49 @@ class GitHubEmulator:
         }
         self.state.reviews.setdefault((repo, number), []).append(review)
         return review["id"]
+
+    def merge_pull(
+        self, repo: str, number: int, merge_commit_sha: str, merged_by: str | None = None
+    ) -> None:
+        """Merge pull request `number`: it is closed and merged (by `merged_by`, default its
+        author), its merge commit `merge_commit_sha` is the new head of its base branch, and
+        the commit's pull requests (`GET .../commits/{sha}/pulls`) list it."""
+        pull = self.state.pull(repo, number)
+        merger = merged_by or pull.author
+        self.state.ensure_user(merger)
+        stamp = now()
+        pull.merge_commit_sha, pull.merged_at, pull.merged_by = merge_commit_sha, stamp, merger
+        self.state.repo(repo).branches[pull.base] = merge_commit_sha
+        issue = self.state.issue(repo, number)
+        issue.state, issue.closed_at, issue.updated_at = "closed", stamp, stamp
+
+    def add_run_approval(
+        self,
+        repo: str,
+        run_id: int,
+        environments: list[str] | tuple[str, ...],
+        login: str,
+        state: str = "approved",
+        comment: str = "",
+    ) -> None:
+        """A deployment review of run `run_id` by `login` for the named environments, as a
+        required reviewer gives it when a job waits for an environment's protection rules."""
+        if state not in APPROVAL_STATES:
+            raise ValueError(f"state must be one of {APPROVAL_STATES}, not {state!r}")
+        run = self.state.runs.get(run_id)
+        if run is None or run["repo"] != repo:
+            raise not_found()
+        self.state.ensure_user(login)
+        self.state.run_approvals.setdefault(run_id, []).append(
+            {
+                "run_id": run_id,
+                "environments": list(environments),
+                "state": state,
+                "comment": comment,
+                "user": login,
+                "created_at": now(),
+            }
+        )
 
     def add_comment(self, repo: str, number: int, user: str, body: str) -> int:
         """An existing comment on an issue or pull request (o16n edits its own in place)."""
@@ -590,6 +634,15 @@ def list_statuses(emu: GitHubEmulator, call: Call, repo: str, ref: str) -> Reply
     return _paginate(call, [emu.state.status_payload(s) for s in statuses])
 
 
+def list_commit_pulls(emu: GitHubEmulator, call: Call, repo: str, ref: str) -> Reply:
+    """GET .../commits/{sha}/pulls: the pull requests whose head is the commit and the merged
+    ones whose merge commit it is, newest first; a commit no pull request has gives [] (the
+    emulator keeps no commits, so it cannot answer GitHub's 422 for an unknown sha)."""
+    sha = emu.state.resolve(repo, ref)
+    pulls = emu.state.pulls_of_commit(repo, sha)
+    return _paginate(call, [emu.state.simple_pull_payload(repo, p.number) for p in pulls])
+
+
 def get_contents(emu: GitHubEmulator, call: Call, repo: str, path: str) -> Reply:
     ref = call.query.get("ref") or emu.state.repo(repo).default_branch
     return Reply(200, emu.state.contents_payload(repo, ref, path))
@@ -654,6 +707,15 @@ def _redirect(emu: GitHubEmulator, kind: str, ident: int) -> Reply:
 
 def get_run_logs(emu: GitHubEmulator, call: Call, repo: str, run_id: str) -> Reply:
     return _redirect(emu, "logs", _run(emu, repo, run_id)["id"])
+
+
+def list_run_approvals(emu: GitHubEmulator, call: Call, repo: str, run_id: str) -> Reply:
+    """GET .../actions/runs/{id}/approvals: the run's deployment reviews, oldest first. GitHub
+    documents no pagination for it (docs: "Get the review history for a workflow run"): the
+    whole list, no Link header."""
+    run = _run(emu, repo, run_id)
+    approvals = emu.state.run_approvals.get(run["id"], [])
+    return Reply(200, [emu.state.run_approval_payload(a) for a in approvals])
 
 
 def list_run_artifacts(emu: GitHubEmulator, call: Call, repo: str, run_id: str) -> Reply:
@@ -971,6 +1033,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"/repos/{_R}/statuses/{_S}", list_statuses),  # the legacy path github3.py uses
     ("GET", rf"/repos/{_R}/commits/{_S}/status", get_combined_status),
     ("GET", rf"/repos/{_R}/commits/{_S}/statuses", list_statuses),
+    ("GET", rf"/repos/{_R}/commits/{_S}/pulls", list_commit_pulls),
     ("GET", rf"/repos/{_R}/contents/(.+)", get_contents),
     ("GET", rf"/repos/{_R}/branches/{_S}", get_branch),
     ("GET", rf"/repos/{_R}/branches/{_S}/protection", get_protection),
@@ -980,6 +1043,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"/repos/{_R}/actions/runs/{_N}", get_run),
     ("GET", rf"/repos/{_R}/actions/runs/{_N}/logs", get_run_logs),
     ("GET", rf"/repos/{_R}/actions/runs/{_N}/artifacts", list_run_artifacts),
+    ("GET", rf"/repos/{_R}/actions/runs/{_N}/approvals", list_run_approvals),
     ("GET", rf"/repos/{_R}/actions/artifacts/{_N}", get_artifact),
     ("GET", rf"/repos/{_R}/actions/artifacts/{_N}/zip", download_artifact),
     ("GET", rf"/repos/{_R}/releases", list_releases),

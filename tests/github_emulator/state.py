@@ -27,6 +27,8 @@ DOCS = "https://docs.github.com/rest"
 PERMISSIONS = ("admin", "maintain", "write", "triage", "read", "none")
 STATUS_STATES = ("error", "failure", "pending", "success")
 REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")
+# The states of a deployment review (docs: "Get the review history for a workflow run").
+APPROVAL_STATES = ("approved", "rejected", "pending")
 DEPLOYMENT_STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
 
 # Hosts in the recordings and the emulator's stand-in for each (`api`, `uploads` or `web`).
@@ -118,6 +120,9 @@ class Pull:
     body: str
     files: list[dict[str, Any]]
     created_at: str = field(default_factory=now)
+    merge_commit_sha: str | None = None  # set when merged (see GitHubEmulator.merge_pull)
+    merged_at: str | None = None
+    merged_by: str | None = None
 
 
 @dataclass
@@ -178,6 +183,8 @@ class State:
         # (repo, workflow file) -> {"id", "inputs": {name: required}}; dispatches oldest first
         self.workflows: dict[tuple[str, str], dict[str, Any]] = {}
         self.dispatches: list[dict[str, Any]] = []
+        # run id -> deployment reviews of the run, oldest first: {"environments", "state", ...}
+        self.run_approvals: dict[int, list[dict[str, Any]]] = {}
 
     def new_id(self) -> int:
         return next(self._ids)
@@ -280,8 +287,28 @@ class State:
     # -- pull requests, reviews, files, issues, comments -------------------------------------
 
     def pull_payload(self, full: str, number: int) -> dict[str, Any]:
+        return self._pull_payload(full, number, template("pull_request_example"))
+
+    def pulls_of_commit(self, full: str, sha: str) -> list[Pull]:
+        """The pull requests a commit belongs to, newest first: those whose head is the commit
+        and the merged ones whose merge commit it is (how a commit reaches `main` by a PR)."""
+        self.repo(full)
+        found = [
+            pull
+            for (repo, _), pull in self.pulls.items()
+            if repo == full and sha in (pull.head_sha, pull.merge_commit_sha)
+        ]
+        return sorted(found, key=lambda pull: -pull.number)
+
+    def simple_pull_payload(self, full: str, number: int) -> dict[str, Any]:
+        """A pull request as lists give it (GitHub's "pull-request-simple"): the keys of the
+        recording of "List pull requests associated with a commit", the values of `pull_payload`."""
+        recorded = template("commit_pulls_example")[0]
+        payload = self._pull_payload(full, number, recorded)
+        return {key: value for key, value in payload.items() if key in recorded}
+
+    def _pull_payload(self, full: str, number: int, recorded: dict[str, Any]) -> dict[str, Any]:
         pull, issue = self.pull(full, number), self.issue(full, number)
-        recorded = template("pull_request_example")
         old_sha = recorded["head"]["sha"]
         payload = self.urls.rehost(
             recorded,
@@ -321,10 +348,10 @@ class State:
                 "created_at": pull.created_at,
                 "updated_at": issue.updated_at,
                 "closed_at": issue.closed_at,
-                "merged_at": None,
-                "merge_commit_sha": None,
-                "merged": False,
-                "merged_by": None,
+                "merged_at": pull.merged_at,
+                "merge_commit_sha": pull.merge_commit_sha,
+                "merged": pull.merged_at is not None,
+                "merged_by": self.user_payload(pull.merged_by) if pull.merged_by else None,
                 "author_association": self._association(pull.author),
                 "comments": len(self.comments_on(full, number)),
                 "review_comments": 0,
@@ -713,6 +740,38 @@ class State:
             "head": {"ref": pull.head, "sha": pull.head_sha, "repo": short_repo},
             "base": {"ref": pull.base, "sha": repo.branches[pull.base], "repo": short_repo},
         }
+
+    def run_approval_payload(self, approval: dict[str, Any]) -> dict[str, Any]:
+        """One deployment review of a run: who approved or rejected which environments."""
+        full = self.runs[approval["run_id"]]["repo"]
+        payload = template("run_approvals_example")[0]
+        recorded_environment = payload["environments"][0]
+        environments = []
+        for name in approval["environments"]:
+            environment_id = self._stable_id("environment", full, name)
+            environments.append(
+                {
+                    **recorded_environment,
+                    "id": environment_id,
+                    "node_id": base64.b64encode(f"EN_{environment_id}".encode()).decode(),
+                    "name": name,
+                    "url": f"{self.urls.repo(full)}/environments/{name}",
+                    "html_url": self.urls.web(
+                        f"{full}/deployments/activity_log?environments_filter={name}"
+                    ),
+                    "created_at": approval["created_at"],
+                    "updated_at": approval["created_at"],
+                }
+            )
+        payload.update(
+            {
+                "state": approval["state"],
+                "comment": approval["comment"],
+                "environments": environments,
+                "user": self.user_payload(approval["user"]),
+            }
+        )
+        return payload
 
     def artifact_payload(self, artifact_id: int) -> dict[str, Any]:
         artifact = self.artifacts.get(artifact_id)

@@ -161,6 +161,19 @@ def _contents(gh: github3.GitHubEnterprise, emulator: GitHubEmulator) -> Any:
     return api(gh, "GET", *repo_path("contents", ".github", "CODEOWNERS"), params={"ref": "main"})
 
 
+MERGE = "e" * 40
+
+
+def _commit_pulls(gh: github3.GitHubEnterprise, emulator: GitHubEmulator) -> Any:
+    emulator.merge_pull(REPO, 7, MERGE, merged_by="bob")
+    return api(gh, "GET", *repo_path("commits", MERGE, "pulls"))
+
+
+def _run_approvals(gh: github3.GitHubEnterprise, emulator: GitHubEmulator) -> Any:
+    emulator.add_run_approval(REPO, 501, ["production"], "bob", comment="Ship it")
+    return api(gh, "GET", *repo_path("actions", "runs", "501", "approvals"))
+
+
 Fetch = Callable[[github3.GitHubEnterprise, GitHubEmulator], Any]
 CONTRACT: dict[str, tuple[str, Fetch, type | None]] = {
     "pull request": (
@@ -218,6 +231,10 @@ CONTRACT: dict[str, tuple[str, Fetch, type | None]] = {
         lambda gh, e: api(gh, "GET", *repo_path("actions", "runs", "501")),
         None,
     ),
+    # Lists, compared item by item with the recorded list; github3.py has no class for them
+    # (its ShortPullRequest wants `body_html`, which GitHub's own recording lacks).
+    "commit pulls": ("commit_pulls_example", _commit_pulls, None),
+    "run approvals": ("run_approvals_example", _run_approvals, None),
     "artifact": (
         "artifact",
         lambda gh, e: api(gh, "GET", *repo_path("actions", "runs", "501", "artifacts"))[
@@ -491,3 +508,73 @@ def test_deployment_statuses_are_listed_newest_first(gh: github3.GitHubEnterpris
 
     assert [s.state for s in deployment.statuses()] == ["success", "in_progress"]
     assert json.loads(json.dumps(deployment.as_dict()))["environment"] == "staging"
+
+
+def test_a_merged_pull_request_is_listed_for_its_merge_commit_and_its_head(
+    gh: github3.GitHubEnterprise, emulator: GitHubEmulator
+) -> None:
+    emulator.merge_pull(REPO, 7, MERGE, merged_by="bob")
+
+    by_merge = api(gh, "GET", *repo_path("commits", MERGE, "pulls"))
+    by_head = api(gh, "GET", *repo_path("commits", HEAD, "pulls"))
+    by_branch = api(gh, "GET", *repo_path("commits", "main", "pulls"))
+    pull = gh.repository("acme", "model").pull_request(7)
+
+    assert [p["number"] for p in by_merge] == [p["number"] for p in by_head] == [7]
+    assert by_branch == by_merge  # main's head is now the merge commit
+    assert by_merge[0]["merge_commit_sha"] == MERGE and by_merge[0]["merged_at"] is not None
+    assert by_merge[0]["state"] == "closed" and by_merge[0]["base"]["ref"] == "main"
+    assert pull.merged and pull.merged_by.login == "bob" and pull.state == "closed"
+
+
+def test_a_commit_without_a_pull_request_lists_none_and_an_unknown_repo_is_404(
+    gh: github3.GitHubEnterprise,
+) -> None:
+    assert api(gh, "GET", *repo_path("commits", "f" * 40, "pulls")) == []
+    url = gh.session.build_url("repos", "acme", "nope", "commits", "f" * 40, "pulls")
+    assert gh.session.get(url).status_code == 404
+
+
+def test_commit_pulls_paginate_with_link_header(
+    gh: github3.GitHubEnterprise, emulator: GitHubEmulator
+) -> None:
+    for number in range(8, 11):
+        emulator.add_pull(REPO, number, "alice", HEAD, head=f"topic-{number}")
+    url = gh.session.build_url(*repo_path("commits", HEAD, "pulls"))
+
+    first = gh.session.get(url, params={"per_page": 3})
+    last = gh.session.get(first.links["next"]["url"])
+
+    assert [p["number"] for p in first.json()] == [10, 9, 8]
+    assert [p["number"] for p in last.json()] == [7] and "next" not in last.links
+
+
+def test_run_approvals_are_the_whole_history_oldest_first_without_pages(
+    gh: github3.GitHubEnterprise, emulator: GitHubEmulator
+) -> None:
+    emulator.add_run_approval(REPO, 501, ["staging"], "alice", "rejected", "not yet")
+    emulator.add_run_approval(REPO, 501, ["staging", "production"], "bob")
+    response = gh.session.get(
+        gh.session.build_url(*repo_path("actions", "runs", "501", "approvals"))
+    )
+    reviews = response.json()
+
+    assert [(r["user"]["login"], r["state"], r["comment"]) for r in reviews] == [
+        ("alice", "rejected", "not yet"),
+        ("bob", "approved", ""),
+    ]
+    assert [e["name"] for e in reviews[1]["environments"]] == ["staging", "production"]
+    assert reviews[1]["environments"][1]["url"].endswith(
+        "/repos/acme/model/environments/production"
+    )
+    assert "Link" not in response.headers
+
+
+def test_run_approvals_of_an_unknown_run_are_404_and_a_bad_state_is_refused(
+    gh: github3.GitHubEnterprise, emulator: GitHubEmulator
+) -> None:
+    url = gh.session.build_url(*repo_path("actions", "runs", "999", "approvals"))
+    assert gh.session.get(url).status_code == 404
+    assert api(gh, "GET", *repo_path("actions", "runs", "501", "approvals")) == []
+    with pytest.raises(ValueError, match="state must be one of"):
+        emulator.add_run_approval(REPO, 501, ["production"], "bob", state="APPROVED")
