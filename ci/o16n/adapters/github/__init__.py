@@ -1,10 +1,11 @@
 """The GitHub provider: the only package that imports github3.py.
 
 Other layers import the names below from here; the modules hold one job each: `actions` (the
-Actions environment and the job summary), `client` (connecting, retries, errors, URLs),
-`pulls` (review data, the report comment, the commit status), `protection`, `runs` (logs,
-artifacts, workflow dispatch), `releases` (Releases and Deployments), `issues`. What the review
-data means is decided by o16n.policy.pull_review, not here.
+Actions environment and the job summary), `client` (connecting, retries, errors, URLs, pages),
+`pulls` (review data, the pull requests of a commit, the report comment, the commit status),
+`protection`, `runs` (logs, artifacts, workflow dispatch, deployment reviews), `releases`
+(Releases and Deployments), `issues`. What the review data means is decided by
+o16n.policy.pull_review, not here.
 """
 
 from __future__ import annotations
@@ -14,24 +15,34 @@ from o16n.adapters.github.client import Client, connect
 from o16n.adapters.github.issues import comment_on_issue, find_issue, upsert_issue
 from o16n.adapters.github.protection import protect, protection_payload
 from o16n.adapters.github.pulls import (
+    CommitPull,
     ReviewData,
     codeowners_text,
     permission,
     pull_request,
+    pulls_of_commit,
     review_data,
     set_status,
     upsert_comment,
 )
 from o16n.adapters.github.releases import Deployment, publish_release, release_commit
-from o16n.adapters.github.runs import dispatch_workflow, download_run, runs_for
+from o16n.adapters.github.runs import (
+    RunApproval,
+    dispatch_workflow,
+    download_run,
+    run_approvals,
+    runs_for,
+)
 from o16n.errors import GitHubError
 
 __all__ = [
     "Actions",
     "Client",
+    "CommitPull",
     "Deployment",
     "GitHubError",
     "ReviewData",
+    "RunApproval",
     "append_summary",
     "codeowners_text",
     "comment_on_issue",
@@ -44,8 +55,10 @@ __all__ = [
     "protection_payload",
     "publish_release",
     "pull_request",
+    "pulls_of_commit",
     "release_commit",
     "review_data",
+    "run_approvals",
     "run_url",
     "runs_for",
     "set_status",

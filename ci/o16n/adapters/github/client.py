@@ -138,6 +138,38 @@ def decode(actions: Actions, response: requests.Response, what: str) -> Any:
         raise GitHubError(actions.redact(f"GitHub: {what}: malformed response ({exc})")) from None
 
 
+def pages(
+    client: Client,
+    actions: Actions,
+    url: str,
+    what: str,
+    params: dict[str, str] | None = None,
+    limit: int = 30,
+) -> list[Any]:
+    """Every item of a list endpoint, 100 a page, following GitHub's `Link: rel="next"` for
+    at most `limit` pages; inside its own `call`, so a failing page is a GitHubError."""
+    items: list[Any] = []
+    next_url: str | None = url
+    query: dict[str, str] | None = {**(params or {}), "per_page": "100"}
+    with call(actions, what):
+        for _ in range(limit):
+            if next_url is None:
+                break
+            response = client.session.get(next_url, params=query)
+            page = decode(actions, response, what)
+            if not isinstance(page, list):
+                raise GitHubError(
+                    actions.redact(f"GitHub: {what}: malformed response (not a list)")
+                )
+            items.extend(page)
+            next_url = response.links.get("next", {}).get("url")
+            query = None  # the next link carries the query
+        else:
+            if next_url is not None:
+                raise GitHubError(actions.redact(f"GitHub: {what}: more than {limit} pages"))
+    return items
+
+
 def repository(client: Client, actions: Actions) -> Any:
     """The repository (inside a `call`, which turns a 404 into a GitHubError)."""
     found = client.repository(actions.owner, actions.name)

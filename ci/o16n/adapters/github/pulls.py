@@ -1,5 +1,6 @@
 """A pull request: what review facts are made of, read as GitHub gives it (o16n.policy decides
-what counts), and where o16n answers: one report comment on it and a status on its head.
+what counts), and where o16n answers: one report comment on it and a status on its head; and
+the pull requests a commit came by (a deploy runs on a push, where the event names none).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from github3 import exceptions as gh_exceptions
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import Client, call, decode, repo_url, repository
+from o16n.adapters.github.client import Client, call, decode, pages, repo_url, repository
 from o16n.errors import GitHubError
 
 STATES = ("success", "failure", "error", "pending")
@@ -66,6 +67,45 @@ def review_data(client: Client, actions: Actions, number: int) -> ReviewData:
         reviews=reviews,
         files=files,
     )
+
+
+@dataclass(frozen=True)
+class CommitPull:
+    """A pull request a commit belongs to, in GitHub's own terms."""
+
+    number: int
+    base: str  # the branch it merges (or merged) into
+    merged: bool
+    merge_commit_sha: str | None  # GitHub's test merge while open; the merge once merged
+    head_sha: str
+
+
+def pulls_of_commit(client: Client, actions: Actions, sha: str) -> list[CommitPull]:
+    """The pull requests associated with commit `sha`, as GitHub lists them: on the default
+    branch, the merged one that introduced it; elsewhere, the open and merged ones that
+    contain it. A commit pushed without a pull request has none: [].
+
+    https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit
+    """
+    what = f"listing the pull requests of commit {sha[:12]}"
+    found = pages(client, actions, repo_url(actions, "commits", sha, "pulls"), what)
+    try:
+        return [
+            CommitPull(
+                number=int(pull["number"]),
+                base=str(pull["base"]["ref"]),
+                merged=pull.get("merged_at") is not None,  # lists carry no `merged` flag
+                merge_commit_sha=(
+                    str(pull["merge_commit_sha"]) if pull.get("merge_commit_sha") else None
+                ),
+                head_sha=str(pull["head"]["sha"]),
+            )
+            for pull in found
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GitHubError(
+            actions.redact(f"GitHub: {what}: incomplete response ({exc!r})")
+        ) from None
 
 
 def permission(client: Client, actions: Actions, login: str) -> str:

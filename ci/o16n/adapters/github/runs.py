@@ -1,5 +1,6 @@
 """Workflow runs: the runs of a commit, a run's logs and artifacts downloaded into one folder
-(unzipped, nothing written outside it), and a run started by workflow dispatch (retraining).
+(unzipped, nothing written outside it), a run started by workflow dispatch (retraining), and
+who approved or rejected a run's deployments to protected environments.
 """
 
 from __future__ import annotations
@@ -7,13 +8,14 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from github3 import exceptions as gh_exceptions
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import Client, call, decode, repo_url, retry_wait
+from o16n.adapters.github.client import Client, call, decode, pages, repo_url, retry_wait
 from o16n.errors import GitHubError
 
 DISPATCH_HINTS = {
@@ -92,3 +94,41 @@ def dispatch_workflow(
             )
         if code >= 400:
             raise gh_exceptions.error_for(response)
+
+
+@dataclass(frozen=True)
+class RunApproval:
+    """One review of a run's deployment, in GitHub's terms: a required reviewer of the
+    environments approved or rejected the jobs waiting for them."""
+
+    login: str  # the reviewer, as GitHub spells it
+    state: str  # approved, rejected (GitHub also documents pending)
+    environments: tuple[str, ...]  # the names of the environments reviewed
+    comment: str
+
+
+def run_approvals(client: Client, actions: Actions, run_id: int | str) -> list[RunApproval]:
+    """The deployment review history of run `run_id`, as GitHub gives it; a run whose jobs
+    waited for no environment reviewer has none: [].
+
+    https://docs.github.com/rest/actions/workflow-runs#get-the-review-history-for-a-workflow-run
+    """
+    what = f"reading the deployment reviews of run {run_id}"
+    found = pages(
+        client, actions, repo_url(actions, "actions", "runs", str(run_id), "approvals"), what
+    )
+    try:
+        return [
+            RunApproval(
+                login=str(review["user"]["login"]),
+                state=str(review["state"]),
+                environments=tuple(str(env["name"]) for env in review.get("environments") or []),
+                comment=str(review.get("comment") or ""),
+            )
+            for review in found
+            if review.get("user")  # a review without a person cannot be anyone's approval
+        ]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise GitHubError(
+            actions.redact(f"GitHub: {what}: incomplete response ({exc!r})")
+        ) from None
