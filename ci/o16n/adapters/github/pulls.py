@@ -102,7 +102,7 @@ def pulls_of_commit(client: Client, actions: Actions, sha: str) -> list[CommitPu
             )
             for pull in found
         ]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GitHubError(
             actions.redact(f"GitHub: {what}: incomplete response ({exc!r})")
         ) from None

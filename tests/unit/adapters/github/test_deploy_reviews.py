@@ -125,6 +125,15 @@ def test_a_pull_request_list_that_is_not_a_list_is_a_github_error(
         github.pulls_of_commit(client, actions, MERGE)
 
 
+def test_a_pull_request_list_of_strings_is_an_incomplete_response(
+    emulator: GitHubEmulator, actions: github.Actions, client: github.Client
+) -> None:
+    emulator.fail("GET", r"/commits/[^/]+/pulls$", 200, body=["7"])
+
+    with pytest.raises(github.GitHubError, match="incomplete response"):
+        github.pulls_of_commit(client, actions, MERGE)
+
+
 def test_the_deployment_reviews_of_a_run_say_who_approved_which_environments(
     emulator: GitHubEmulator, actions: github.Actions, client: github.Client
 ) -> None:
