@@ -15,18 +15,19 @@ import fcntl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from o16n import __version__
 from o16n.adapters import git, gto
+from o16n.adapters.clock import timestamp
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import write_text_atomic
 from o16n.config.project import ServingConfig, load_project, require_environment
 from o16n.errors import ConfigError, ToolError, UsageError
+from o16n.lifecycle import ledger
+from o16n.policy.gate import actor
+from o16n.policy.run import Candidate, Judged, judge
 from o16n.serving.desired import DEPLOY_DIR, DESIRED, Desired, artifact_md5, current, history
-
-if TYPE_CHECKING:
-    from o16n.policy.run import Judged
 
 
 @contextlib.contextmanager
@@ -47,8 +48,6 @@ def serialized(project: Path, say: Callable[[str], None]) -> Iterator[None]:
 def recover(project: Path) -> list[str]:
     """Undo what an interrupted deploy or rollback wrote but did not commit (desired state,
     ledger): the committed state is the truth. Returns the paths put back."""
-    from o16n.lifecycle import ledger
-
     paths = [DEPLOY_DIR, str(ledger.LEDGER)]
     changed = git.run("status", "--porcelain", "-uall", "--", *paths, project=project)
     restored = sorted({line[3:] for line in changed.output.splitlines() if line.strip()})
@@ -104,8 +103,6 @@ def write(project: Path, env: str, desired: Desired, serving: ServingConfig) -> 
 def rollback_record(
     project: Path, env: str, desired: Desired, previous: Desired, actor: str
 ) -> dict[str, Any]:
-    from o16n.adapters.clock import timestamp
-
     at = lineage.at_revision(project, desired.commit) or lineage.Lineage()
     return {
         "kind": "rollback",
@@ -186,9 +183,6 @@ def deploy(
     """The environment's deploy gate over a version; when it passes, the desired state, the
     decision in the ledger, one commit and the stage tag. A refusal is recorded and committed
     and changes nothing else. `say` hears what recovery put back."""
-    from o16n.lifecycle import ledger
-    from o16n.policy.run import Candidate, judge
-
     config = load_project(project)
     model = config.model
     require_environment(config, env)
@@ -225,9 +219,6 @@ def rollback(
 ) -> RolledBack:
     """The environment's previous desired state (the last one with another version) back, as a
     new commit recorded in the ledger, with the stage tag moved."""
-    from o16n.lifecycle import ledger
-    from o16n.policy.gate import actor
-
     with serialized(project, say):
         states = history(project, env)
         if not states:

@@ -6,7 +6,7 @@ is a usage error that says how to start it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +55,9 @@ def predict(
     sent = Prediction(config.model, env, url, len(table))
     if answer.status != 200:
         body = answer.body[:1000].decode(errors="replace")
-        return Prediction(sent.model, env, url, sent.rows, error=f"HTTP {answer.status}: {body}")
+        return replace(sent, error=f"HTTP {answer.status}: {body}")
     try:
         decoded = v2.outputs(answer.body, len(table))
     except ConfigError as exc:
-        return Prediction(sent.model, env, url, sent.rows, error=exc.message)
-    return Prediction(sent.model, env, url, sent.rows, answer.version, decoded)
+        return replace(sent, error=exc.message)
+    return replace(sent, version=answer.version, outputs=decoded)

@@ -74,11 +74,10 @@ def _actions() -> Actions:
 def _write(result: Monitored, reports: Path, console: Console) -> None:
     """reports/monitor.{md,json,html}, and the Markdown in the Actions job summary."""
     from o16n.adapters import github
-    from o16n.adapters.files import write_text_atomic
+    from o16n.cli.output import write_reports
     from o16n.report.monitor import RENDERERS, to_markdown
 
-    for fmt, render in RENDERERS.items():
-        write_text_atomic(reports / f"monitor.{fmt}", render(result))
+    write_reports(reports, {f"monitor.{fmt}": render(result) for fmt, render in RENDERERS.items()})
     console.print(f"reports: {reports / 'monitor'}.{{md,json,html}}", highlight=False)
     github.append_summary(to_markdown(result, github.run_url()) + "\n")
 
