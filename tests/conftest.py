@@ -47,6 +47,7 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
         }
     )
     os.environ.pop("GITHUB_STEP_SUMMARY", None)
+    os.environ.pop("O16N_SIGNING_KEY", None)
 
 
 def run(
