@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from o16n.adapters.proc import Ran
@@ -62,3 +64,38 @@ def read_at_revision(path: str, revision: str, project: Path) -> str | None:
         return str(dvc.api.read(path, repo=str(project), rev=revision, mode="r"))
     except (DvcException, FileNotFoundError, OSError):
         return None
+
+
+def files_at(revision: str, paths: Sequence[str], project: Path) -> dict[str, bytes]:
+    """The files at `revision` under each of `paths` (files or folders), as bytes: one
+    `ls-tree` and one `cat-file --batch` however many there are. Paths not there are absent."""
+    listed = run("ls-tree", "-r", "-z", "--full-tree", revision, "--", *paths, project=project)
+    if not listed.ok:
+        return {}
+    entries = []  # (blob id, path)
+    for item in listed.output.split("\0"):
+        meta, _, path = item.partition("\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[1] == "blob":
+            entries.append((fields[2], path))
+    if not entries:
+        return {}
+    if shutil.which("git") is None:
+        raise ToolError("git is not installed", hint="install git and run again")
+    done = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=project,
+        input="".join(f"{blob}\n" for blob, _ in entries).encode(),
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise ToolError(f"git cat-file failed: {done.stderr.decode(errors='replace').strip()}")
+    found: dict[str, bytes] = {}
+    data, offset = done.stdout, 0
+    for _blob, path in entries:
+        header_end = data.index(b"\n", offset)
+        size = int(data[offset:header_end].split()[2])
+        found[path] = data[header_end + 1 : header_end + 1 + size]
+        offset = header_end + 1 + size + 1  # the content, then a newline
+    return found

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "kpi": "the model's value in business units (kpis.yaml), against the baseline model",
     "facts": "print the facts document that policy rules evaluate (JSON)",
     "gate": "evaluate the policy pack for a stage, record the decision in the ledger",
+    "approve": "approve this branch with an SSH-signed commit that the gate can authenticate",
     "github": "post the report to the pull request and set the gate status; protect main",
     "logs": "download a CI run's logs and report artifacts (for a PR, a run or a release)",
     "modelcard": "render MODEL_CARD.md from model_card.yaml and what the pipeline knows",

@@ -73,18 +73,29 @@ class OwnershipFacts(TypedDict):
     codeowners: str
     files: list[OwnedFile]
     unapproved_files: list[str]
-    governance: list[str]
+    governance: list[str]  # the owners of policies/ in CODEOWNERS
     governance_members: list[str]
     governance_approved: bool
+    governed_files: list[str]  # changed paths CODEOWNERS gives to a governance owner
+
+
+class NotCounted(TypedDict):
+    """An approval that does not count, and why (unsigned, self-approval, stale...)."""
+
+    who: str
+    commit: str  # the commit (git) or the review's commit (GitHub)
+    reason: str
 
 
 class ReviewFacts(OwnershipFacts):
     provider: str  # git | github
     author: str
-    authors: list[str]
-    approvers: list[str]
+    authors: list[str]  # everyone who authored or signed the change's commits
+    approvers: list[str]  # approvals that count: authenticated, independent, current
     approvals: int
     self_approved: bool
+    not_counted: list[NotCounted]
+    trust: str  # where the keys that authenticate approvals were read (git), or ""
 
 
 class PullRequestReviewFacts(ReviewFacts):
@@ -109,9 +120,12 @@ class WaiverRecord(TypedDict):
 
 
 class WaiverFacts(WaiverRecord):
-    active: bool
+    active: bool  # not expired
     days_left: int
-    governance_approved: bool
+    governance_approved: bool  # approved_by is a governance owner
+    on_base: bool  # already on the base branch (at stage deploy: in the commit, on main)
+    applies: bool  # the gate turns its rule's failure into a warning
+    why_not: str  # when it does not apply: expired, self-approved, not approved...
 
 
 class PackFacts(TypedDict):
@@ -125,6 +139,26 @@ class ModelCardFacts(TypedDict):
     required: list[str]
     missing: list[str]
     sections: dict[str, bool]
+
+
+class GovernanceSettings(TypedDict):
+    pack: str
+    pack_hash: str
+    vars: dict[str, Any]
+    waivers: list[WaiverRecord]
+    teams: dict[str, list[str]]
+    codeowners: str  # where CODEOWNERS was read
+    signers: list[str]  # "principals SHA256:fingerprint" per allowed_signers key
+
+
+class GovernanceFacts(TypedDict):
+    """The rules in force and the ones this change proposes (the same when it proposes none)."""
+
+    rules_from: str  # the commit (short) whose governance files judge the change, or "checkout"
+    commit: str
+    in_force: GovernanceSettings
+    proposed: GovernanceSettings
+    changed: list[str]  # the settings that differ: pack, vars, waivers, teams, signers...
 
 
 class Facts(TypedDict):
@@ -146,4 +180,5 @@ class Facts(TypedDict):
     waivers: list[WaiverFacts]
     pack: PackFacts
     vars: dict[str, Any]
+    governance: GovernanceFacts
     model_card: NotRequired[ModelCardFacts]  # set last: its completeness reads the rest

@@ -21,21 +21,24 @@ import yaml
 from o16n import __version__
 from o16n.adapters import dvc, git
 from o16n.adapters.dvc import lineage
+from o16n.adapters.signing import fingerprint
 from o16n.config import modelcard
 from o16n.config.params import flatten
-from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError
 from o16n.health.findings import HealthReport
 from o16n.health.kpi import KPIResult
 from o16n.policy import review, waivers
 from o16n.policy.document import (
     Facts,
+    GovernanceFacts,
+    GovernanceSettings,
     HealthFacts,
     KPIFacts,
     LineageFacts,
     ModelCardFacts,
     ReviewFacts,
 )
+from o16n.policy.governance import Governance
 from o16n.policy.pack import Pack
 
 METRICS_FILE = "metrics.json"
@@ -56,31 +59,35 @@ class Sources:
 
 def assemble(
     project: Path,
-    pack: Pack,
-    config: ProjectConfig,
+    rules: Governance,
     *,
     stage: str,
     env: str | None,
     base: str | None,
+    proposed: Governance | None = None,
+    head: str | None = None,
     today: dt.date | None = None,
     sources: Sources | None = None,
 ) -> Facts:
+    """The facts of the change from `base` to `head` (the working tree when None), judged by
+    `rules`; `proposed` is the change's own governance when it differs (stage pr)."""
     project = project.resolve()
     sources = sources or Sources()
     today = today or dt.date.today()
+    pack, config = rules.pack, rules.config
     base_commit = _commit(project, base) if base else None
     if base and base_commit is None:
         raise ConfigError(
             f"base revision {base!r} not found",
             hint="fetch it (actions/checkout with fetch-depth: 0) or pass --base REV",
         )
-    head = _commit(project, "HEAD") or ""
-    changed = _changed_files(project, base_commit)
-    owners = review.codeowners_at(project, base_commit)
+    head_commit = _commit(project, head or "HEAD") or ""
+    changed = _changed_files(project, base_commit, head)
+    # what a merge would bring: the commits, not what is lying uncommitted in this checkout
+    committed = _changed_files(project, base_commit, head or "HEAD") if base_commit else changed
     review_facts = sources.review or review.review_facts(
-        project, base_commit, changed, config.teams, owners
+        project, base_commit, committed, config.teams, rules.owners, rules.signers, head or "HEAD"
     )
-    governance = set(review_facts["governance_members"])
     metrics = _metrics(_read(project / METRICS_FILE), METRICS_FILE)
     baseline_metrics = _baseline_metrics(project, base_commit)
     params = _yaml(_read(project / PARAMS_FILE)) or {}
@@ -88,6 +95,13 @@ def assemble(
         _yaml(git.read_at_revision(PARAMS_FILE, base_commit, project)) if base_commit else None
     )
     kpis = _kpis(project, base_commit, sources)
+    vouching = waivers.Vouching(
+        on_base=None if proposed is None else rules.waivers_specs(),
+        approvers=frozenset(review_facts["approvers"]),
+        authors=frozenset(review_facts["authors"]),
+        governance=frozenset(review_facts["governance_members"]),
+    )
+    considered = _waivers_considered(rules, proposed)
     facts: Facts = {
         "o16n": {"version": __version__},
         "stage": stage,
@@ -98,7 +112,7 @@ def assemble(
             "version": None,  # set once the registry (version tags) knows this commit
             "environments": list(config.environments),
         },
-        "commit": head,
+        "commit": head_commit,
         "metrics": metrics,
         "baseline": {
             "available": baseline_metrics is not None,
@@ -115,14 +129,52 @@ def assemble(
         "lineage": {**_lineage(project), "reproduced": _reproduced(project, sources)},
         "changes": {"files": changed, "count": len(changed)},
         "review": review_facts,
-        "waivers": waivers.facts(
-            waivers.load(project, [r.id for r in pack.rules]), today, governance
-        ),
+        "waivers": waivers.facts(considered, today, vouching),
         "pack": {"name": pack.name, "hash": pack.hash},
         "vars": pack.vars,
+        "governance": _governance(rules, proposed),
     }
     facts["model_card"] = _model_card(project, pack, facts)
     return facts
+
+
+def _waivers_considered(rules: Governance, proposed: Governance | None) -> list[waivers.Waiver]:
+    """The waivers in force, then those the change adds (they apply only when approved), each
+    for a rule of the pack in force."""
+    found = list(rules.waivers)
+    if proposed is not None:
+        known = {r.id for r in rules.pack.rules}
+        found += [
+            w for w in proposed.waivers if w.spec not in rules.waivers_specs() and w.rule in known
+        ]
+    return found
+
+
+def _governance(rules: Governance, proposed: Governance | None) -> GovernanceFacts:
+    in_force = _settings(rules)
+    offered = _settings(proposed) if proposed is not None else in_force
+    return {
+        "rules_from": rules.where,
+        "commit": rules.commit or "",
+        "in_force": in_force,
+        "proposed": offered,
+        "changed": sorted(k for k in in_force if in_force[k] != offered[k]),  # type: ignore[literal-required]
+    }
+
+
+def _settings(governance: Governance) -> GovernanceSettings:
+    return {
+        "pack": governance.pack.name,
+        "pack_hash": governance.pack.hash,
+        "vars": governance.pack.vars,
+        "waivers": [w.record() for w in governance.waivers],
+        "teams": {k: list(v) for k, v in sorted(governance.config.teams.items())},
+        "codeowners": governance.owners.source or "",
+        "signers": [
+            f"{', '.join(s.principals)} {fingerprint(s.blob)}"
+            for s in (governance.signers.signers if governance.signers else ())
+        ],
+    }
 
 
 # ---- sources ---------------------------------------------------------------------------------
@@ -132,13 +184,17 @@ def _commit(project: Path, revision: str) -> str | None:
     return git.commit_of(revision, project)
 
 
-def _changed_files(project: Path, base_commit: str | None) -> list[str]:
-    """Paths that differ from the merge base with the base revision, committed or not."""
+def _changed_files(project: Path, base_commit: str | None, head: str | None) -> list[str]:
+    """Paths that differ from the merge base with the base revision: up to `head`, or, when
+    None, in the working tree, committed or not."""
     if base_commit is None:
         ran = git.run("ls-files", project=project)
         return sorted(p for p in ran.output.split("\n") if p) if ran.ok else []
-    merge_base = git.run("merge-base", base_commit, "HEAD", project=project)
+    merge_base = git.run("merge-base", base_commit, head or "HEAD", project=project)
     start = merge_base.output.strip() if merge_base.ok else base_commit
+    if head is not None:
+        committed = git.run("diff", "--name-only", start, head, project=project)
+        return sorted(p for p in committed.output.split("\n") if p)
     committed = git.run("diff", "--name-only", f"{start}", project=project)
     untracked = git.run("ls-files", "--others", "--exclude-standard", project=project)
     paths = set(committed.output.split("\n")) | set(untracked.output.split("\n"))

@@ -1,8 +1,10 @@
 """The gate: every rule of the pack that applies to this stage, over the facts; one verdict.
 
 A rule passes when its condition is true. A false `warn` rule warns; a false `fail` rule fails,
-unless an active waiver names it (then it is a recorded warning). A rule that cannot be
-evaluated (a type error, a missing key at run time) fails closed, and no waiver covers that.
+unless a waiver that applies names it (then it is a recorded warning): not expired, not naming
+an author of the change, and on the base already or approved by the person it names. A rule
+that cannot be evaluated (a type error, a missing key at run time) fails closed, and no waiver
+covers that.
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ def evaluate(pack: Pack, facts: Facts) -> Decision:
     stage, env = str(facts["stage"]), facts.get("env")
     document = cast(Mapping[str, Any], facts)  # JSON values, as CEL takes them
     activation = {name: json_to_cel(value) for name, value in document.items()}
-    active = {w["rule"]: w for w in facts.get("waivers", []) if w["active"]}
-    expired = {w["rule"]: w for w in facts.get("waivers", []) if not w["active"]}
+    active = {w["rule"]: w for w in facts.get("waivers", []) if w["applies"]}
+    refused = {w["rule"]: w for w in facts.get("waivers", []) if not w["applies"]}
     outcomes, used, notes = [], [], []
     for rule in pack.rules:
         if not rule.applies(stage, env):
@@ -83,11 +85,15 @@ def evaluate(pack: Pack, facts: Facts) -> Decision:
                 f"{outcome.message} (waived: {waiver['reason']};"
                 f" approved by {waiver['approved_by']} until {waiver['expires']})",
             )
-        elif outcome.outcome == FAIL and rule.id in expired:
-            waiver = expired[rule.id]
+        elif outcome.outcome == FAIL and rule.id in refused:
+            waiver = refused[rule.id]
             notes.append(
-                f"the waiver for {rule.id} expired on {waiver['expires']} and no longer applies;"
-                " renew it in waivers.yaml (with an approver) or fix the cause"
+                f"the waiver for {rule.id} does not apply: {waiver['why_not']}; "
+                + (
+                    "renew it in waivers.yaml (with an approver) or fix the cause"
+                    if not waiver["active"]
+                    else "fix the cause, or have the waiver approved"
+                )
             )
         outcomes.append(outcome)
     return Decision(stage, env, tuple(outcomes), tuple(used), tuple(notes))

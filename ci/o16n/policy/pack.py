@@ -63,10 +63,7 @@ class Pack:
     required_sections: tuple[str, ...]
     rules: tuple[Rule, ...]
     files: tuple[Path, ...] = field(default=())
-
-    @property
-    def hash(self) -> str:
-        return digest({str(p.name): p.read_text(encoding="utf-8") for p in self.files})
+    hash: str = ""  # of its files' texts (and the packs it extends): what the ledger records
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
@@ -161,7 +158,16 @@ def load(folder: Path, _seen: tuple[str, ...] = ()) -> Pack:
             )
         seen_here.add(rule.id)
         rules[rule.id] = _compile(rule, path, node, index)
-    return Pack(spec.name, folder, variables, tuple(required), tuple(rules.values()), tuple(files))
+    texts = {str(p.name): p.read_text(encoding="utf-8") for p in files}
+    return Pack(
+        spec.name,
+        folder,
+        variables,
+        tuple(required),
+        tuple(rules.values()),
+        tuple(files),
+        digest(texts),
+    )
 
 
 def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

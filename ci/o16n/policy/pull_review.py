@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from o16n.adapters import github
 from o16n.policy import review
-from o16n.policy.document import PullRequestReviewFacts
+from o16n.policy.document import NotCounted, PullRequestReviewFacts
 
 WRITE = frozenset({"admin", "maintain", "write"})
 
@@ -110,6 +110,14 @@ def pull_facts(
     """The review facts of `pull`, whose approvals are `result`."""
     author = f"@{pull.author.lower()}"
     approvers = set(result.counted)
+    stale = "stale: it approved an earlier commit than the head"
+    not_counted = [NotCounted(who=w, commit="", reason=stale) for w in result.stale]
+    not_counted += [
+        NotCounted(who=w, commit="", reason="no write access to the repository")
+        for w in result.read_only
+    ]
+    if result.self_approved:
+        not_counted.append(NotCounted(who=author, commit="", reason="self-approval"))
     return {
         "provider": "github",
         "number": pull.number,
@@ -118,6 +126,8 @@ def pull_facts(
         "approvers": sorted(approvers),
         "approvals": len(approvers),
         "self_approved": result.self_approved,
+        "not_counted": not_counted,
+        "trust": "",
         "stale_approvals": list(result.stale),
         "read_only_approvals": list(result.read_only),
         "changes_requested": list(result.changes_requested),

@@ -15,19 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from o16n.adapters import git
-from o16n.config.project import load_project
-from o16n.errors import UsageError
-from o16n.policy import PROVIDERS, STAGES, gate
+from o16n.errors import ConfigError, UsageError
+from o16n.policy import PROVIDERS, STAGES, gate, governance
 from o16n.policy.document import Facts, ReviewFacts
 from o16n.policy.facts import Sources, assemble
-from o16n.policy.pack import Pack, check_references, for_project
+from o16n.policy.pack import Pack, check_references
 
 
-def default_base(project: Path, stage: str) -> str | None:
-    """pr: main. deploy: the commit before this one on main (the first parent), if any."""
+def default_base(project: Path, stage: str, candidate: Candidate | None = None) -> str | None:
+    """pr: main. deploy: what came before the change that made the version (the first parent
+    of its commit: a merge's is main before the merge), or of HEAD; None for a first commit."""
     if stage == "pr":
         return "main"
-    return "HEAD^1" if git.revision_exists("HEAD^1", project) else None
+    parent = f"{candidate.commit if candidate else 'HEAD'}^1"
+    return parent if git.revision_exists(parent, project) else None
 
 
 def prepare(
@@ -39,12 +40,15 @@ def prepare(
     today: dt.date | None = None,
     sources: Sources | None = None,
     provider: str = "auto",
+    head: str | None = None,
 ) -> tuple[Pack, Facts]:
     """The pack in force and the facts of this change at `stage`, every fact a rule names
-    checked to exist; `o16n facts` prints these, `judge` evaluates them."""
+    checked to exist; `o16n facts` prints these, `judge` evaluates them. At stage pr the rules
+    are the base's (governance.py); the checkout's are proposed."""
     if stage not in STAGES:
         raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
-    config = load_project(project)
+    rules, proposed = governance_of(project, stage, base)
+    config = rules.config
     if stage == "deploy" and env is None:
         raise UsageError(
             "--stage deploy needs --env ENV",
@@ -55,15 +59,39 @@ def prepare(
             f"--env {env!r} is not an environment of this project",
             hint=f"o16n.yaml lists: {', '.join(config.environments)}",
         )
-    pack = for_project(project, config)
     sources = sources or Sources()
     if sources.review is None:
         sources.review = github_review(provider, config.teams)
     facts = assemble(
-        project, pack, config, stage=stage, env=env, base=base, today=today, sources=sources
+        project,
+        rules,
+        stage=stage,
+        env=env,
+        base=base,
+        proposed=proposed,
+        head=head,
+        today=today,
+        sources=sources,
     )
-    check_references(pack, facts)
-    return pack, facts
+    check_references(rules.pack, facts)
+    return rules.pack, facts
+
+
+def governance_of(
+    project: Path, stage: str, base: str | None
+) -> tuple[governance.Governance, governance.Governance | None]:
+    """(in force, proposed): at stage pr the merge base's and the checkout's; else the
+    checkout's alone."""
+    if stage != "pr" or base is None:
+        return governance.of_checkout(project), None
+    base_commit = git.commit_of(base, project)
+    if base_commit is None:
+        raise ConfigError(
+            f"base revision {base!r} not found",
+            hint="fetch it (actions/checkout with fetch-depth: 0) or pass --base REV",
+        )
+    rules = governance.at_commit(project, governance.merge_base(project, base_commit))
+    return rules, governance.of_checkout(project)
 
 
 def github_review(provider: str, teams: dict[str, list[str]]) -> ReviewFacts | None:
@@ -123,10 +151,18 @@ def judge(
     provider: str = "auto",
     candidate: Candidate | None = None,
 ) -> Judged:
-    """The pack over this change's facts; `base` defaults to the stage's (`default_base`)."""
-    base = base or default_base(project, stage)
+    """The pack over this change's facts; `base` defaults to the stage's (`default_base`). A
+    deploy judges the change that made the candidate version (up to its commit)."""
+    base = base or default_base(project, stage, candidate)
     pack, facts = prepare(
-        project, stage=stage, env=env, base=base, today=today, sources=sources, provider=provider
+        project,
+        stage=stage,
+        env=env,
+        base=base,
+        today=today,
+        sources=sources,
+        provider=provider,
+        head=candidate.commit if candidate is not None else None,
     )
     if candidate is not None:
         if facts["lineage"]["model"] != candidate.artifact:

@@ -58,15 +58,55 @@ def load(project: Path, rule_ids: Sequence[str]) -> list[Waiver]:
     return waivers
 
 
-def facts(waivers: Sequence[Waiver], today: dt.date, governance: set[str]) -> list[WaiverFacts]:
+@dataclass(frozen=True)
+class Vouching:
+    """What decides whether a waiver applies: the waivers already on the base (None at stage
+    deploy, where every waiver in the commit is on main), and the change's people."""
+
+    on_base: tuple[WaiverSpec, ...] | None
+    approvers: frozenset[str]  # e-mails (git) or @logins (GitHub) whose approval counts
+    authors: frozenset[str]
+    governance: frozenset[str]  # the governance owners' members, in the same identities
+
+
+def facts(waivers: Sequence[Waiver], today: dt.date, vouching: Vouching) -> list[WaiverFacts]:
+    """Each waiver, whether it applies and, when it does not, why."""
+    return [_facts(w, today, vouching) for w in waivers]
+
+
+def _facts(waiver: Waiver, today: dt.date, vouching: Vouching) -> WaiverFacts:
     from o16n.policy.review import email_of
 
-    return [
-        {
-            **w.record(),
-            "active": w.active(today),
-            "days_left": (w.spec.expires - today).days,
-            "governance_approved": email_of(w.spec.approved_by) in governance,
-        }
-        for w in waivers
-    ]
+    spec = waiver.spec
+    approver = email_of(spec.approved_by)
+    approver_ids = {approver, *_logins(spec.approved_by)}
+    on_base = vouching.on_base is None or spec in vouching.on_base
+    governance = bool(approver_ids & vouching.governance)
+    why_not = ""
+    if not waiver.active(today):
+        why_not = f"expired on {spec.expires.isoformat()}"
+    elif approver_ids & vouching.authors:
+        why_not = f"it names {spec.approved_by}, an author of this change: nobody waives their own"
+    elif not on_base and not governance:
+        why_not = f"{spec.approved_by} is not a governance owner, so cannot approve a waiver"
+    elif not on_base and not approver_ids & vouching.approvers:
+        why_not = (
+            f"added by this change without an authenticated approval from {spec.approved_by}"
+            " (a signed `o16n approve` by them, or their review on GitHub)"
+        )
+    return {
+        **waiver.record(),
+        "active": waiver.active(today),
+        "days_left": (spec.expires - today).days,
+        "governance_approved": governance,
+        "on_base": on_base,
+        "applies": not why_not,
+        "why_not": why_not,
+    }
+
+
+def _logins(person: str) -> set[str]:
+    """A GitHub login an `approved_by` may name: '@ann' or 'Ann (@ann) <ann@example.com>'."""
+    return {
+        word.strip("()<>,").lower() for word in person.split() if word.strip("(").startswith("@")
+    }

@@ -17,6 +17,8 @@ from o16n.errors import ConfigError
 from o16n.health.kpi import KPIResult
 from o16n.policy import document, pack
 from o16n.policy.facts import Sources, assemble
+from o16n.policy.governance import Governance
+from o16n.policy.review import CodeOwners
 from tests.pipeline_repo import commit_pipeline, make_repo
 from tests.pipeline_repo import git as sh
 from tests.unit.report.sample import sample_report
@@ -64,12 +66,17 @@ def commit(repo: Path, message: str) -> str:
     return sh(repo, "rev-parse", "HEAD")
 
 
+def rules(baseline: pack.Pack) -> Governance:
+    """The pack and settings in force, with no waivers, CODEOWNERS or signers."""
+    return Governance("checkout", None, CONFIG, baseline, (), CodeOwners((), None), None)
+
+
 def facts_of(
     repo: Path, baseline: pack.Pack, base: str | None = None, **sources: Any
 ) -> document.Facts:
     given = Sources(**({"reproduced": True} | sources))
     return assemble(
-        repo, baseline, CONFIG, stage="pr", env=None, base=base, today=TODAY, sources=given
+        repo, rules(baseline), stage="pr", env=None, base=base, today=TODAY, sources=given
     )
 
 
@@ -115,8 +122,7 @@ def test_the_change_is_described_by_stage_env_day_model_and_commit(
 ) -> None:
     facts = assemble(
         repo,
-        baseline,
-        CONFIG,
+        rules(baseline),
         stage="deploy",
         env="staging",
         base=None,
@@ -278,7 +284,7 @@ def test_without_dvc_lock_the_lineage_is_empty(repo: Path, baseline: pack.Pack) 
 def test_an_uncommitted_dvc_lock_is_not_reproduced(repo: Path, baseline: pack.Pack) -> None:
     commit_pipeline(repo, data=DATA, model=MODEL)
     (repo / "dvc.lock").write_text((repo / "dvc.lock").read_text().replace(MODEL, "9" * 32))
-    facts = assemble(repo, baseline, CONFIG, stage="pr", env=None, base=None, today=TODAY)
+    facts = assemble(repo, rules(baseline), stage="pr", env=None, base=None, today=TODAY)
     assert facts["lineage"]["reproduced"] is False
 
 
@@ -288,7 +294,7 @@ def test_a_dvc_status_that_fails_is_not_reproduced_and_noted(
     commit_pipeline(repo, data=DATA, model=MODEL)  # committed, but this is no DVC repository
     sources = Sources()
     facts = assemble(
-        repo, baseline, CONFIG, stage="pr", env=None, base=None, today=TODAY, sources=sources
+        repo, rules(baseline), stage="pr", env=None, base=None, today=TODAY, sources=sources
     )
     assert facts["lineage"]["reproduced"] is False
     assert len(sources.notes) == 1 and sources.notes[0].startswith("`dvc status` failed:")
@@ -340,7 +346,8 @@ def test_review_facts_from_git_name_the_author(repo: Path, baseline: pack.Pack) 
     review = facts_of(repo, baseline, base="main")["review"]
     assert review["provider"] == "git"
     assert review["author"] == "author@example.com"  # conftest's GIT_AUTHOR_EMAIL
-    assert review["approvers"] == ["ann@example.com"] and review["approvals"] == 1
+    assert review["approvers"] == [] and review["approvals"] == 0  # a trailer is not a signature
+    assert review["not_counted"][0]["who"] == "ann@example.com"
 
 
 def test_review_facts_given_are_used_as_they_are(repo: Path, baseline: pack.Pack) -> None:

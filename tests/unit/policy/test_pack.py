@@ -236,6 +236,7 @@ def test_a_rule_that_cannot_be_evaluated_fails_closed_and_cannot_be_waived(tmp_p
         {
             "rule": "typed",
             "active": True,
+            "applies": True,
             "reason": "r",
             "approved_by": "a",
             "expires": "2027-01-01",
@@ -262,7 +263,8 @@ def test_waived_failure_is_a_recorded_warning_and_expired_one_is_not(tmp_path: P
     regressed = {"facts": {"metrics": {"roc_auc": 0.95}}}
     for today, expected in ((dt.date(2026, 12, 31), "waived"), (dt.date(2027, 1, 1), "fail")):
         facts = facts_for(baseline, regressed)
-        facts["waivers"] = waivers.facts(loaded, today, {"gov@example.com"})
+        on_main = waivers.Vouching(None, frozenset(), frozenset(), frozenset({"gov@example.com"}))
+        facts["waivers"] = waivers.facts(loaded, today, on_main)
         decision = gate.evaluate(baseline, facts)
         outcome = next(o for o in decision.outcomes if o.id == "no-regression")
         assert outcome.outcome == expected
@@ -273,7 +275,7 @@ def test_waived_failure_is_a_recorded_warning_and_expired_one_is_not(tmp_path: P
         else:
             assert decision.verdict == "fail" and not decision.waivers_used
             assert decision.notes == (
-                "the waiver for no-regression expired on 2026-12-31 and no longer applies; "
+                "the waiver for no-regression does not apply: expired on 2026-12-31; "
                 "renew it in waivers.yaml (with an approver) or fix the cause",
             )
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from o16n.adapters.signing import AllowedSigners, parse_allowed_signers
 from o16n.policy import review
+from tests.signing import allowed_signers, make_key
 
 CODEOWNERS = """\
 # default owner, then more specific paths (the last match wins)
@@ -90,14 +92,52 @@ def test_unapproved_change(repo: Path) -> None:
     ]
 
 
-def test_approvals_from_merge_trailers_self_approval_not_counted(repo: Path) -> None:
+def signed_commit(repo: Path, key: Path, message: str, who: str, *args: str) -> None:
+    git(
+        repo,
+        "-c",
+        "gpg.format=ssh",
+        "-c",
+        f"user.signingkey={key}",
+        "commit",
+        "-q",
+        "-S",
+        "-m",
+        message,
+        *args,
+        who=who,
+    )
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, Path]:
+    return {name: make_key(tmp_path / "keys", name) for name in ("gale", "dev", "mallory")}
+
+
+def trusting(keys: dict[str, Path], *entries: tuple[str, str]) -> AllowedSigners:
+    text = allowed_signers((email, keys[name], None) for email, name in entries)
+    return parse_allowed_signers(text, "main:policies/allowed_signers")
+
+
+def signed_facts(repo: Path, base: str, signers: AllowedSigners) -> dict[str, object]:
+    changed = sorted(p for p in git(repo, "diff", "--name-only", f"{base}...HEAD").split("\n") if p)
+    owners = review.codeowners_at(repo, "main")
+    return review.review_facts(repo, base, changed, TEAMS, owners, signers)
+
+
+def test_a_signed_merge_approval_counts_and_a_self_approval_does_not(
+    repo: Path, keys: dict[str, Path]
+) -> None:
     git(repo, "checkout", "-q", "main")
     message = (
         "Merge change\n\nApproved-by: Gale <Gale@Example.com>\nApproved-by: Dev <dev@example.com>\n"
     )
-    git(repo, "merge", "-q", "--no-ff", "change", "-m", message, who="Ops <ops@example.com>")
-    facts = facts_of(repo, "HEAD^1")
+    git(repo, "merge", "-q", "--no-ff", "--no-commit", "change", who="Gale <gale@example.com>")
+    signed_commit(repo, keys["gale"], message, "Gale <gale@example.com>")
+    signers = trusting(keys, ("gale@example.com", "gale"), ("dev@example.com", "dev"))
+    facts = signed_facts(repo, "HEAD^1", signers)
     assert facts["author"] == "dev@example.com"  # the change's author, not who merged it
+    assert facts["authors"] == ["dev@example.com"]
     assert facts["approvers"] == ["gale@example.com"]
     assert facts["approvals"] == 1
     assert facts["self_approved"] is True
@@ -109,15 +149,68 @@ def test_approvals_from_merge_trailers_self_approval_not_counted(repo: Path) -> 
         "policies/experimental/x.yaml": False,  # owned by @acme/ml, which did not approve
         "src/m.py": False,
     }
+    assert facts["governed_files"] == ["policies/baseline/pack.yaml"]
 
 
-def test_owner_written_as_email_needs_no_team_entry(repo: Path) -> None:
-    git(repo, "commit", "-q", "--allow-empty", "-m", "LGTM\n\nApproved-by: G <gov@example.com>")
-    facts = review.review_facts(
-        repo, "main", ["policies/baseline/pack.yaml"], {}, review.codeowners_at(repo, "main")
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        ("unsigned", "unsigned"),
+        ("unlisted key", "does not list"),
+        ("another person's key", "signed by dev@example.com's key, not by gale@example.com's"),
+        ("stale", "stale: 1 commit(s) came after it"),
+    ],
+)
+def test_approvals_that_are_not_authenticated_or_current_do_not_count(
+    repo: Path, keys: dict[str, Path], how: str, reason: str
+) -> None:
+    trailer = "LGTM\n\nApproved-by: Gale <gale@example.com>"
+    gale = "Gale <gale@example.com>"
+    if how == "unsigned":
+        git(repo, "commit", "-q", "--allow-empty", "-m", trailer, who=gale)
+    elif how == "unlisted key":
+        signed_commit(repo, keys["mallory"], trailer, gale, "--allow-empty")
+    elif how == "another person's key":
+        signed_commit(repo, keys["dev"], trailer, gale, "--allow-empty")
+    else:
+        signed_commit(repo, keys["gale"], trailer, gale, "--allow-empty")
+        write(repo, "policies/baseline/pack.yaml", "changed after the approval\n")
+        git(repo, "commit", "-qam", "sneak")
+    signers = trusting(keys, ("gale@example.com", "gale"), ("dev@example.com", "dev"))
+    facts = signed_facts(repo, "main", signers)
+    assert facts["approvers"] == [] and facts["governance_approved"] is False
+    (refused,) = facts["not_counted"]  # type: ignore[misc]
+    assert refused["who"] == "gale@example.com" and reason in refused["reason"]
+
+
+def test_the_signer_of_a_commit_is_one_of_its_authors(repo: Path, keys: dict[str, Path]) -> None:
+    write(repo, "src/m.py", "gale co-wrote this\n")
+    git(repo, "add", "-A")
+    signed_commit(repo, keys["gale"], "Tweak", "Dev <dev@example.com>")
+    signed_commit(
+        repo,
+        keys["gale"],
+        "ok\n\nApproved-by: Gale <gale@example.com>",
+        "Gale <gale@example.com>",
+        "--allow-empty",
     )
-    assert facts["governance_approved"] is True
-    assert facts["governance_members"] == ["gov@example.com"]
+    facts = signed_facts(repo, "main", trusting(keys, ("gale@example.com", "gale")))
+    assert facts["authors"] == ["dev@example.com", "gale@example.com"]
+    assert facts["approvers"] == [] and facts["self_approved"] is True
+
+
+def test_no_allowed_signers_means_no_approval_counts(repo: Path, keys: dict[str, Path]) -> None:
+    signed_commit(
+        repo,
+        keys["gale"],
+        "ok\n\nApproved-by: G <gov@example.com>",
+        "G <gov@example.com>",
+        "--allow-empty",
+    )
+    owners = review.codeowners_at(repo, "main")
+    facts = review.review_facts(repo, "main", ["policies/baseline/pack.yaml"], {}, owners)
+    assert facts["governance_approved"] is False
+    assert "no policies/allowed_signers" in facts["not_counted"][0]["reason"]
 
 
 def test_no_codeowners_means_no_owners(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from o16n.policy import pack
 from o16n.policy.facts import Sources
 from o16n.policy.run import Candidate, judge
 from tests.pipeline_repo import commit_pipeline, make_repo
+from tests.pipeline_repo import git as sh
 
 DATA, MODEL = "1" * 32, "2" * 32
 TODAY = dt.date(2026, 11, 23)
@@ -26,6 +27,8 @@ def repo(tmp_path: Path) -> Path:
         "version: 1\nmodel: churn\nenvironments: [staging, production]\npolicy_pack: baseline\n"
     )
     pack.install("baseline", path / "policies")
+    sh(path, "add", "-A")
+    sh(path, "commit", "-q", "-m", "Governance: the pack and o16n.yaml")
     commit_pipeline(path, data=DATA, model=MODEL, metrics={"roc_auc": 0.95})
     return path
 
@@ -73,4 +76,7 @@ def test_a_deploy_stage_needs_an_environment_of_o16n_yaml(repo: Path) -> None:
 def test_a_pack_o16n_yaml_names_but_policies_lacks_is_a_config_error(repo: Path) -> None:
     (repo / "o16n.yaml").write_text("version: 1\nmodel: churn\npolicy_pack: strict\n")
     with pytest.raises(ConfigError, match="policy pack 'strict' not found"):
-        judge(repo, stage="pr", base="main", today=TODAY)
+        judge(repo, stage="pr", base="main", today=TODAY)  # the change's own choice is loaded
+    sh(repo, "commit", "-qam", "Choose a pack that is not there")
+    with pytest.raises(ConfigError, match=r"[0-9a-f]{7}:o16n.yaml: policy_pack: policy pack 's"):
+        judge(repo, stage="pr", base="HEAD", today=TODAY)  # in force: named as committed

@@ -116,27 +116,44 @@ def test_a_waiver_is_active_up_to_and_including_its_expiry_day(tmp_path: Path) -
     assert not waiver.active(EXPIRES + dt.timedelta(days=1))
 
 
+def vouching(
+    governance: set[str] = frozenset(),  # type: ignore[assignment]
+    *,
+    on_base: tuple[waivers.WaiverSpec, ...] | None = None,
+    approvers: set[str] = frozenset(),  # type: ignore[assignment]
+    authors: set[str] = frozenset(),  # type: ignore[assignment]
+) -> waivers.Vouching:
+    """Who vouches for the change; by default stage deploy (every waiver is on main)."""
+    return waivers.Vouching(
+        on_base, frozenset(approvers), frozenset(authors), frozenset(governance)
+    )
+
+
 def test_facts_count_the_days_left(tmp_path: Path) -> None:
     waiver = load_one(tmp_path)
     days = {
-        day: waivers.facts([waiver], day, set())[0]
+        day: waivers.facts([waiver], day, vouching())[0]
         for day in (dt.date(2026, 12, 21), EXPIRES, dt.date(2027, 1, 1))
     }
-    assert [(f["active"], f["days_left"]) for f in days.values()] == [
-        (True, 10),
-        (True, 0),
-        (False, -1),
+    assert [(f["active"], f["days_left"], f["applies"]) for f in days.values()] == [
+        (True, 10, True),
+        (True, 0, True),
+        (False, -1, False),
     ]
+    assert days[dt.date(2027, 1, 1)]["why_not"] == "expired on 2026-12-31"
 
 
 def test_facts_keep_the_record_and_add_the_judgement(tmp_path: Path) -> None:
     waiver = load_one(tmp_path)
-    (fact,) = waivers.facts([waiver], EXPIRES, {"gov@example.com"})
+    (fact,) = waivers.facts([waiver], EXPIRES, vouching({"gov@example.com"}))
     assert fact == {
         **waiver.record(),
         "active": True,
         "days_left": 0,
         "governance_approved": True,
+        "on_base": True,
+        "applies": True,
+        "why_not": "",
     }
 
 
@@ -154,13 +171,45 @@ def test_governance_approval_is_by_the_approvers_e_mail_in_any_case(
 ) -> None:
     waiver = load_one(tmp_path, ONE.replace("Gov Person <Gov@Example.com>", approved_by))
     governance = {"gov@example.com", "lead@example.com"}
-    (fact,) = waivers.facts([waiver], EXPIRES, governance)
+    (fact,) = waivers.facts([waiver], EXPIRES, vouching(governance))
     assert fact["governance_approved"] is approved
 
 
 def test_no_governance_members_no_governance_approval(tmp_path: Path) -> None:
-    (fact,) = waivers.facts([load_one(tmp_path)], EXPIRES, set())
+    (fact,) = waivers.facts([load_one(tmp_path)], EXPIRES, vouching())
     assert fact["governance_approved"] is False
+
+
+def test_a_waiver_the_change_adds_applies_only_with_its_approvers_authenticated_approval(
+    tmp_path: Path,
+) -> None:
+    waiver = load_one(tmp_path)
+    governance = {"gov@example.com"}
+    added = vouching(governance, on_base=())
+    (unapproved,) = waivers.facts([waiver], EXPIRES, added)
+    assert not unapproved["applies"] and not unapproved["on_base"]
+    assert "without an authenticated approval from Gov Person" in unapproved["why_not"]
+    approved = vouching(governance, on_base=(), approvers={"gov@example.com"})
+    assert waivers.facts([waiver], EXPIRES, approved)[0]["applies"]
+    on_base = vouching(governance, on_base=(waiver.spec,))
+    assert waivers.facts([waiver], EXPIRES, on_base)[0]["applies"]
+
+
+def test_a_waiver_by_someone_outside_governance_or_naming_the_author_never_applies(
+    tmp_path: Path,
+) -> None:
+    waiver = load_one(tmp_path)
+    outsider = vouching({"lead@example.com"}, on_base=(), approvers={"gov@example.com"})
+    (fact,) = waivers.facts([waiver], EXPIRES, outsider)
+    assert not fact["applies"] and "not a governance owner" in fact["why_not"]
+    author = vouching(
+        {"gov@example.com"},
+        on_base=(waiver.spec,),
+        approvers={"gov@example.com"},
+        authors={"gov@example.com"},
+    )
+    (fact,) = waivers.facts([waiver], EXPIRES, author)
+    assert not fact["applies"] and "an author of this change" in fact["why_not"]
 
 
 def test_facts_keep_the_files_order(tmp_path: Path) -> None:
@@ -168,7 +217,7 @@ def test_facts_keep_the_files_order(tmp_path: Path) -> None:
     second += "    approved_by: Lead <lead@example.com>\n    expires: 2027-01-15\n"
     write(tmp_path, ONE + second)
     loaded = waivers.load(tmp_path, RULES)
-    facts = waivers.facts(loaded, EXPIRES, {"lead@example.com"})
+    facts = waivers.facts(loaded, EXPIRES, vouching({"lead@example.com"}))
     assert [(f["rule"], f["governance_approved"]) for f in facts] == [
         ("no-regression", False),
         ("health-ok", True),
