@@ -147,7 +147,7 @@ class GovernanceSettings(TypedDict):
     vars: dict[str, Any]
     waivers: list[WaiverRecord]
     teams: dict[str, list[str]]
-    codeowners: str  # where CODEOWNERS was read
+    codeowners: list[str]  # CODEOWNERS' entries: "pattern owner..."
     signers: list[str]  # "principals SHA256:fingerprint" per allowed_signers key
 
 

@@ -169,7 +169,7 @@ def _settings(governance: Governance) -> GovernanceSettings:
         "vars": governance.pack.vars,
         "waivers": [w.record() for w in governance.waivers],
         "teams": {k: list(v) for k, v in sorted(governance.config.teams.items())},
-        "codeowners": governance.owners.source or "",
+        "codeowners": list(governance.owners.entries),
         "signers": [
             f"{', '.join(s.principals)} {fingerprint(s.blob)}"
             for s in (governance.signers.signers if governance.signers else ())

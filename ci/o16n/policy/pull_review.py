@@ -136,3 +136,50 @@ def pull_facts(
         "base": pull.base,
         **review.ownership(pull.files, owners, approvers, lambda o: github_members(o, teams)),
     }
+
+
+def deploy_review_facts(
+    client: github.Client,
+    actions: github.Actions,
+    commit: str,
+    env: str | None,
+    teams: Mapping[str, Sequence[str]],
+) -> PullRequestReviewFacts:
+    """A deploy runs on a push to main, where the event names no pull request: the review facts
+    are those of the pull request that merged `commit`, plus the people who approved this run's
+    deployment to `env` (environment reviewers). A commit that reached main without a pull
+    request has no approvals."""
+    pulls = [p for p in github.pulls_of_commit(client, actions, commit) if p.merged]
+    merged = [p for p in pulls if p.merge_commit_sha == commit] or pulls
+    environment = sorted(
+        {
+            f"@{a.login.lower()}"
+            for a in (
+                github.run_approvals(client, actions, actions.run_id) if actions.run_id else []
+            )
+            if a.state == "approved" and env is not None and env in a.environments
+        }
+    )
+    if not merged:
+        facts = pull_facts(
+            github.ReviewData(0, "", commit, "", (), (), ()),
+            Approvals((), (), (), False, ()),
+            review.CodeOwners((), None),
+            teams,
+        )
+        facts["author"], facts["authors"] = "", []
+        facts["not_counted"] = [
+            NotCounted(who=w, commit=commit, reason="no pull request merged this commit")
+            for w in environment
+        ]
+        return facts
+    facts = review_facts(client, actions, merged[0].number, teams)
+    extra = [w for w in environment if w not in facts["authors"]]
+    facts["not_counted"] += [
+        NotCounted(who=w, commit=commit, reason="self-approval of the deployment")
+        for w in environment
+        if w in facts["authors"]
+    ]
+    facts["approvers"] = sorted(set(facts["approvers"]) | set(extra))
+    facts["approvals"] = len(facts["approvers"])
+    return facts

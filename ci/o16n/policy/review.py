@@ -43,6 +43,7 @@ _SEP = "\x1f"
 class CodeOwners:
     rules: tuple[tuple[pathspec.PathSpec[Any], tuple[str, ...]], ...]
     source: str | None  # where they were read, e.g. "main:.github/CODEOWNERS"
+    entries: tuple[str, ...] = ()  # "pattern owner owner", as written, comments dropped
 
     def owners_of(self, path: str) -> tuple[str, ...]:
         owners: tuple[str, ...] = ()
@@ -53,7 +54,7 @@ class CodeOwners:
 
 
 def parse_codeowners(text: str, source: str | None = None) -> CodeOwners:
-    rules = []
+    rules, entries = [], []
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith("\\#") else raw.strip()
         if not line:
@@ -61,7 +62,8 @@ def parse_codeowners(text: str, source: str | None = None) -> CodeOwners:
         pattern, *owners = line.split()
         spec = pathspec.PathSpec.from_lines("gitignore", [pattern])
         rules.append((spec, tuple(owners)))
-    return CodeOwners(tuple(rules), source)
+        entries.append(" ".join([pattern, *owners]))
+    return CodeOwners(tuple(rules), source, tuple(entries))
 
 
 def codeowners_at(project: Path, revision: str | None) -> CodeOwners:

@@ -61,7 +61,7 @@ def prepare(
         )
     sources = sources or Sources()
     if sources.review is None:
-        sources.review = github_review(provider, config.teams)
+        sources.review = github_review(provider, config.teams, stage, env, head)
     facts = assemble(
         project,
         rules,
@@ -94,9 +94,16 @@ def governance_of(
     return rules, governance.of_checkout(project)
 
 
-def github_review(provider: str, teams: dict[str, list[str]]) -> ReviewFacts | None:
-    """Review facts from the pull request on GitHub: with `github`, or with `auto` when the
-    Actions variables name a token, a repository and a pull request. None: use git."""
+def github_review(
+    provider: str,
+    teams: dict[str, list[str]],
+    stage: str = "pr",
+    env: str | None = None,
+    commit: str | None = None,
+) -> ReviewFacts | None:
+    """Review facts from GitHub: with `github`, or with `auto` when the Actions variables name
+    a token and a repository. At stage pr, the event's pull request; at stage deploy on a push,
+    the pull request that merged the commit and this run's environment approvals. None: git."""
     if provider not in PROVIDERS:
         raise UsageError(f"--review must be one of {', '.join(PROVIDERS)}, not {provider!r}")
     if provider == "git":
@@ -109,6 +116,13 @@ def github_review(provider: str, teams: dict[str, list[str]]) -> ReviewFacts | N
 
     actions = github.Actions.from_env()
     number = actions.pr_number
+    if number is None and stage == "deploy":
+        from o16n.policy.pull_review import deploy_review_facts
+
+        sha = commit or actions.sha
+        if sha is None:
+            raise UsageError("--review github at stage deploy needs GITHUB_SHA (the commit)")
+        return deploy_review_facts(github.connect(actions), actions, sha, env, teams)
     if number is None:
         if provider == "auto":
             return None

@@ -89,7 +89,9 @@ def to_markdown(report: CheckReport) -> str:
             name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
             lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
     if report.gate is not None:
-        gate_markdown = decision.to_markdown(report.gate.decision, report.gate.pack.name)
+        gate_markdown = decision.to_markdown(
+            report.gate.decision, report.gate.pack.name, report.gate.facts
+        )
         lines += ["", gate_markdown.rstrip("\n")]
     if report.health is not None:
         health_markdown = health.to_markdown(report.health)
@@ -147,7 +149,9 @@ def report_files(report: CheckReport) -> dict[str, str]:
     if report.gate is not None:
         out["facts.json"] = _json(report.gate.facts)
         out["decision.json"] = _json(report.gate.record)
-        out["decision.md"] = decision.to_markdown(report.gate.decision, report.gate.pack.name)
+        out["decision.md"] = decision.to_markdown(
+            report.gate.decision, report.gate.pack.name, report.gate.facts
+        )
     return out | {
         "check.json": to_json(report),
         "check.md": to_markdown(report),

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )
     write_decision(project / args.reports, done.judged)
-    to_text(done.judged.decision, done.judged.pack.name, console)
+    to_text(done.judged.decision, done.judged.pack.name, console, done.judged.facts)
     if not done.passed:
         console.print(f"[fail]refused[/]: recorded as #{done.record['seq']} ({done.commit[:12]})")
         return EXIT_FAILED

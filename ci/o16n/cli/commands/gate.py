@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.format == "json":
         console.file.write(json.dumps(record, indent=2) + "\n")
     else:
-        to_text(judged.decision, judged.pack.name, console)
+        to_text(judged.decision, judged.pack.name, console, judged.facts)
         if not args.no_record:
             console.print(f"recorded in {ledger.LEDGER} as #{record['seq']}", highlight=False)
     return EXIT_OK if judged.decision.passed else EXIT_FAILED

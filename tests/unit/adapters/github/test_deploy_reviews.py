@@ -198,3 +198,64 @@ def test_a_review_missing_its_state_is_a_github_error_not_an_approval(
 
     with pytest.raises(github.GitHubError, match="incomplete response"):
         github.run_approvals(client, actions, RUN)
+
+
+# ---- what the gate makes of them (o16n.policy.pull_review) ----------------------------------
+
+
+def test_deploy_review_facts_are_the_merged_pull_requests_and_the_environment_approvals(
+    emulator: GitHubEmulator, actions: github.Actions, client: github.Client
+) -> None:
+    from o16n.policy.pull_review import deploy_review_facts
+
+    emulator.add_review(REPO, 7, "ann", "APPROVED")
+    emulator.add_review(REPO, 7, "dev", "APPROVED")  # the author's own: not counted
+    emulator.merge_pull(REPO, 7, MERGE, merged_by="gov")
+    emulator.add_run_approval(REPO, RUN, ["production"], "gov")
+    emulator.add_run_approval(REPO, RUN, ["staging"], "ann")
+
+    production = deploy_review_facts(client, actions, MERGE, "production", {})
+    assert production["number"] == 7 and production["author"] == "@dev"
+    assert production["approvers"] == ["@ann", "@gov"] and production["approvals"] == 2
+    assert production["self_approved"] is True
+    staging = deploy_review_facts(client, actions, MERGE, "staging", {})
+    assert staging["approvers"] == ["@ann"]
+
+
+def test_a_direct_push_has_no_approvals_and_its_environment_approval_is_not_counted(
+    emulator: GitHubEmulator, actions: github.Actions, client: github.Client
+) -> None:
+    from o16n.policy.pull_review import deploy_review_facts
+
+    emulator.add_run_approval(REPO, RUN, ["production"], "gov")
+    facts = deploy_review_facts(client, actions, PUSHED, "production", {})
+    assert facts["approvals"] == 0 and facts["approvers"] == []
+    assert facts["not_counted"] == [
+        {"who": "@gov", "commit": PUSHED, "reason": "no pull request merged this commit"}
+    ]
+
+
+def test_regulated_production_needs_two_approvals_one_environment_approval_is_not_enough(
+    emulator: GitHubEmulator, actions: github.Actions, client: github.Client
+) -> None:
+    import json
+    from pathlib import Path
+
+    from o16n.policy import gate, pack
+    from o16n.policy.pull_review import deploy_review_facts
+
+    regulated = pack.load(pack.builtin_packs() / "regulated")
+    examples = Path(__file__).resolve().parents[3] / "examples" / "policies" / "facts.json"
+    emulator.merge_pull(REPO, 7, MERGE, merged_by="gov")
+    emulator.add_run_approval(REPO, RUN, ["production"], "gov")
+
+    def verdict() -> str:
+        facts = json.loads(examples.read_text())
+        facts.update(stage="deploy", env="production", vars=regulated.vars)
+        facts["review"] = deploy_review_facts(client, actions, MERGE, "production", {})
+        decision = gate.evaluate(regulated, facts)
+        return next(o.outcome for o in decision.outcomes if o.id == "two-independent-approvals")
+
+    assert verdict() == "fail"
+    emulator.add_run_approval(REPO, RUN, ["production"], "ann")
+    assert verdict() == "pass"
