@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.acceptance.test_governance import as_person
 from tests.conftest import BIN, Bake, run
+from tests.signing import make_key, write_allowed_signers
 
 pytestmark = pytest.mark.slow
 GOVERNANCE = "Gov <gov@example.com>"
@@ -57,9 +59,22 @@ def test_fresh_project_passes_with_a_model_card_warning(project: Path) -> None:
     assert facts["vars"]["metric_floors"] == {"roc_auc": 0.95, "accuracy": 0.9}
 
 
+def trust_governance(project: Path, tmp_path: Path) -> Path:
+    """main lists the governance owner's key; returns the key, to approve with."""
+    key = make_key(tmp_path / "keys", "gov")
+    write_allowed_signers(project, [("gov@example.com", key, "git")], commit="Trust gov's key")
+    return key
+
+
+def approve_as_governance(project: Path, key: Path) -> None:
+    out = run(BIN / "o16n", "approve", cwd=project, **as_person("Gov", "gov@example.com", key))
+    assert "the gate counts it" in out.stdout, out.stdout + out.stderr
+
+
 def test_lower_metric_fails_with_the_rule_message_and_a_waiver_turns_it_to_warning(
-    project: Path,
+    project: Path, tmp_path: Path
 ) -> None:
+    key = trust_governance(project, tmp_path)
     weaken(project)
     code, out, decision = gate(project, "--no-record")
     assert code == 1
@@ -77,6 +92,8 @@ def test_lower_metric_fails_with_the_rule_message_and_a_waiver_turns_it_to_warni
         )
     )
     commit(project, "Waive the floor until the new threshold is reviewed")
+    assert gate(project, "--no-record", "--today", "2026-12-31")[0] == 1  # not approved yet
+    approve_as_governance(project, key)
     code, out, decision = gate(project, "--no-record", "--today", "2026-12-31")
     assert code == 0, out
     assert decision["verdict"] == "warn"
@@ -90,29 +107,30 @@ def test_lower_metric_fails_with_the_rule_message_and_a_waiver_turns_it_to_warni
     code, out, decision = gate(project, "--no-record", "--today", "2027-01-01")
     assert code == 1
     assert outcomes(decision)["metric-floors"] == "fail"
-    assert "the waiver for metric-floors expired on 2026-12-31 and no longer applies" in out
+    assert "the waiver for metric-floors does not apply: expired on 2026-12-31" in out
 
 
-def test_policy_change_needs_a_governance_approval(project: Path) -> None:
+def test_policy_change_needs_a_governance_approval(project: Path, tmp_path: Path) -> None:
+    key = trust_governance(project, tmp_path)
     run("git", "switch", "--quiet", "-c", "looser", cwd=project)
     pack = project / "policies" / "baseline" / "pack.yaml"
     pack.write_text(pack.read_text().replace("tolerance: 0.01", "tolerance: 0.05"))
     commit(project, "Allow more regression")
     code, out, decision = gate(project, "--no-record")
     assert code == 1
-    assert outcomes(decision)["policy-change-needs-governance"] == "fail"
-    assert "Policies changed without a governance approval." in out
+    assert outcomes(decision)["governed-change-approved"] == "fail"
+    assert "Governance files changed without an authenticated governance approval" in out
 
-    # The author's own approval does not count; a governance owner's does.
+    # The author's own approval and an unsigned trailer do not count; governance's signed one does.
     author = run("git", "log", "-1", "--format=%an <%ae>", cwd=project).stdout.strip()
-    run("git", "commit", "--quiet", "--allow-empty", "-m", f"ok\n\nApproved-by: {author}",
-        cwd=project)  # fmt: skip
-    assert gate(project, "--no-record")[0] == 1
-    run("git", "commit", "--quiet", "--allow-empty", "-m", f"LGTM\n\nApproved-by: {GOVERNANCE}",
-        cwd=project)  # fmt: skip
+    for who in (author, GOVERNANCE):
+        run("git", "commit", "--quiet", "--allow-empty", "-m", f"ok\n\nApproved-by: {who}",
+            cwd=project)  # fmt: skip
+        assert gate(project, "--no-record")[0] == 1
+    approve_as_governance(project, key)
     code, out, decision = gate(project, "--no-record")
     assert code == 0, out
-    assert outcomes(decision)["policy-change-needs-governance"] == "pass"
+    assert outcomes(decision)["governed-change-approved"] == "pass"
     assert decision["approvals"] == ["gov@example.com"]
 
 

@@ -51,6 +51,7 @@ COMMON_FILES = {
     "data/predictions/.gitignore", "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
     "models/.gitignore", "o16n.yaml", "waivers.yaml",
     "policies/baseline/pack.yaml",
+    "policies/allowed_signers",
     "params.yaml", "pyproject.toml", "tests/conftest.py", "tests/test_data.py",
     "tests/test_pipeline.py", "tests/test_predict.py", "tests/test_train.py",
     "tests/test_score.py",

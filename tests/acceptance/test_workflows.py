@@ -200,10 +200,10 @@ def test_pr_workflow_reports_once_and_an_approval_flips_the_gate(
     )
     assert str(outcomes["actions/checkout@v4"]).startswith("skipped: the baked repository")
     (comment,) = emulator.state.comments_on(REPO, 3)
-    assert "`policy-change-needs-governance` | ❌ fail" in comment["body"]
+    assert "`governed-change-approved` | ❌ fail" in comment["body"]
     (status,) = emulator.state.statuses[(REPO, head)]
     assert (status["state"], status["context"]) == ("failure", "o16n/gate")
-    assert status["description"] == "gate failed: policy-change-needs-governance"
+    assert status["description"] == "gate failed: governed-change-approved"
     assert status["target_url"] == f"{emulator.url}/{REPO}/actions/runs/777"
 
     # A governance approval arrives: the review event re-runs the workflow, no new push.

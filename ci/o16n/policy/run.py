@@ -74,6 +74,8 @@ def prepare(
         sources=sources,
     )
     check_references(rules.pack, facts)
+    if proposed is not None:  # a rule the change proposes must be sound before it can merge
+        check_references(proposed.pack, facts)
     return rules.pack, facts
 
 
