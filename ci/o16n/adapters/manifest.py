@@ -30,6 +30,7 @@ from o16n.errors import UsageError
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
+BRANCH_SETTING = "o16n.yaml github.branch"  # where deploy and serve take the trusted branch
 UNSIGNED_HINT = (
     f"release it again with {signing.KEY_VARIABLE} set to the release key ({signing.KEY_HELP})"
 )
@@ -97,13 +98,16 @@ class Verdict:
         return Verdict(self.manifest, self.checked, (*self.problems, *problems))
 
 
-def trust_at(project: Path, ref: str) -> Trust:
-    """The release signers `ref` (a branch, tag or commit) trusts. A ref that names no commit is
-    a UsageError; an allowed_signers that does not parse, a ConfigError naming file and line."""
+def trust_at(project: Path, ref: str, setting: str = "--trust-ref") -> Trust:
+    """The release signers `ref` (a branch, tag or commit; given as `setting`) trusts. A ref that
+    names no commit is a UsageError; an allowed_signers that does not parse, a ConfigError
+    naming file and line."""
     if not git.revision_exists(ref, project):
         raise UsageError(
-            f"--trust-ref {ref}: no such branch, tag or commit in {project}",
-            hint="name the protected branch the trusted keys are committed on (main)",
+            f"{setting} {ref}: no such branch, tag or commit in {project}, so who may sign "
+            "releases is unknown",
+            hint="name the protected branch the trusted keys are committed on (main); in a "
+            "clone, create it: git branch main origin/main",
         )
     return Trust(ref, signing.allowed_signers_at(project, ref))
 

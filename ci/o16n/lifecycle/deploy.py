@@ -29,7 +29,7 @@ from o16n.adapters import git, gto
 from o16n.adapters.clock import timestamp
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import write_text_atomic
-from o16n.adapters.manifest import trust_at
+from o16n.adapters.manifest import BRANCH_SETTING, trust_at
 from o16n.config.project import ServingConfig, load_project, require_environment
 from o16n.errors import ConfigError, ToolError, UsageError
 from o16n.lifecycle import ledger, verify
@@ -217,7 +217,7 @@ def deploy(
     with serialized(project, say):
         picked = pick_version(project, model, version, source)
         desired = desired_for(project, model, picked, config.serving.target)
-        trusted = trust_at(project, config.github.branch)
+        trusted = trust_at(project, config.github.branch, BRANCH_SETTING)
         found = verify.release_of(project, model, picked, desired.artifact, trusted, releases)
         if not found.ok:
             verb = f"deploy {model} {picked.name} to {env}"
@@ -265,7 +265,7 @@ def rollback(
             raise UsageError(
                 f"{env} has had only {now.model}@{now.version}: nothing to roll back to"
             )
-        checked = verify_release(previous, trust_at(project, config.github.branch))
+        checked = verify_release(previous, trust_at(project, config.github.branch, BRANCH_SETTING))
         if not checked.ok:
             verb = f"roll {env} back from {now.version} to {previous.version}"
             return Unverified(verb, f"the desired state of {previous.version}", checked.problems)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from o16n.adapters import git, gto
 from o16n.adapters.manifest import (
+    BRANCH_SETTING,
     MANIFEST,
     SIGNATURE,
     Manifest,
@@ -42,7 +43,9 @@ RELEASES = Path("releases")  # where `o16n release` writes bundles, under the pr
 
 def trust(project: Path, ref: str | None = None) -> Trust:
     """The release signers of `ref`, by default the protected branch (o16n.yaml github.branch)."""
-    return trust_at(project, ref or load_project(project).github.branch)
+    if ref is not None:
+        return trust_at(project, ref)
+    return trust_at(project, load_project(project).github.branch, BRANCH_SETTING)
 
 
 def read_bundle(bundle: Path) -> Signed:

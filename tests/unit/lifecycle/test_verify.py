@@ -191,3 +191,11 @@ def test_a_second_version_verifies_on_its_own(rel: Released) -> None:
     verdict = verify.verify_bundle(rel.project, bundle, verify.trust(rel.project))
     assert verdict.ok and verdict.manifest is not None
     assert (verdict.manifest.version, verdict.manifest.commit) == (version, commit)
+
+
+def test_a_missing_trusted_branch_is_named_with_where_it_was_set(rel: Released) -> None:
+    sh(rel.project, "branch", "-m", "main", "trunk")  # o16n.yaml still says main
+    code, out = verify_cli(rel)
+    assert code == 2, out
+    assert "o16n.yaml github.branch main: no such branch, tag or commit" in out
+    assert "git branch main origin/main" in out

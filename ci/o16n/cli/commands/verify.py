@@ -26,7 +26,9 @@ PARENTS = [options.PROJECT]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "bundle", type=Path, help="the release bundle folder (releases/<model>@<version>)"
+        "bundle",
+        type=Path,
+        help="the release bundle folder (releases/<model>@<version>; from the current directory)",
     )
     parser.add_argument(
         "--trust-ref",

@@ -35,7 +35,7 @@ import pandas as pd
 from o16n.adapters import git
 from o16n.adapters.clock import timestamp
 from o16n.adapters.files import write_text_atomic
-from o16n.adapters.manifest import Manifest, trust_at
+from o16n.adapters.manifest import BRANCH_SETTING, Manifest, trust_at
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, O16nError, ServeError
 from o16n.health.stats import codec
@@ -191,7 +191,7 @@ class Server:
     def verified(self, desired: Desired) -> Manifest:
         """The version's signed manifest, once its release verifies against the keys the
         protected branch trusts now; a ServeError listing every problem otherwise."""
-        trusted = trust_at(self.project, self.config.github.branch)
+        trusted = trust_at(self.project, self.config.github.branch, BRANCH_SETTING)
         verdict = verify_release(desired, trusted)
         if not verdict.ok or verdict.manifest is None:
             raise ServeError(
