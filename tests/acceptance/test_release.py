@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import BIN, Bake, run
+from tests.signing import make_key, write_allowed_signers
 
 pytestmark = pytest.mark.slow
 MODEL = "credit-risk-model"
@@ -28,6 +30,17 @@ def complete_the_card(project: Path) -> None:
     run("git", "commit", "--quiet", "-am", "Write the intended use", cwd=project)
 
 
+def sign_releases(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A release key, trusted on main for releases and set as O16N_SIGNING_KEY (as CI's
+    secret would be); the key's path (beside the project: `keys/release`). Trusting a key is a
+    policy change: the governance owner approves it."""
+    key = make_key(project.parent / "keys", "release")
+    message = "Trust the release key\n\nApproved-by: Gov <gov@example.com>"
+    write_allowed_signers(project, [("release@example.com", key, "o16n-release")], commit=message)
+    monkeypatch.setenv("O16N_SIGNING_KEY", str(key))
+    return key
+
+
 def retrain(project: Path, c: str) -> None:
     params = project / "params.yaml"
     params.write_text(params.read_text().replace("C: 1.0", f"C: {c}"))
@@ -35,13 +48,17 @@ def retrain(project: Path, c: str) -> None:
     run("git", "commit", "--quiet", "-am", f"Retrain with C={c}", cwd=project)
 
 
-def test_release_deploy_promote_rollback(bake: Bake) -> None:
+def test_release_deploy_promote_rollback(bake: Bake, monkeypatch: pytest.MonkeyPatch) -> None:
     project = bake(governance_owners="gov@example.com")
     complete_the_card(project)
+    sign_releases(project, monkeypatch)
 
     code, out = o16n(project, "release")
     assert f"released {MODEL}@v1.0.0 (major)" in out
+    assert "signed with SHA256:" in out and "UNSIGNED" not in out
     bundle = project / "releases" / f"{MODEL}@v1.0.0"
+    code, out = o16n(project, "verify", f"releases/{MODEL}@v1.0.0")
+    assert f"verified {MODEL}@v1.0.0" in out and "signed by release@example.com (key SHA256:" in out
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert manifest["version"] == "v1.0.0"
     assert set(manifest["files"]) >= {"models/model.joblib", "MODEL_CARD.md", "metrics.json"}
@@ -54,6 +71,7 @@ def test_release_deploy_promote_rollback(bake: Bake) -> None:
     retrain(project, "0.5")
     assert f"released {MODEL}@v1.1.0 (minor)" in o16n(project, "release")[1]
     o16n(project, "deploy", "--env", "staging")
+    shutil.rmtree(project / "releases")  # as in CI's production job: a fresh checkout
     code, out = o16n(project, "deploy", "--env", "production", "--from", "staging")
     assert f"deploy {MODEL} v1.1.0 to production" in out
     code, out = o16n(project, "rollback", "--env", "staging")
@@ -85,8 +103,11 @@ def test_release_deploy_promote_rollback(bake: Bake) -> None:
     assert "4 records, chain intact, lineage matches" in o16n(project, "ledger", "verify")[1]
 
 
-def test_a_refused_deploy_is_recorded_and_changes_nothing(bake: Bake) -> None:
+def test_a_refused_deploy_is_recorded_and_changes_nothing(
+    bake: Bake, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = bake()
+    sign_releases(project, monkeypatch)
     o16n(project, "release")
     code, out = o16n(project, "deploy", "--env", "production", check=False)
     assert code == 1
@@ -107,12 +128,28 @@ def test_bad_deploy_input(bake: Bake) -> None:
     code, out = o16n(project, "deploy", "--env", "staging", "--version", "v9.0.0", check=False)
     assert code == 2 and f"no version 'v9.0.0' of {MODEL}" in out
 
+    # released without a key: said loudly, and no deploy takes it
+    done = run(BIN / "o16n", "release", cwd=project)
+    assert "WARNING: the release is UNSIGNED: O16N_SIGNING_KEY is not set" in done.stderr
+    before = run("git", "rev-parse", "HEAD", cwd=project).stdout
+    code, out = o16n(project, "deploy", "--env", "staging", check=False)
+    assert code == 1, out
+    assert f"refused: deploy {MODEL} v1.0.0 to staging: the release does not verify" in out
+    assert "unsigned: the release has no manifest.json.sig" in out
+    assert run("git", "rev-parse", "HEAD", cwd=project).stdout == before
+    assert not (project / "deploy").exists() and not (project / "ledger").exists()
+    code, out = o16n(project, "verify", f"releases/{MODEL}@v1.0.0", check=False)
+    assert code == 1 and "unsigned" in out
 
-def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
+
+def test_a_deploy_with_github_is_tracked_as_a_deployment(
+    bake: Bake, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.github_emulator import GitHubEmulator
 
     project = bake(governance_owners="gov@example.com")
     complete_the_card(project)
+    sign_releases(project, monkeypatch)
     o16n(project, "release")
     commits = {"v1.0.0": run("git", "rev-parse", "HEAD", cwd=project).stdout.strip()}
     token = "ghs_deployToken123"

@@ -21,9 +21,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from o16n.adapters import signing
+from o16n.adapters.manifest import Signed
 from o16n.serving import desired, v2
-from tests.acceptance.test_release import complete_the_card, retrain
+from tests.acceptance.test_release import complete_the_card, retrain, sign_releases
 from tests.conftest import BIN, ROOT, cookiecutter, run
+from tests.release_repo import load_key
+from tests.signing import make_key
 
 pytestmark = pytest.mark.slow
 MODEL = "credit-risk-model"
@@ -41,11 +45,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def released(tmp_path: Path) -> Path:
-    """A project with v1.0.0 deployed to staging and v1.1.0 released."""
+def released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with v1.0.0 deployed to staging and v1.1.0 released, signed with the key
+    `keys/release` beside it, which main trusts."""
     assert cookiecutter(ROOT, tmp_path, governance_owners="gov@example.com").returncode == 0
     project = tmp_path / MODEL
     complete_the_card(project)
+    sign_releases(project, monkeypatch)
     o16n(project, "release")
     o16n(project, "deploy", "--env", "staging")
     retrain(project, "0.5")
@@ -164,22 +170,41 @@ def test_a_switch_under_load_fails_no_request_and_rollback_switches_back(
     assert infer(port, body)[:2] == (200, "v1.0.0")
 
 
-def _fake_version(project: Path, payload: bytes, version: str) -> str:
-    """A desired state for `version` whose model file is `payload`, put in the DVC cache."""
-    current = desired.current(project, "staging")
-    assert current is not None
+def _fake_version(
+    project: Path,
+    payload: bytes,
+    version: str,
+    *,
+    key: str | None = "release",
+    sha256: str | None = None,
+) -> str:
+    """A desired state for `version` whose model file is `payload`, put in the DVC cache, with
+    a release manifest listing `sha256` (default: the payload's) signed with `keys/<key>`
+    (the trusted one by default; None: unsigned)."""
+    current = next(s for s in desired.history(project, "staging") if s.release is not None)
+    assert current.release is not None
     md5 = hashlib.md5(payload).hexdigest()
     cached = project / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_bytes(payload)
     artifact = {**current.artifact, "models/model.joblib": md5}
-    state = desired.Desired(current.model, version, current.commit, artifact)
+    manifest = json.loads(current.release.data)
+    manifest["version"] = version
+    sha256 = sha256 or hashlib.sha256(payload).hexdigest()
+    manifest["files"]["models/model.joblib"] = {"sha256": sha256, "dvc_md5": md5}
+    data = (json.dumps(manifest, indent=2) + "\n").encode()
+    release = None
+    if key is not None:
+        signer = load_key(make_key(project.parent / "keys", key))
+        release = Signed(data, signer.sign(data, signing.RELEASE_NAMESPACE))
+    state = desired.Desired(current.model, version, current.commit, artifact, release=release)
     return state.as_yaml()
 
 
 def test_faults_leave_the_last_good_version_serving(served: tuple[Path, int]) -> None:
     project, port = served
     body = v2.encode(rows(project))
+    good = desired.desired_path(project, "staging").read_text()
 
     def fails_and_keeps_serving(expected: str) -> None:
         code, out = o16n(project, "serve", "--env", "staging", "--sync", check=False)
@@ -188,9 +213,20 @@ def test_faults_leave_the_last_good_version_serving(served: tuple[Path, int]) ->
         assert expected in out
         assert infer(port, body)[:2] == (200, "v1.0.0")
 
-    # a model file that is not a model: MLServer cannot load it
+    # a model file that is not a model (signed, as a broken training run's would be)
     commit_desired(project, _fake_version(project, os.urandom(4096), "v9.0.0"), "Bad model")
     fails_and_keeps_serving("v9.0.0: MLServer for v9.0.0 exited")
+
+    # unsigned, signed by a key main does not trust, bytes other than the signed ones
+    weights = os.urandom(4096)
+    commit_desired(project, _fake_version(project, weights, "v9.0.1", key=None), "Unsigned")
+    fails_and_keeps_serving("v9.0.1: refused to load, its release does not verify: unsigned")
+    text = _fake_version(project, weights, "v9.0.2", key="intruder")
+    commit_desired(project, text, "Signed by someone")
+    fails_and_keeps_serving("which main:policies/allowed_signers does not list for o16n-release")
+    text = _fake_version(project, weights, "v9.0.3", sha256="0" * 64)
+    commit_desired(project, text, "Other bytes than signed")
+    fails_and_keeps_serving("v9.0.3: refused to load models/model.joblib: sha256 ")
 
     # an artifact in neither the cache nor a remote
     text = _fake_version(project, b"never pushed", "v9.1.0")
@@ -205,12 +241,11 @@ def test_faults_leave_the_last_good_version_serving(served: tuple[Path, int]) ->
     fails_and_keeps_serving("main:deploy/staging/desired.yaml: not a desired-state file")
 
     # the previous good state back: the failure clears without a restart, v1.0.0 still serving
-    good = run("git", "show", "HEAD~3:deploy/staging/desired.yaml", cwd=project).stdout
     commit_desired(project, good, "Restore")
     assert o16n(project, "serve", "--env", "staging", "--sync")[0] == 0
     status = json.loads(o16n(project, "serve", "--env", "staging", "--status")[1])
     assert (status["state"], status["error"]) == ("serving", None)
-    assert [e["event"] for e in status["history"]] == ["serving", "failed", "failed", "failed"]
+    assert [e["event"] for e in status["history"]] == ["serving"] + ["failed"] * 6
     assert infer(port, body)[:2] == (200, "v1.0.0")
 
 

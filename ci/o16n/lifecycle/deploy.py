@@ -3,6 +3,12 @@ environment; the runtime reconciles to it. Deploying writes it (after the enviro
 gate passes), records the decision in the ledger, commits both and assigns the GTO stage tag;
 a rollback writes the previous desired state back, as a new commit, also recorded.
 
+Only a signed release is deployed: before the gate, the version's release must verify
+(o16n.lifecycle.verify: the manifest's signature by a key the protected branch trusts, its
+files, its binding to the version's commit and model files), and the desired state carries the
+signed manifest for what serves to check again. A release that does not verify is refused
+before anything is written: no desired state, no ledger record, no commit, no tag.
+
 Writes are atomic (temp file, rename) and serialized by a lock in .git, so two deploys at once
 run one after the other and a killed deploy leaves the last committed state in place. The
 file's format, and reading it, is o16n.serving.desired's: what serves reads it too.
@@ -11,6 +17,7 @@ file's format, and reading it, is o16n.serving.desired's: what serves reads it t
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,12 +29,21 @@ from o16n.adapters import git, gto
 from o16n.adapters.clock import timestamp
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import write_text_atomic
+from o16n.adapters.manifest import BRANCH_SETTING, trust_at
 from o16n.config.project import ServingConfig, load_project, require_environment
 from o16n.errors import ConfigError, ToolError, UsageError
-from o16n.lifecycle import ledger
+from o16n.lifecycle import ledger, verify
 from o16n.policy.gate import actor
 from o16n.policy.run import Candidate, Judged, judge
-from o16n.serving.desired import DEPLOY_DIR, DESIRED, Desired, artifact_md5, current, history
+from o16n.serving.desired import (
+    DEPLOY_DIR,
+    DESIRED,
+    Desired,
+    artifact_md5,
+    current,
+    history,
+    verify_release,
+)
 
 
 @contextlib.contextmanager
@@ -151,6 +167,16 @@ class RolledBack:
     tag: str
 
 
+@dataclass(frozen=True)
+class Unverified:
+    """A deploy or rollback refused before anything was written: the release of the version it
+    would put in place does not verify (`problems` says why, `source` where it was looked for)."""
+
+    verb: str
+    source: str
+    problems: tuple[str, ...]
+
+
 def pick_version(project: Path, model: str, name: str | None, source: str | None) -> gto.Version:
     """The version to deploy: `name`, what the environment `source` runs, or the latest."""
     if source is not None:
@@ -178,19 +204,27 @@ def deploy(
     version: str | None = None,
     source: str | None = None,
     github: bool = False,
+    releases: Path = verify.RELEASES,
     say: Callable[[str], None] = lambda text: None,
-) -> Deployed:
-    """The environment's deploy gate over a version; when it passes, the desired state, the
-    decision in the ledger, one commit and the stage tag. A refusal is recorded and committed
-    and changes nothing else. `say` hears what recovery put back."""
+) -> Deployed | Unverified:
+    """The environment's deploy gate over a version whose signed release verifies; when it
+    passes, the desired state, the decision in the ledger, one commit and the stage tag. A
+    refusal by the gate is recorded and committed and changes nothing else; a release that does
+    not verify changes nothing at all. `say` hears what recovery put back."""
     config = load_project(project)
     model = config.model
     require_environment(config, env)
     with serialized(project, say):
         picked = pick_version(project, model, version, source)
+        desired = desired_for(project, model, picked, config.serving.target)
+        trusted = trust_at(project, config.github.branch, BRANCH_SETTING)
+        found = verify.release_of(project, model, picked, desired.artifact, trusted, releases)
+        if not found.ok:
+            verb = f"deploy {model} {picked.name} to {env}"
+            return Unverified(verb, found.source, found.verdict.problems)
+        desired = dataclasses.replace(desired, release=found.signed)
         payload = {"model": model, "version": picked.name, "target": config.serving.target}
         with tracked(github, env, picked.commit, payload) as track:
-            desired = desired_for(project, model, picked, config.serving.target)
             candidate = Candidate(model, picked.name, picked.commit, desired.artifact)
             judged = judge(project, stage="deploy", env=env, candidate=candidate)
             passed = judged.decision.passed
@@ -216,9 +250,11 @@ def deploy(
 
 def rollback(
     project: Path, env: str, *, github: bool = False, say: Callable[[str], None] = lambda t: None
-) -> RolledBack:
+) -> RolledBack | Unverified:
     """The environment's previous desired state (the last one with another version) back, as a
-    new commit recorded in the ledger, with the stage tag moved."""
+    new commit recorded in the ledger, with the stage tag moved; refused, with nothing written,
+    when the release that state carries does not verify (what serves would refuse it too)."""
+    config = load_project(project)
     with serialized(project, say):
         states = history(project, env)
         if not states:
@@ -229,6 +265,10 @@ def rollback(
             raise UsageError(
                 f"{env} has had only {now.model}@{now.version}: nothing to roll back to"
             )
+        checked = verify_release(previous, trust_at(project, config.github.branch, BRANCH_SETTING))
+        if not checked.ok:
+            verb = f"roll {env} back from {now.version} to {previous.version}"
+            return Unverified(verb, f"the desired state of {previous.version}", checked.problems)
         payload = {
             "model": previous.model,
             "version": previous.version,
@@ -237,7 +277,7 @@ def rollback(
         }
         with tracked(github, env, previous.commit, payload) as track:
             track("in_progress", f"committing {previous.version} as desired")
-            written = write(project, env, previous, load_project(project).serving)
+            written = write(project, env, previous, config.serving)
             record = ledger.append(
                 project, rollback_record(project, env, previous, now, actor(project))
             )

@@ -1,7 +1,23 @@
 """A release: the next version registered (a GTO tag) and a bundle of what shipped with it —
 the model files (checked against dvc.lock), the reference profile, MODEL_CARD.md, metrics, the
-reports and the decision record — with a manifest of sha256 hashes. Built in a temporary folder
-and renamed into place, so a failed release leaves nothing half-written.
+reports and the decision record — with a manifest of sha256 hashes, signed. Built in a
+temporary folder and renamed into place, so a failed release leaves nothing half-written.
+
+The manifest is signed with the release key (O16N_SIGNING_KEY) as an SSH signature for the
+namespace `o16n-release`, `manifest.json.sig`: `ssh-keygen -Y verify -f allowed_signers -I
+<principal> -n o16n-release -s manifest.json.sig < manifest.json` checks it, and `o16n verify`,
+`o16n deploy` and `o16n serve` do (o16n.adapters.manifest). Without a key the bundle is built
+unsigned, and nothing downstream accepts it: a release is worth deploying only when signed.
+
+Why an SSH signature and not OpenSSF's model-signing (PyPI `model-signing` 1.1.1, checked
+against this environment): it would install beside DVC without changing a package, but it
+pulls in sigstore and TUF (13 new distributions), its 1.1.1 fails to import without pyOpenSSL,
+which it does not declare, and its offline key mode signs with NIST P-256/384/521 keys only
+(an ed25519 key is refused: "object has no attribute 'curve'"). Its signature is a Sigstore
+bundle that `ssh-keygen` cannot check and that knows nothing of an allowed_signers file. The
+SSH signature reuses the ed25519 key and the allowed_signers the ledger and approvals use, runs
+offline, and is checked by a stock OpenSSH. The manifest plays model-signing's role: it lists
+every file's sha256, the model's included, so its one signature covers them all.
 
 The version bump follows the change since the latest version: the model's input schema changed
 (the reference profile's columns or kinds) -> major; retrained on other data or params -> minor;
@@ -18,9 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from o16n import __version__
-from o16n.adapters import git, gto
+from o16n.adapters import git, gto, signing
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import file_digest
+from o16n.adapters.manifest import MANIFEST, SIGNATURE
 from o16n.errors import ConfigError, UsageError
 from o16n.lifecycle import ledger
 
@@ -59,11 +76,19 @@ def plan(project: Path, model: str, *, version: str | None = None, bump: str | N
 
 
 def release(
-    project: Path, plan: Plan, destination: Path, model_card: str | None, reports: Path
+    project: Path,
+    plan: Plan,
+    destination: Path,
+    model_card: str | None,
+    reports: Path,
+    key: signing.SigningKey | None,
 ) -> Path:
-    """Build the bundle under `destination`, then register the version; returns the bundle."""
+    """Build the bundle under `destination` (its manifest signed with `key`; None: unsigned),
+    then register the version; returns the bundle."""
     assert plan.version is not None, "a plan with a version to release"
-    bundle = build(project, plan.model, plan.version, plan.head, destination, model_card, reports)
+    bundle = build(
+        project, plan.model, plan.version, plan.head, destination, model_card, reports, key
+    )
     message = f"o16n release {plan.model} {plan.version} ({plan.bump or 'set'})"
     gto.register(project, plan.model, plan.version, message)
     return bundle
@@ -123,8 +148,10 @@ def build(
     destination: Path,
     model_card: str | None,
     reports: Path,
+    key: signing.SigningKey | None = None,
 ) -> Path:
-    """The bundle folder `destination/<model>@<version>/`; returns its path."""
+    """The bundle folder `destination/<model>@<version>/`, its manifest signed with `key` when
+    there is one; returns its path."""
     at = lineage.at_revision(project, commit)
     if at is None or not at.model:
         raise ConfigError(f"no model outputs in dvc.lock at {commit[:12]}", hint="run `dvc repro`")
@@ -165,7 +192,11 @@ def build(
             "params_hash": at.params_hash,
             "files": dict(sorted(files.items())),
         }
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        data = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+        (staging / MANIFEST).write_bytes(data)
+        if key is not None:
+            signature = key.sign(data, signing.RELEASE_NAMESPACE)
+            (staging / SIGNATURE).write_text(signature, encoding="ascii")
         staging.rename(final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

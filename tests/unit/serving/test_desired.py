@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from o16n.adapters.manifest import Signed
 from o16n.errors import ConfigError
 from o16n.serving import desired
 from tests.conftest import run
@@ -25,9 +27,41 @@ def test_desired_state_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
+    "manifest",
+    [
+        b'{\n  "files": {}\n}\n',
+        b"no newline at the end",
+        b"trailing spaces  \n\n\n",
+        b"\t\xc3\xa9\n",
+    ],
+    ids=["json", "no-newline", "trailing-blanks", "tab-and-utf8"],
+)
+def test_the_signed_manifest_comes_back_byte_for_byte(manifest: bytes) -> None:
+    """The signature is over the exact bytes: whatever YAML style carries them, they return."""
+    signature = "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n"
+    state = dataclasses.replace(STATE, release=Signed(manifest, signature))
+    text = state.as_yaml()
+    assert desired.read_desired(text, "deploy/staging/desired.yaml") == state
+    unsigned = dataclasses.replace(STATE, release=Signed(manifest, None))
+    assert desired.read_desired(unsigned.as_yaml(), "x") == unsigned
+
+
+def test_a_deployed_manifest_reads_as_a_literal_block() -> None:
+    state = dataclasses.replace(STATE, release=Signed(b'{\n  "model": "churn"\n}\n', None))
+    assert '  manifest: |\n    {\n      "model": "churn"\n    }\n' in state.as_yaml()
+
+
+@pytest.mark.parametrize(
     "text",
-    ["model: churn\nversion: [unclosed\n", "model: churn\nversion: v1\n", "- a list\n", ""],
-    ids=["bad-yaml", "no-artifact", "not-a-mapping", "empty"],
+    [
+        "model: churn\nversion: [unclosed\n",
+        "model: churn\nversion: v1\n",
+        "- a list\n",
+        "",
+        "model: m\nversion: v1\ncommit: c\nartifact: {}\nrelease: [x]\n",
+        "model: m\nversion: v1\ncommit: c\nartifact: {}\nrelease: {manifest: x, signature: 1}\n",
+    ],
+    ids=["bad-yaml", "no-artifact", "not-a-mapping", "empty", "release-list", "signature-int"],
 )
 def test_a_corrupt_desired_state_is_named_with_the_way_out(text: str) -> None:
     with pytest.raises(ConfigError) as caught:

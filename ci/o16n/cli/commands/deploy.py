@@ -1,12 +1,15 @@
-"""`o16n deploy --env ENV`: the environment's deploy gate, then the desired state in
-deploy/ENV/ (desired.yaml; for the kserve target also the manifests), the decision in the
-ledger, one commit, and the GTO stage tag. Exit 1 when the gate refuses (the refusal is
-recorded; the desired state is unchanged). With --github, a GitHub Deployment follows it:
-pending (the gate), in_progress (the desired state), then success; failure (refused) or error."""
+"""`o16n deploy --env ENV`: the version's signed release verified, the environment's deploy
+gate, then the desired state in deploy/ENV/ (desired.yaml, carrying the signed manifest; for
+the kserve target also the manifests), the decision in the ledger, one commit, and the GTO
+stage tag. Exit 1 when the release does not verify (nothing is written: the problems are
+printed) or the gate refuses (the refusal is recorded; the desired state is unchanged). With
+--github, a GitHub Deployment follows the gate: pending (the gate), in_progress (the desired
+state), then success; failure (refused) or error."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
 
@@ -25,12 +28,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--version", help="the version to deploy (default: the latest)")
     which.add_argument("--from", dest="source", help="promote what this environment runs")
+    parser.add_argument(
+        "--releases",
+        type=Path,
+        default=Path("releases"),
+        help="where the release bundles are, under --project (releases/); without the "
+        "version's bundle, the signed manifest a committed desired state carries is used",
+    )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.cli.output import write_decision
     from o16n.lifecycle import deploy
     from o16n.report.decision import to_text
+    from o16n.report.release import refused_to_text
 
     project = args.project.resolve()
     done = deploy.deploy(
@@ -39,8 +50,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
         version=args.version,
         source=args.source,
         github=args.github,
+        releases=args.releases,
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )
+    if isinstance(done, deploy.Unverified):
+        refused_to_text(done.verb, done.source, done.problems, console)
+        return EXIT_FAILED
     write_decision(project / args.reports, done.judged)
     to_text(done.judged.decision, done.judged.pack.name, console, done.judged.facts)
     if not done.passed:

@@ -1,6 +1,7 @@
 """`o16n rollback --env ENV`: the environment's previous desired state, as a new commit,
 recorded in the ledger, with the GTO stage tag moved back (with --github, a GitHub Deployment
-of the version rolled back to)."""
+of the version rolled back to). Exit 1, with nothing written, when the signed release that
+state carries does not verify (`o16n serve` would refuse to load it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import argparse
 from rich.console import Console
 
 from o16n.cli import options
-from o16n.errors import EXIT_OK
+from o16n.errors import EXIT_FAILED, EXIT_OK
 
 PARENTS = [options.env("the environment to roll back"), options.GITHUB, options.PROJECT]
 
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.lifecycle import deploy
+    from o16n.report.release import refused_to_text
 
     done = deploy.rollback(
         args.project.resolve(),
@@ -27,5 +29,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         github=args.github,
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )
+    if isinstance(done, deploy.Unverified):
+        refused_to_text(done.verb, done.source, done.problems, console)
+        return EXIT_FAILED
     console.print(f"{done.verb}: committed {done.commit[:12]}, {done.tag}", highlight=False)
     return EXIT_OK

@@ -2,7 +2,9 @@
 pass (ready, a smoke prediction) before the router may send it requests.
 
 Each version gets a folder in `.o16n/serve/ENV/` with its MLServer settings, model and log. The
-process runs in its own session (a Ctrl-C reaches `o16n serve`, which stops it after the
+model is fetched by the DVC md5 the desired state names and then checked against the sha256 the
+version's signed release manifest lists; bytes that are not the signed ones are never loaded.
+The process runs in its own session (a Ctrl-C reaches `o16n serve`, which stops it after the
 requests it answers) and is asked by Linux to terminate when `o16n serve` goes away, so a
 killed server leaves no MLServer behind.
 """
@@ -25,6 +27,7 @@ import pandas as pd
 
 from o16n.adapters.dvc import artifacts
 from o16n.adapters.files import write_text_atomic
+from o16n.adapters.manifest import Manifest, check_file
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, ServeError, ToolError
 from o16n.serving import client, v2
@@ -107,10 +110,39 @@ def version_folder(project: Path, env: str, desired: Desired, model_md5: str) ->
     return state_dir(project, env) / f"{desired.version}-{model_md5[:8]}"
 
 
+def fetch_signed(
+    project: Path, rel: str, md5: str, desired: Desired, manifest: Manifest, destination: Path
+) -> Path:
+    """`rel` of the desired version, by its DVC md5, checked against the sha256 of the signed
+    `manifest`; a file that does not match is removed and is a ServeError."""
+    artifacts.fetch(project, rel, md5, desired.commit, destination)
+    entry = manifest.files.get(rel)
+    problem = (
+        f"{rel}: not in the signed manifest"
+        if entry is None
+        else check_file(destination, rel, entry)
+    )
+    if problem is not None:
+        destination.unlink(missing_ok=True)
+        raise ServeError(
+            f"{desired.version}: refused to load {problem}",
+            hint="the DVC cache or remote holds other bytes than were released and signed: "
+            "re-push the artifact from where it was trained (`dvc push`), or deploy another "
+            "version",
+        )
+    return destination
+
+
 def start_backend(
-    project: Path, config: ProjectConfig, env: str, desired: Desired, host: str
+    project: Path,
+    config: ProjectConfig,
+    env: str,
+    desired: Desired,
+    host: str,
+    manifest: Manifest,
 ) -> Backend:
-    """Fetch the version's model and start an MLServer for it (not yet known to answer)."""
+    """Fetch the version's model (checked against its signed `manifest`) and start an MLServer
+    for it (not yet known to answer)."""
     try:
         import mlserver  # noqa: F401
         import mlserver_sklearn  # noqa: F401
@@ -122,7 +154,7 @@ def start_backend(
     serving = config.serving
     md5 = artifact_md5(desired, env, serving.model_file, "serving.model_file")
     folder = version_folder(project, env, desired, md5)
-    artifacts.fetch(project, serving.model_file, md5, desired.commit, folder / "model.joblib")
+    fetch_signed(project, serving.model_file, md5, desired, manifest, folder / "model.joblib")
     port = free_port(host)
     settings = {
         "debug": False,

@@ -3,9 +3,13 @@ failed request.
 
 `o16n serve --env ENV` listens on one address (o16n.yaml `serving.ports`) and forwards the V2
 protocol to an MLServer process that runs the version `deploy/ENV/desired.yaml` names on the
-deploy branch. It polls that file's blob in git. When it changes, the new version's model is
-fetched by its DVC md5 (cache, else remote), a second MLServer starts on a private port, and
-the new version must report ready and answer a smoke request built from its reference profile.
+deploy branch. It polls that file's blob in git. When it changes, the new version's release must
+verify first: the signed manifest the desired state carries, signed by a key that
+policies/allowed_signers on the protected branch (o16n.yaml github.branch) lists for releases,
+of this very version and its files. Then its model is fetched by its DVC md5 (cache, else
+remote) and checked against the manifest's sha256, a second MLServer starts on a private port,
+and the new version must report ready and answer a smoke request built from its reference
+profile (fetched and checked the same way).
 Only then does the router send new requests to it; requests in flight on the old one finish
 there, and the old process stops once it has none. If anything on the way fails, the old
 version keeps serving and the failure is logged and written to the status file. That is a
@@ -30,14 +34,22 @@ import pandas as pd
 
 from o16n.adapters import git
 from o16n.adapters.clock import timestamp
-from o16n.adapters.dvc import artifacts
 from o16n.adapters.files import write_text_atomic
+from o16n.adapters.manifest import BRANCH_SETTING, Manifest, trust_at
 from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, O16nError, ServeError
 from o16n.health.stats import codec
 from o16n.serving import v2
-from o16n.serving.desired import Desired, artifact_md5, desired_blob, desired_rel, read_desired
+from o16n.serving.desired import (
+    Desired,
+    artifact_md5,
+    desired_blob,
+    desired_rel,
+    read_desired,
+    verify_release,
+)
 from o16n.serving.local.backend import (
+    fetch_signed,
     smoke_test,
     start_backend,
     state_dir,
@@ -147,9 +159,12 @@ class Server:
         self.say(f"{desired.version}: loading ({desired.commit[:12]})")
         backend = None
         try:
-            backend = start_backend(self.project, self.config, self.env, desired, self.host)
+            manifest = self.verified(desired)
+            backend = start_backend(
+                self.project, self.config, self.env, desired, self.host, manifest
+            )
             wait_ready(backend)
-            smoke_test(backend, self._example(desired))
+            smoke_test(backend, self._example(desired, manifest))
         except Exception as exc:  # whatever it is, the version serving now keeps serving
             if backend is not None:
                 backend.stop()
@@ -173,13 +188,28 @@ class Server:
             self._event("stopped", old.version)
             self._publish()
 
-    def _example(self, desired: Desired) -> pd.DataFrame:
+    def verified(self, desired: Desired) -> Manifest:
+        """The version's signed manifest, once its release verifies against the keys the
+        protected branch trusts now; a ServeError listing every problem otherwise."""
+        trusted = trust_at(self.project, self.config.github.branch, BRANCH_SETTING)
+        verdict = verify_release(desired, trusted)
+        if not verdict.ok or verdict.manifest is None:
+            raise ServeError(
+                f"{desired.version}: refused to load, its release does not verify: "
+                + "; ".join(verdict.problems),
+                hint="deploy a version released with the release key (`o16n release` with "
+                f"O16N_SIGNING_KEY, a key {trusted.source} lists), or roll back",
+            )
+        self.say(f"{desired.version}: release signed by {verdict.signer}")
+        return verdict.manifest
+
+    def _example(self, desired: Desired, manifest: Manifest) -> pd.DataFrame:
         """A typical input row from the version's own reference profile."""
         serving = self.config.serving
         md5 = artifact_md5(desired, self.env, serving.profile, "serving.profile")
         model_md5 = artifact_md5(desired, self.env, serving.model_file, "serving.model_file")
         path = version_folder(self.project, self.env, desired, model_md5) / "profile.json"
-        artifacts.fetch(self.project, serving.profile, md5, desired.commit, path)
+        fetch_signed(self.project, serving.profile, md5, desired, manifest, path)
         return v2.typical_row(codec.from_json(path.read_text()), self.config.serving.label)
 
     def _failed(self, blob: str, version: str, exc: O16nError) -> None:
