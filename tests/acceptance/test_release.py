@@ -7,14 +7,28 @@ from pathlib import Path
 
 import pytest
 
+from o16n.adapters import signing
 from tests.conftest import BIN, Bake, run
+from tests.signing import make_key, write_allowed_signers
 
 pytestmark = pytest.mark.slow
 MODEL = "credit-risk-model"
+NAMESPACES = f"{signing.LEDGER_NAMESPACE},{signing.RELEASE_NAMESPACE}"
 
 
-def o16n(project: Path, *args: str, check: bool = True) -> tuple[int, str]:
-    done = run(BIN / "o16n", *args, cwd=project, check=check)
+def sign_as_ci(project: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What CI has: a signing key in O16N_SIGNING_KEY (for every o16n run from here on) that
+    main's policies/allowed_signers lists for the ledger and releases."""
+    key = make_key(keys, "o16n-ci")
+    write_allowed_signers(
+        project, [("o16n-ci@example.com", key, NAMESPACES)], commit="Trust the CI key"
+    )
+    monkeypatch.setenv(signing.KEY_VARIABLE, str(key))
+    return key
+
+
+def o16n(project: Path, *args: str, check: bool = True, **env: str) -> tuple[int, str]:
+    done = run(BIN / "o16n", *args, cwd=project, check=check, **env)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -35,8 +49,11 @@ def retrain(project: Path, c: str) -> None:
     run("git", "commit", "--quiet", "-am", f"Retrain with C={c}", cwd=project)
 
 
-def test_release_deploy_promote_rollback(bake: Bake) -> None:
+def test_release_deploy_promote_rollback(
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = bake(governance_owners="gov@example.com")
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
     complete_the_card(project)
 
     code, out = o16n(project, "release")
@@ -82,7 +99,10 @@ def test_release_deploy_promote_rollback(bake: Bake) -> None:
     assert subjects[0] == "[skip ci] roll staging back from v1.1.0 to v1.0.0"
     assert all(s.startswith("[skip ci]") for s in subjects[:3])
     assert run("git", "status", "--porcelain", cwd=project).stdout == ""
-    assert "4 records, chain intact, lineage matches" in o16n(project, "ledger", "verify")[1]
+    verified = o16n(project, "ledger", "verify")[1]
+    assert (
+        "4 records, chain intact, signed by keys main:policies/allowed_signers trusts" in verified
+    )
 
 
 def test_a_refused_deploy_is_recorded_and_changes_nothing(bake: Bake) -> None:
@@ -91,6 +111,10 @@ def test_a_refused_deploy_is_recorded_and_changes_nothing(bake: Bake) -> None:
     code, out = o16n(project, "deploy", "--env", "production", check=False)
     assert code == 1
     assert "model-card-complete" in out and "refused: recorded as #1" in out
+    assert (  # no O16N_SIGNING_KEY here: the record is unsigned, and the deploy says so
+        "warning: ledger record 1 is not signed: O16N_SIGNING_KEY is not set; "
+        "`o16n ledger verify` will report it"
+    ) in out
     assert not (project / "deploy").exists()
     record = json.loads((project / "ledger" / "decisions.jsonl").read_text())
     assert (record["action"], record["verdict"], record["env"]) == ("refused", "fail", "production")
@@ -108,10 +132,13 @@ def test_bad_deploy_input(bake: Bake) -> None:
     assert code == 2 and f"no version 'v9.0.0' of {MODEL}" in out
 
 
-def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
+def test_a_deploy_with_github_is_tracked_as_a_deployment(
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.github_emulator import GitHubEmulator
 
     project = bake(governance_owners="gov@example.com")
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
     complete_the_card(project)
     o16n(project, "release")
     commits = {"v1.0.0": run("git", "rev-parse", "HEAD", cwd=project).stdout.strip()}
@@ -134,12 +161,17 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
             newest = max(emulator.state.deployments)
             deployment = emulator.state.deployments[newest]
             assert (deployment["environment"], deployment["sha"]) == (env, commits[version])
-            assert deployment["payload"] == {
+            last = json.loads((project / "ledger" / "decisions.jsonl").read_text().split("\n")[-2])
+            assert deployment["payload"] == {  # the record, committed by now, that decided it
                 "model": MODEL,
                 "version": version,
                 "target": "local",
+                "ledger_seq": last["seq"],
+                "ledger_hash": last["hash"],
                 **extra,
             }
+            committed = run("git", "show", "HEAD:ledger/decisions.jsonl", cwd=project).stdout
+            assert last["hash"] in committed
             states = [
                 (s["state"], s["description"]) for s in emulator.state.deployment_statuses[newest]
             ]
@@ -151,8 +183,9 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
 
         code, out, states = deploy("staging")
         assert code == 0, out
-        assert [s for s, _ in states] == ["pending", "in_progress", "success"]
-        assert states[2][1].startswith("v1.0.0 is the desired state")
+        assert states[0] == ("pending", f"o16n deploy {MODEL} v1.0.0: ledger #1")
+        assert [s for s, _ in states] == ["pending", "success"]
+        assert states[1][1].startswith("v1.0.0 is the desired state")
 
         # a newer version, then a rollback: a deployment of the version rolled back to
         retrain(project, "0.5")
@@ -161,8 +194,8 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
         assert deploy("staging", version="v1.1.0")[0] == 0
         code, out, states = deploy("staging", "rollback", rollback_from="v1.1.0")
         assert code == 0, out
-        assert [s for s, _ in states] == ["pending", "in_progress", "success"]
-        assert states[2][1].startswith("rolled back to v1.0.0")
+        assert [s for s, _ in states] == ["pending", "success"]
+        assert states[1][1].startswith("rolled back to v1.0.0")
 
         # the deploy gate refuses production: the card lost its intended use
         card = project / "model_card.yaml"
@@ -173,16 +206,30 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(bake: Bake) -> None:
         code, out, states = deploy("production", version="v1.1.0")
         assert code == 1, out
         assert states == [
-            ("pending", f"o16n deploy {MODEL} v1.1.0"),
+            ("pending", f"o16n deploy {MODEL} v1.1.0: ledger #4"),
             ("failure", "refused by the deploy gate: model-card-complete"),
         ]
 
-        # an error half way (a pack that does not parse) marks the deployment `error`
+        # every deploy, rollback and refusal and its deployment match, both ways
+        code, out = o16n(project, "ledger", "verify", "--github", **actions)
+        assert out.endswith(", lineage matches, 4 GitHub deployments match\n"), out
+
+        # an error before the decision is recorded (a pack that does not parse): no
+        # deployment at all, since none could name a record
+        made = len(emulator.state.deployments)
         pack = project / "policies" / "baseline" / "pack.yaml"
         pack.write_text(pack.read_text() + "\n  - id: [unclosed\n")
         run("git", "commit", "--quiet", "-am", "Break the pack", cwd=project)
-        code, out, states = deploy("production", version="v1.1.0")
-        assert code == 2, out
-        assert [s for s, _ in states] == ["pending", "error"]
-        assert states[1][1].startswith("o16n deploy failed: ")
-        assert token not in out
+        done = run(
+            BIN / "o16n",
+            "deploy",
+            "--env",
+            "production",
+            "--github",
+            cwd=project,
+            check=False,
+            **actions,
+        )
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert len(emulator.state.deployments) == made
+        assert token not in done.stdout + done.stderr

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from o16n.serving import desired, v2
-from tests.acceptance.test_release import complete_the_card, retrain
+from tests.acceptance.test_release import complete_the_card, retrain, sign_as_ci
 from tests.conftest import BIN, ROOT, cookiecutter, run
 
 pytestmark = pytest.mark.slow
@@ -41,10 +41,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def released(tmp_path: Path) -> Path:
-    """A project with v1.0.0 deployed to staging and v1.1.0 released."""
+def released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with v1.0.0 deployed to staging and v1.1.0 released, its records signed."""
     assert cookiecutter(ROOT, tmp_path, governance_owners="gov@example.com").returncode == 0
     project = tmp_path / MODEL
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
     complete_the_card(project)
     o16n(project, "release")
     o16n(project, "deploy", "--env", "staging")

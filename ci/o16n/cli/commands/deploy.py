@@ -1,8 +1,9 @@
 """`o16n deploy --env ENV`: the environment's deploy gate, then the desired state in
 deploy/ENV/ (desired.yaml; for the kserve target also the manifests), the decision in the
 ledger, one commit, and the GTO stage tag. Exit 1 when the gate refuses (the refusal is
-recorded; the desired state is unchanged). With --github, a GitHub Deployment follows it:
-pending (the gate), in_progress (the desired state), then success; failure (refused) or error."""
+recorded; the desired state is unchanged). With --github, a GitHub Deployment whose payload
+names the ledger record, created once that record is committed: pending, then success, failure
+(refused) or error. A record appended without O16N_SIGNING_KEY is unsigned: a warning says so."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.cli.console import warn
     from o16n.cli.output import write_decision
     from o16n.lifecycle import deploy
     from o16n.report.decision import to_text
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     )
     write_decision(project / args.reports, done.judged)
     to_text(done.judged.decision, done.judged.pack.name, console)
+    if done.recorded.warning:
+        warn(done.recorded.warning, no_color=args.no_color)
     if not done.passed:
         console.print(f"[fail]refused[/]: recorded as #{done.record['seq']} ({done.commit[:12]})")
         return EXIT_FAILED

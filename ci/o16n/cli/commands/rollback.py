@@ -1,6 +1,6 @@
 """`o16n rollback --env ENV`: the environment's previous desired state, as a new commit,
 recorded in the ledger, with the GTO stage tag moved back (with --github, a GitHub Deployment
-of the version rolled back to)."""
+of the version rolled back to, naming the record). An unsigned record is warned about."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.cli.console import warn
     from o16n.lifecycle import deploy
 
     done = deploy.rollback(
@@ -28,4 +29,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )
     console.print(f"{done.verb}: committed {done.commit[:12]}, {done.tag}", highlight=False)
+    if done.recorded.warning:
+        warn(done.recorded.warning, no_color=args.no_color)
     return EXIT_OK
