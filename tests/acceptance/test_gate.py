@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.test_governance import as_person
+from tests.acceptance.test_release import sign_as_ci
 from tests.conftest import BIN, Bake, run
 from tests.signing import make_key, write_allowed_signers
 
@@ -175,7 +176,10 @@ def test_modelcard_renders_what_the_pipeline_knows_and_checks_completeness(
     assert "complete for the policy pack in force" in done.stdout
 
 
-def test_decisions_are_recorded_in_a_ledger_that_detects_any_edit(project: Path) -> None:
+def test_decisions_are_recorded_in_a_ledger_that_detects_any_edit(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
     code, out, first = gate(project)
     assert code == 0, out
     assert "recorded in ledger/decisions.jsonl as #1" in out
@@ -196,8 +200,9 @@ def test_decisions_are_recorded_in_a_ledger_that_detects_any_edit(project: Path)
         ]
     )
     assert [r["verdict"] for r in records] == ["warn", "fail"]
+    assert all(r["sig"]["key"].startswith("SHA256:") for r in records)
     done = run(BIN / "o16n", "ledger", "verify", cwd=project)
-    assert "2 records, chain intact, lineage matches" in done.stdout
+    assert "2 records, chain intact, signed by keys main:policies/allowed_signers" in done.stdout
     timeline = run(BIN / "o16n", "timeline", cwd=project).stdout
     assert "| decision: gate pr: warn |" in timeline
     assert "decision: gate deploy" in timeline and "fail: model-card-complete" in timeline
@@ -210,3 +215,16 @@ def test_decisions_are_recorded_in_a_ledger_that_detects_any_edit(project: Path)
     ledger.write_bytes(original.rsplit(b"\n", 2)[0] + b"\n")  # drop the last record
     dropped = run(BIN / "o16n", "ledger", "verify", cwd=project, check=False)
     assert dropped.returncode == 1
+
+    # without the key a decision is still recorded, unsigned, and both commands say so
+    ledger.write_bytes(original)
+    monkeypatch.delenv("O16N_SIGNING_KEY")
+    unsigned = run(BIN / "o16n", "gate", "--format", "json", cwd=project, check=False)
+    assert json.loads(unsigned.stdout)["seq"] == 3  # stdout stays JSON: the warning is on stderr
+    assert unsigned.stderr.startswith(
+        "warning: ledger record 3 is not signed: O16N_SIGNING_KEY is not set; "
+        "`o16n ledger verify` will report it"
+    )
+    verified = run(BIN / "o16n", "ledger", "verify", cwd=project, check=False)
+    assert verified.returncode == 1
+    assert "ledger/decisions.jsonl:3 (seq 3): not signed: appended without" in verified.stdout

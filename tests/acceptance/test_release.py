@@ -8,19 +8,40 @@ from pathlib import Path
 
 import pytest
 
+from o16n.adapters import signing
+from tests.acceptance.test_governance import as_person
 from tests.conftest import BIN, Bake, run
-from tests.signing import make_key, write_allowed_signers
+from tests.signing import allowed_signers, make_key, write_allowed_signers
 
 pytestmark = pytest.mark.slow
 MODEL = "credit-risk-model"
+NAMESPACES = f"{signing.LEDGER_NAMESPACE},{signing.RELEASE_NAMESPACE}"
 
 
-def o16n(project: Path, *args: str, check: bool = True) -> tuple[int, str]:
-    done = run(BIN / "o16n", *args, cwd=project, check=check)
+def sign_as_ci(project: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What CI has: a signing key in O16N_SIGNING_KEY (for every o16n run from here on) that
+    main's policies/allowed_signers lists for the ledger and releases."""
+    key = make_key(keys, "o16n-ci")
+    write_allowed_signers(
+        project, [("o16n-ci@example.com", key, NAMESPACES)], commit="Trust the CI key"
+    )
+    monkeypatch.setenv(signing.KEY_VARIABLE, str(key))
+    return key
+
+
+def o16n(project: Path, *args: str, check: bool = True, **env: str) -> tuple[int, str]:
+    done = run(BIN / "o16n", *args, cwd=project, check=check, **env)
     return done.returncode, done.stdout + done.stderr
 
 
 def complete_the_card(project: Path) -> None:
+    """The intended use, written on a branch, approved by governance (a signed `o16n approve`
+    with a key main lists for gov@example.com) and merged: the model card is governed."""
+    key = make_key(project.parent / "keys", "gov")
+    trust = project / "policies" / "allowed_signers"
+    trust.write_text(trust.read_text() + allowed_signers([("gov@example.com", key, "git")]))
+    run("git", "commit", "--quiet", "-am", "Trust the governance owner's key", cwd=project)
+    run("git", "switch", "--quiet", "-c", "intended-use", cwd=project)
     card = project / "model_card.yaml"
     card.write_text(
         card.read_text()
@@ -28,17 +49,10 @@ def complete_the_card(project: Path) -> None:
         .replace("users: []", "users: [Pathologists]")
     )
     run("git", "commit", "--quiet", "-am", "Write the intended use", cwd=project)
-
-
-def sign_releases(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A release key, trusted on main for releases and set as O16N_SIGNING_KEY (as CI's
-    secret would be); the key's path (beside the project: `keys/release`). Trusting a key is a
-    policy change: the governance owner approves it."""
-    key = make_key(project.parent / "keys", "release")
-    message = "Trust the release key\n\nApproved-by: Gov <gov@example.com>"
-    write_allowed_signers(project, [("release@example.com", key, "o16n-release")], commit=message)
-    monkeypatch.setenv("O16N_SIGNING_KEY", str(key))
-    return key
+    run(BIN / "o16n", "approve", cwd=project, **as_person("Gov", "gov@example.com", key))
+    run("git", "switch", "--quiet", "main", cwd=project)
+    run("git", "merge", "--quiet", "--no-ff", "intended-use", "-m", "Merge intended-use",
+        cwd=project)  # fmt: skip
 
 
 def retrain(project: Path, c: str) -> None:
@@ -48,17 +62,19 @@ def retrain(project: Path, c: str) -> None:
     run("git", "commit", "--quiet", "-am", f"Retrain with C={c}", cwd=project)
 
 
-def test_release_deploy_promote_rollback(bake: Bake, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_release_deploy_promote_rollback(
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = bake(governance_owners="gov@example.com")
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
     complete_the_card(project)
-    sign_releases(project, monkeypatch)
 
     code, out = o16n(project, "release")
     assert f"released {MODEL}@v1.0.0 (major)" in out
     assert "signed with SHA256:" in out and "UNSIGNED" not in out
     bundle = project / "releases" / f"{MODEL}@v1.0.0"
     code, out = o16n(project, "verify", f"releases/{MODEL}@v1.0.0")
-    assert f"verified {MODEL}@v1.0.0" in out and "signed by release@example.com (key SHA256:" in out
+    assert f"verified {MODEL}@v1.0.0" in out and "signed by o16n-ci@example.com (key SHA256:" in out
     manifest = json.loads((bundle / "manifest.json").read_text())
     assert manifest["version"] == "v1.0.0"
     assert set(manifest["files"]) >= {"models/model.joblib", "MODEL_CARD.md", "metrics.json"}
@@ -100,18 +116,24 @@ def test_release_deploy_promote_rollback(bake: Bake, monkeypatch: pytest.MonkeyP
     assert subjects[0] == "[skip ci] roll staging back from v1.1.0 to v1.0.0"
     assert all(s.startswith("[skip ci]") for s in subjects[:3])
     assert run("git", "status", "--porcelain", cwd=project).stdout == ""
-    assert "4 records, chain intact, lineage matches" in o16n(project, "ledger", "verify")[1]
+    verified = o16n(project, "ledger", "verify")[1]
+    assert (
+        "4 records, chain intact, signed by keys main:policies/allowed_signers trusts" in verified
+    )
 
 
 def test_a_refused_deploy_is_recorded_and_changes_nothing(
     bake: Bake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = bake()
-    sign_releases(project, monkeypatch)
     o16n(project, "release")
     code, out = o16n(project, "deploy", "--env", "production", check=False)
     assert code == 1
     assert "model-card-complete" in out and "refused: recorded as #1" in out
+    assert (  # no O16N_SIGNING_KEY here: the record is unsigned, and the deploy says so
+        "warning: ledger record 1 is not signed: O16N_SIGNING_KEY is not set; "
+        "`o16n ledger verify` will report it"
+    ) in out
     assert not (project / "deploy").exists()
     record = json.loads((project / "ledger" / "decisions.jsonl").read_text())
     assert (record["action"], record["verdict"], record["env"]) == ("refused", "fail", "production")
@@ -143,13 +165,14 @@ def test_bad_deploy_input(bake: Bake) -> None:
 
 
 def test_a_deploy_with_github_is_tracked_as_a_deployment(
-    bake: Bake, monkeypatch: pytest.MonkeyPatch
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.github_emulator import GitHubEmulator
 
     project = bake(governance_owners="gov@example.com")
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
     complete_the_card(project)
-    sign_releases(project, monkeypatch)
+    sign_as_ci(project, project.parent / "keys", monkeypatch)
     o16n(project, "release")
     commits = {"v1.0.0": run("git", "rev-parse", "HEAD", cwd=project).stdout.strip()}
     token = "ghs_deployToken123"
@@ -171,12 +194,17 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(
             newest = max(emulator.state.deployments)
             deployment = emulator.state.deployments[newest]
             assert (deployment["environment"], deployment["sha"]) == (env, commits[version])
-            assert deployment["payload"] == {
+            last = json.loads((project / "ledger" / "decisions.jsonl").read_text().split("\n")[-2])
+            assert deployment["payload"] == {  # the record, committed by now, that decided it
                 "model": MODEL,
                 "version": version,
                 "target": "local",
+                "ledger_seq": last["seq"],
+                "ledger_hash": last["hash"],
                 **extra,
             }
+            committed = run("git", "show", "HEAD:ledger/decisions.jsonl", cwd=project).stdout
+            assert last["hash"] in committed
             states = [
                 (s["state"], s["description"]) for s in emulator.state.deployment_statuses[newest]
             ]
@@ -188,8 +216,9 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(
 
         code, out, states = deploy("staging")
         assert code == 0, out
-        assert [s for s, _ in states] == ["pending", "in_progress", "success"]
-        assert states[2][1].startswith("v1.0.0 is the desired state")
+        assert states[0] == ("pending", f"o16n deploy {MODEL} v1.0.0: ledger #1")
+        assert [s for s, _ in states] == ["pending", "success"]
+        assert states[1][1].startswith("v1.0.0 is the desired state")
 
         # a newer version, then a rollback: a deployment of the version rolled back to
         retrain(project, "0.5")
@@ -198,8 +227,8 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(
         assert deploy("staging", version="v1.1.0")[0] == 0
         code, out, states = deploy("staging", "rollback", rollback_from="v1.1.0")
         assert code == 0, out
-        assert [s for s, _ in states] == ["pending", "in_progress", "success"]
-        assert states[2][1].startswith("rolled back to v1.0.0")
+        assert [s for s, _ in states] == ["pending", "success"]
+        assert states[1][1].startswith("rolled back to v1.0.0")
 
         # the deploy gate refuses production: the card lost its intended use
         card = project / "model_card.yaml"
@@ -210,16 +239,30 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(
         code, out, states = deploy("production", version="v1.1.0")
         assert code == 1, out
         assert states == [
-            ("pending", f"o16n deploy {MODEL} v1.1.0"),
+            ("pending", f"o16n deploy {MODEL} v1.1.0: ledger #4"),
             ("failure", "refused by the deploy gate: model-card-complete"),
         ]
 
-        # an error half way (a pack that does not parse) marks the deployment `error`
+        # every deploy, rollback and refusal and its deployment match, both ways
+        code, out = o16n(project, "ledger", "verify", "--github", **actions)
+        assert out.endswith(", lineage matches, 4 GitHub deployments match\n"), out
+
+        # an error before the decision is recorded (a pack that does not parse): no
+        # deployment at all, since none could name a record
+        made = len(emulator.state.deployments)
         pack = project / "policies" / "baseline" / "pack.yaml"
         pack.write_text(pack.read_text() + "\n  - id: [unclosed\n")
         run("git", "commit", "--quiet", "-am", "Break the pack", cwd=project)
-        code, out, states = deploy("production", version="v1.1.0")
-        assert code == 2, out
-        assert [s for s, _ in states] == ["pending", "error"]
-        assert states[1][1].startswith("o16n deploy failed: ")
-        assert token not in out
+        done = run(
+            BIN / "o16n",
+            "deploy",
+            "--env",
+            "production",
+            "--github",
+            cwd=project,
+            check=False,
+            **actions,
+        )
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert len(emulator.state.deployments) == made
+        assert token not in done.stdout + done.stderr

@@ -24,7 +24,7 @@ import pytest
 from o16n.adapters import signing
 from o16n.adapters.manifest import Signed
 from o16n.serving import desired, v2
-from tests.acceptance.test_release import complete_the_card, retrain, sign_releases
+from tests.acceptance.test_release import complete_the_card, retrain, sign_as_ci
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.release_repo import load_key
 from tests.signing import make_key
@@ -46,12 +46,12 @@ def free_port() -> int:
 
 @pytest.fixture
 def released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project with v1.0.0 deployed to staging and v1.1.0 released, signed with the key
-    `keys/release` beside it, which main trusts."""
+    """A project with v1.0.0 deployed to staging and v1.1.0 released, its records and releases
+    signed with the CI key beside it (`keys/o16n-ci`), which main trusts."""
     assert cookiecutter(ROOT, tmp_path, governance_owners="gov@example.com").returncode == 0
     project = tmp_path / MODEL
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
     complete_the_card(project)
-    sign_releases(project, monkeypatch)
     o16n(project, "release")
     o16n(project, "deploy", "--env", "staging")
     retrain(project, "0.5")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from o16n.adapters.proc import Ran
+from o16n.adapters.proc import Fed, Ran, feed
 from o16n.adapters.proc import run as run_command
 from o16n.errors import ToolError
 
@@ -16,6 +17,78 @@ def run(*args: str, project: Path) -> Ran:
     if shutil.which("git") is None:
         raise ToolError("git is not installed", hint="install git and run again")
     return run_command(["git", *args], project)
+
+
+def _batch(mode: str, names: list[str], project: Path) -> Fed:
+    if shutil.which("git") is None:
+        raise ToolError("git is not installed", hint="install git and run again")
+    fed = feed(["git", "cat-file", mode], "".join(f"{n}\n" for n in names).encode(), project)
+    if not fed.ok:
+        raise ToolError(f"`git cat-file {mode}` failed: {fed.errors.strip()}")
+    return fed
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    oid: str  # the object's id (sha1, or sha256 in a repository of that format)
+    kind: str  # blob, tree, commit, tag
+    size: int  # bytes
+
+
+def _header(line: str, name: str) -> ObjectInfo | None:
+    """`<oid> <type> <size>`, or None for git's `<name> missing` (or `ambiguous`)."""
+    if line in (f"{name} missing", f"{name} ambiguous"):
+        return None
+    fields = line.split(" ")
+    if len(fields) != 3 or not fields[2].isdigit():
+        raise ToolError(f"`git cat-file` answered {line!r} for {name!r}")
+    return ObjectInfo(fields[0], fields[1], int(fields[2]))
+
+
+def _askable(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Distinct names to send, and those that cannot be sent (a newline would end the query
+    early: such a name names no object)."""
+    distinct = list(dict.fromkeys(names))
+    return [n for n in distinct if "\n" not in n], [n for n in distinct if "\n" in n]
+
+
+def object_info(names: Iterable[str], project: Path) -> dict[str, ObjectInfo | None]:
+    """What each name (`<commit>:<path>`, `<sha>^{commit}`) stands for, from one
+    `git cat-file --batch-check` for all of them; None for a name that names no object."""
+    asked, unaskable = _askable(names)
+    found: dict[str, ObjectInfo | None] = dict.fromkeys(unaskable)
+    if asked:
+        answer = _batch("--batch-check", asked, project).output.decode(errors="replace")
+        for name, line in zip(asked, answer.split("\n"), strict=False):
+            found[name] = _header(line, name)
+    return found
+
+
+def objects(names: Iterable[str], project: Path) -> dict[str, bytes | None]:
+    """The content of each named object, from one `git cat-file --batch` for all of them; None
+    for a name that names no object. A blob comes back as stored (no filters, no newline
+    conversion)."""
+    asked, unaskable = _askable(names)
+    found: dict[str, bytes | None] = dict.fromkeys(unaskable)
+    data = _batch("--batch", asked, project).output if asked else b""
+    offset = 0
+    for name in asked:
+        end = data.index(b"\n", offset)
+        info = _header(data[offset:end].decode(errors="replace"), name)
+        offset = end + 1
+        if info is None:
+            found[name] = None
+            continue
+        found[name] = data[offset : offset + info.size]
+        offset += info.size + 1  # the content, then a newline
+    return found
+
+
+def git_path(name: str, project: Path) -> Path | None:
+    """Where `name` lives inside the repository's git directory (`git rev-parse --git-path`):
+    o16n's own files there are outside the working tree, per worktree, never committed."""
+    ran = run("rev-parse", "--git-path", name, project=project)
+    return project / ran.output.strip() if ran.ok and ran.output.strip() else None
 
 
 def resolve(spec: str, project: Path) -> str | None:

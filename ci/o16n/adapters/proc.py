@@ -57,6 +57,39 @@ def run(command: list[str], project: Path) -> Ran:
     return Ran(tuple(command), done.returncode, done.stdout)
 
 
+@dataclass(frozen=True)
+class Fed:
+    """What a program fed on standard input gave back: its exit code, stdout as bytes (a
+    `git cat-file --batch` answer is binary), stderr as text."""
+
+    command: tuple[str, ...]
+    returncode: int
+    output: bytes
+    errors: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def feed(command: list[str], data: bytes, project: Path) -> Fed:
+    """Run `command` with `data` on its standard input: one process for many queries (git's
+    batch modes), where `run` would start one per query."""
+    try:
+        done = subprocess.run(
+            command,
+            cwd=project,
+            env=project_env(project),
+            input=data,
+            capture_output=True,
+        )
+    except FileNotFoundError:
+        raise ToolError(
+            f"`{command[0]}` is not installed", hint="install it and run again"
+        ) from None
+    return Fed(tuple(command), done.returncode, done.stdout, done.stderr.decode(errors="replace"))
+
+
 def python_module(module: str, *args: str, project: Path) -> Ran:
     """Run a tool installed beside o16n (`dvc`, `pytest`, `ruff`) with this Python."""
     return run([sys.executable, "-m", module, *args], project)

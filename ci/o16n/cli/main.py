@@ -33,7 +33,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "put the environment's previous desired state back, as a recorded commit",
     "serve": "serve the environment's desired version with MLServer, following git",
     "predict": "send rows to a served model over the V2 protocol and print the predictions",
-    "ledger": "verify the decision ledger (hash chain, git history, lineage) or show it",
+    "ledger": "verify the decision ledger (chain, history, signatures, lineage) or show it",
     "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
     "monitor": "score the newest production batch with the deployed model, check its health",
 }

@@ -12,6 +12,13 @@ before anything is written: no desired state, no ledger record, no commit, no ta
 Writes are atomic (temp file, rename) and serialized by a lock in .git, so two deploys at once
 run one after the other and a killed deploy leaves the last committed state in place. The
 file's format, and reading it, is o16n.serving.desired's: what serves reads it too.
+
+With --github the GitHub Deployment is created after the commit that holds the ledger record,
+and its payload carries the record's seq and hash (`ledger.deployment_payload`): a payload
+cannot be changed once created, and a deployment made first could only name a record that
+might never be committed (a gate that fails to load, a failed commit). So every o16n
+deployment names a committed record, and `o16n ledger verify --github` can hold each side
+to the other. Its statuses: pending (created), then success, failure (refused) or error.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import fcntl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from o16n import __version__
 from o16n.adapters import git, gto
@@ -44,6 +51,9 @@ from o16n.serving.desired import (
     history,
     verify_release,
 )
+
+if TYPE_CHECKING:  # the GitHub adapter loads github3: imported only for --github
+    from o16n.adapters.github import Actions, Client
 
 
 @contextlib.contextmanager
@@ -73,6 +83,8 @@ def recover(project: Path) -> list[str]:
             git.run("checkout", "HEAD", "--", rel, project=project)
         else:
             (project / rel).unlink(missing_ok=True)
+    if str(ledger.LEDGER) in restored:
+        ledger.reset_witness(project)  # the dropped record was o16n's own, and is said
     return restored
 
 
@@ -149,7 +161,7 @@ class Deployed:
     (and the desired state when the gate passed), and the stage tag assigned."""
 
     judged: Judged
-    record: dict[str, Any]
+    recorded: ledger.Appended
     commit: str
     verb: str  # "deploy churn v1.2.0 to staging", or the refusal's
     tag: str | None = None  # None when the gate refused
@@ -158,13 +170,21 @@ class Deployed:
     def passed(self) -> bool:
         return self.judged.decision.passed
 
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.recorded.record
+
 
 @dataclass(frozen=True)
 class RolledBack:
-    record: dict[str, Any]
+    recorded: ledger.Appended
     commit: str
     verb: str
     tag: str
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.recorded.record
 
 
 @dataclass(frozen=True)
@@ -215,6 +235,7 @@ def deploy(
     model = config.model
     require_environment(config, env)
     with serialized(project, say):
+        session = connect_github(github)  # before anything: no token, no deploy
         picked = pick_version(project, model, version, source)
         desired = desired_for(project, model, picked, config.serving.target)
         trusted = trust_at(project, config.github.branch, BRANCH_SETTING)
@@ -223,29 +244,28 @@ def deploy(
             verb = f"deploy {model} {picked.name} to {env}"
             return Unverified(verb, found.source, found.verdict.problems)
         desired = dataclasses.replace(desired, release=found.signed)
+        candidate = Candidate(model, picked.name, picked.commit, desired.artifact)
+        judged = judge(project, stage="deploy", env=env, candidate=candidate)
+        passed = judged.decision.passed
+        recorded = ledger.append(
+            project, judged.record | {"action": "deploy" if passed else "refused"}
+        )
+        paths = [str(ledger.LEDGER)]
+        if passed:
+            paths += write(project, env, desired, config.serving)
+            verb = f"deploy {model} {picked.name} to {env}"
+        else:
+            verb = f"record the refused deploy of {model} {picked.name} to {env}"
+        commit = commit_state(project, f"[skip ci] {verb}", paths)
         payload = {"model": model, "version": picked.name, "target": config.serving.target}
-        with tracked(github, env, picked.commit, payload) as track:
-            candidate = Candidate(model, picked.name, picked.commit, desired.artifact)
-            judged = judge(project, stage="deploy", env=env, candidate=candidate)
-            passed = judged.decision.passed
-            record = ledger.append(
-                project, judged.record | {"action": "deploy" if passed else "refused"}
-            )
-            paths = [str(ledger.LEDGER)]
-            if passed:
-                track("in_progress", f"the gate passed: committing {picked.name} as desired")
-                paths += write(project, env, desired, config.serving)
-                verb = f"deploy {model} {picked.name} to {env}"
-            else:
-                verb = f"record the refused deploy of {model} {picked.name} to {env}"
-            commit = commit_state(project, f"[skip ci] {verb}", paths)
+        with tracked(session, env, picked.commit, payload, recorded) as track:
             if not passed:
                 failed = ", ".join(o.id for o in judged.decision.failing)
                 track("failure", f"refused by the deploy gate: {failed}")
-                return Deployed(judged, record, commit, verb)
+                return Deployed(judged, recorded, commit, verb)
             tag = gto.assign(project, model, env, picked.name, f"o16n {verb}")
             track("success", f"{picked.name} is the desired state ({commit[:12]})")
-    return Deployed(judged, record, commit, verb, tag)
+    return Deployed(judged, recorded, commit, verb, tag)
 
 
 def rollback(
@@ -255,6 +275,7 @@ def rollback(
     new commit recorded in the ledger, with the stage tag moved; refused, with nothing written,
     when the release that state carries does not verify (what serves would refuse it too)."""
     config = load_project(project)
+    session = connect_github(github)
     with serialized(project, say):
         states = history(project, env)
         if not states:
@@ -269,42 +290,64 @@ def rollback(
         if not checked.ok:
             verb = f"roll {env} back from {now.version} to {previous.version}"
             return Unverified(verb, f"the desired state of {previous.version}", checked.problems)
+        written = write(project, env, previous, config.serving)
+        recorded = ledger.append(
+            project, rollback_record(project, env, previous, now, actor(project))
+        )
+        verb = f"roll {env} back from {now.version} to {previous.version}"
+        commit = commit_state(project, f"[skip ci] {verb}", [*written, str(ledger.LEDGER)])
         payload = {
             "model": previous.model,
             "version": previous.version,
             "target": previous.target,
             "rollback_from": now.version,
         }
-        with tracked(github, env, previous.commit, payload) as track:
-            track("in_progress", f"committing {previous.version} as desired")
-            written = write(project, env, previous, config.serving)
-            record = ledger.append(
-                project, rollback_record(project, env, previous, now, actor(project))
-            )
-            verb = f"roll {env} back from {now.version} to {previous.version}"
-            commit = commit_state(project, f"[skip ci] {verb}", [*written, str(ledger.LEDGER)])
+        with tracked(session, env, previous.commit, payload, recorded) as track:
             tag = gto.assign(project, previous.model, env, previous.version, f"o16n {verb}")
             track("success", f"rolled back to {previous.version} ({commit[:12]})")
-    return RolledBack(record, commit, verb, tag)
+    return RolledBack(recorded, commit, verb, tag)
+
+
+@dataclass(frozen=True)
+class GitHubSession:
+    client: Client
+    actions: Actions
+
+
+def connect_github(enabled: bool) -> GitHubSession | None:
+    """The GitHub connection a --github deploy tracks itself with, made first: a missing
+    GITHUB_TOKEN stops the deploy before anything is judged or written."""
+    if not enabled:
+        return None
+    from o16n.adapters import github
+
+    actions = github.Actions.from_env()
+    return GitHubSession(github.connect(actions), actions)
 
 
 @contextlib.contextmanager
-def tracked(enabled: bool, env: str, commit: str, payload: dict[str, Any]) -> Iterator[Track]:
-    """A GitHub Deployment of `commit` to `env` when enabled (--github), else nothing; yields
-    `track(state, description)`. An error on the way marks the deployment `error` first."""
-    if not enabled:
+def tracked(
+    session: GitHubSession | None,
+    env: str,
+    commit: str,
+    payload: dict[str, Any],
+    recorded: ledger.Appended,
+) -> Iterator[Track]:
+    """A GitHub Deployment of `commit` to `env` with a session (--github), else nothing; yields
+    `track(state, description)`. Its payload names the ledger record, committed by now, that
+    decided it. An error on the way marks the deployment `error` first."""
+    if session is None:
         yield lambda state, description: None
         return
     from o16n.adapters import github
 
-    actions = github.Actions.from_env()
     deployment = github.Deployment.start(
-        github.connect(actions),
-        actions,
+        session.client,
+        session.actions,
         commit=commit,
         env=env,
-        payload=payload,
-        description=f"o16n deploy {payload['model']} {payload['version']}",
+        payload=payload | ledger.deployment_payload(recorded),
+        description=f"o16n deploy {payload['model']} {payload['version']}: ledger #{recorded.seq}",
     )
     try:
         yield deployment.status

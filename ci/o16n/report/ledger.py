@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from o16n.lifecycle.ledger import Verification
 
-def verification_to_text(problems: Sequence[object], records: int, console: Console) -> None:
+
+def verification_to_text(verification: Verification, console: Console) -> None:
+    """Each problem on its line, then the count; or, when there is none, what was checked."""
+    problems = verification.problems
     for problem in problems:
         console.print(escape(str(problem)), highlight=False)
     if problems:
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         console.print(f"{count}: the ledger cannot be trusted", highlight=False)
-    else:
-        console.print(f"{records} records, chain intact, lineage matches", highlight=False)
+        return
+    checked = [f"{verification.records} records", "chain intact"]
+    if verification.records:
+        checked.append(f"signed by keys {verification.trusted} trusts")
+    checked.append("lineage matches")
+    if verification.deployments is not None:
+        checked.append(f"{verification.deployments} GitHub deployments match")
+    console.print(escape(", ".join(checked)), highlight=False)
 
 
 def records_to_text(records: Iterable[Mapping[str, Any]], console: Console) -> None:

@@ -123,3 +123,39 @@ def test_without_git_on_path_run_is_a_tool_error(
         git.run("status", project=repo)
     assert caught.value.message == "git is not installed"
     assert caught.value.hint == "install git and run again"
+
+
+def test_object_info_answers_for_many_names_in_one_go(repo: Path) -> None:
+    names = ["main:params.yaml", "HEAD~1:params.yaml", "v1^{commit}", "main:absent.txt"]
+    found = git.object_info([*names, "HEAD~9", "main:params.yaml", "bad\nname"], repo)
+    assert set(found) == {*names, "HEAD~9", "bad\nname"}  # each name once
+    blob = found["main:params.yaml"]
+    assert blob == git.ObjectInfo(sh(repo, "rev-parse", "main:params.yaml"), "blob", 16)
+    assert found["v1^{commit}"] is not None and found["v1^{commit}"].kind == "commit"
+    assert found["main:absent.txt"] is None and found["HEAD~9"] is None
+    assert found["bad\nname"] is None  # a newline would split the query: never sent
+
+
+def test_objects_gives_each_content_as_stored(repo: Path) -> None:
+    (repo / "binary.bin").write_bytes(b"\x00\xffline\n\nend")  # newlines inside, no final one
+    sh(repo, "add", "binary.bin")
+    sh(repo, "commit", "-q", "-m", "binary")
+    found = git.objects(["HEAD:binary.bin", "HEAD:absent", "HEAD~1:params.yaml"], repo)
+    assert found == {
+        "HEAD:binary.bin": b"\x00\xffline\n\nend",
+        "HEAD:absent": None,
+        "HEAD~1:params.yaml": b"train:\n  C: 0.5\n",
+    }
+    assert git.objects([], repo) == {}
+
+
+def test_git_path_is_inside_the_git_directory(repo: Path, tmp_path: Path) -> None:
+    assert git.git_path("o16n/ledger-head", repo) == repo / ".git" / "o16n" / "ledger-head"
+    worktree = tmp_path / "worktree"
+    sh(repo, "worktree", "add", "-q", str(worktree), "v1")
+    path = git.git_path("o16n/ledger-head", worktree)
+    assert path is not None
+    assert path.resolve() == (repo / ".git" / "worktrees" / "worktree" / "o16n" / "ledger-head")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    assert git.git_path("o16n/ledger-head", outside) is None

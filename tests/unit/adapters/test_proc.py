@@ -105,3 +105,22 @@ def test_python_module_runs_with_this_python(tmp_path: Path) -> None:
 def test_has_module_finds_installed_modules_only() -> None:
     assert proc.has_module("yaml")
     assert not proc.has_module("o16n_no_such_module")
+
+
+def test_feed_gives_stdin_and_keeps_stdout_binary_and_stderr_apart(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "data = sys.stdin.buffer.read()\n"
+        "sys.stdout.buffer.write(data[::-1] + b'\\x00\\xff')\n"
+        "print('said on stderr', file=sys.stderr)\n"
+    )
+    fed = proc.feed([sys.executable, "-c", script], b"abc\n", tmp_path)
+    assert fed.ok and fed.output == b"\ncba\x00\xff"
+    assert fed.errors == "said on stderr\n"
+    failed = proc.feed([sys.executable, "-c", "import sys; sys.exit(3)"], b"", tmp_path)
+    assert not failed.ok and failed.returncode == 3
+
+
+def test_feed_of_a_missing_program_is_a_tool_error(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match="`o16n-no-such-program` is not installed"):
+        proc.feed(["o16n-no-such-program"], b"", tmp_path)

@@ -1,14 +1,22 @@
 """Deploy's writes of the desired state: history from git, whole files, an interrupted deploy put
-back (the format itself: test_desired)."""
+back (the format itself: test_desired); its GitHub Deployment, made for a committed record."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
+
+from o16n.adapters import signing
 from o16n.config.project import ServingConfig
-from o16n.lifecycle import deploy
+from o16n.errors import ConfigError
+from o16n.lifecycle import deploy, ledger
 from o16n.serving import desired
 from tests.conftest import run
+from tests.github_emulator import GitHubEmulator
+from tests.pipeline_repo import commit_pipeline, decision, make_repo, outs
+from tests.signing import make_key, write_allowed_signers
 from tests.unit.serving.test_desired import STATE
 
 
@@ -49,3 +57,64 @@ def test_recover_puts_back_what_an_interrupted_deploy_did_not_commit(tmp_path: P
     assert desired.desired_path(tmp_path, "staging").read_text() == committed
     assert run("git", "status", "--porcelain", "-uall", cwd=tmp_path).stdout == ""
     assert deploy.recover(tmp_path) == []
+
+
+def test_recover_witnesses_the_committed_ledger_it_put_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The record an interrupted deploy appended is dropped, and said: the ledger's witness of
+    the last append follows, or every later append would be refused as a deletion."""
+    key = make_key(tmp_path / "keys", "ci")
+    monkeypatch.setenv(signing.KEY_VARIABLE, str(key))
+    repo = make_repo(tmp_path / "repo")
+    write_allowed_signers(repo, [("ci@example.com", key, None)], commit="Trust CI")
+    head = commit_pipeline(repo, data="1" * 32, model="2" * 32)
+    committed = ledger.append(repo, decision(head, outs("1" * 32, "2" * 32)))
+    run("git", "add", "ledger", cwd=repo)
+    run("git", "commit", "-q", "-m", "Record", cwd=repo)
+    ledger.append(repo, decision(head, outs("1" * 32, "2" * 32), verdict="fail"))
+
+    assert deploy.recover(repo) == ["ledger/decisions.jsonl"]
+    witness = json.loads((repo / ".git" / "o16n" / "ledger-head").read_text())
+    assert witness == {"hash": committed.record["hash"], "seq": 1}
+    assert ledger.verify(repo).problems == []
+    assert ledger.append(repo, decision(head, outs("1" * 32, "2" * 32))).seq == 2
+
+
+def test_a_deploy_with_github_needs_its_token_before_anything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="GITHUB_TOKEN is not set"):
+        deploy.connect_github(True)
+    assert deploy.connect_github(False) is None
+
+
+def test_an_error_once_the_deployment_exists_marks_it_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with GitHubEmulator(token="ghs_t0ken", login="github-actions") as emulator:
+        emulator.add_repo("acme", "churn")
+        for name, value in {
+            "GITHUB_TOKEN": "ghs_t0ken",
+            "GITHUB_REPOSITORY": "acme/churn",
+            "GITHUB_API_URL": emulator.api_url,
+            "GITHUB_SERVER_URL": emulator.url,
+        }.items():
+            monkeypatch.setenv(name, value)
+        recorded = ledger.Appended({"seq": 7, "hash": "f" * 64})
+        payload = {"model": "churn", "version": "v1.2.0", "target": "local"}
+        session = deploy.connect_github(True)
+        with (
+            pytest.raises(RuntimeError, match="tag refused"),
+            deploy.tracked(session, "staging", "a" * 40, payload, recorded),
+        ):
+            raise RuntimeError("tag refused")
+        (made,) = emulator.state.deployments.values()
+        statuses = emulator.state.deployment_statuses[max(emulator.state.deployments)]
+    assert made["payload"] == payload | {"ledger_seq": 7, "ledger_hash": "f" * 64}
+    assert made["description"] == "o16n deploy churn v1.2.0: ledger #7"
+    assert [(s["state"], s["description"]) for s in statuses] == [
+        ("pending", "o16n deploy churn v1.2.0: ledger #7"),
+        ("error", "o16n deploy failed: tag refused"),
+    ]

@@ -4,7 +4,7 @@ Other layers import the names below from here; the modules hold one job each: `a
 Actions environment and the job summary), `client` (connecting, retries, errors, URLs, pages),
 `pulls` (review data, the pull requests of a commit, the report comment, the commit status),
 `protection`, `runs` (logs, artifacts, workflow dispatch, deployment reviews), `releases`
-(Releases and Deployments), `issues`. What the review data means is decided by
+(Releases, Deployments and the list of them), `issues`. What the review data means is decided by
 o16n.policy.pull_review, not here.
 """
 
@@ -25,7 +25,13 @@ from o16n.adapters.github.pulls import (
     set_status,
     upsert_comment,
 )
-from o16n.adapters.github.releases import Deployment, publish_release, release_commit
+from o16n.adapters.github.releases import (
+    Deployment,
+    ListedDeployment,
+    deployments,
+    publish_release,
+    release_commit,
+)
 from o16n.adapters.github.runs import (
     RunApproval,
     dispatch_workflow,
@@ -41,12 +47,14 @@ __all__ = [
     "CommitPull",
     "Deployment",
     "GitHubError",
+    "ListedDeployment",
     "ReviewData",
     "RunApproval",
     "append_summary",
     "codeowners_text",
     "comment_on_issue",
     "connect",
+    "deployments",
     "dispatch_workflow",
     "download_run",
     "find_issue",

@@ -1,16 +1,21 @@
 """Releases and Deployments: a GitHub Release carrying a release bundle, the commit a release's
-tag stands for, and a Deployment whose statuses follow `o16n deploy` as it goes.
+tag stands for, a Deployment whose statuses follow `o16n deploy` as it goes, and the list of a
+repository's deployments (what `o16n ledger verify --github` compares the ledger with).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from o16n.adapters.github.actions import Actions
-from o16n.adapters.github.client import Client, call, repository
+from o16n.adapters.github.client import Client, call, pages, repo_url, repository
 from o16n.errors import GitHubError
+
+DEPLOYMENT_PAGES = 100  # 10,000 deployments; more is an error, not a silently shorter list
 
 
 def release_commit(client: Client, actions: Actions, tag: str) -> str:
@@ -90,3 +95,50 @@ class Deployment:
             )
         if made is None:
             raise GitHubError(f"GitHub: deployment {self.id} did not take the state {state!r}")
+
+
+@dataclass(frozen=True)
+class ListedDeployment:
+    """A deployment as GitHub lists it: which commit went to which environment, when, and the
+    payload its creator sent (o16n's names the ledger record that decided it)."""
+
+    id: int
+    environment: str
+    sha: str
+    payload: Mapping[str, Any]
+    created_at: str
+
+
+def deployments(client: Client, actions: Actions) -> list[ListedDeployment]:
+    """Every deployment of the repository, newest first, every page of them.
+
+    https://docs.github.com/rest/deployments/deployments#list-deployments
+    """
+    what = f"listing the deployments of {actions.repository}"
+    found = pages(client, actions, repo_url(actions, "deployments"), what, limit=DEPLOYMENT_PAGES)
+    try:
+        return [
+            ListedDeployment(
+                id=int(item["id"]),
+                environment=str(item["environment"]),
+                sha=str(item["sha"]),
+                payload=_payload(item.get("payload")),
+                created_at=str(item.get("created_at") or ""),
+            )
+            for item in found
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GitHubError(
+            actions.redact(f"GitHub: {what}: incomplete response ({exc!r})")
+        ) from None
+
+
+def _payload(value: object) -> Mapping[str, Any]:
+    """The payload as a mapping: GitHub gives back an object, or the string it was sent as
+    (its schema allows both); anything else is no payload o16n wrote."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, Mapping) else {}

@@ -3,8 +3,9 @@ gate, then the desired state in deploy/ENV/ (desired.yaml, carrying the signed m
 the kserve target also the manifests), the decision in the ledger, one commit, and the GTO
 stage tag. Exit 1 when the release does not verify (nothing is written: the problems are
 printed) or the gate refuses (the refusal is recorded; the desired state is unchanged). With
---github, a GitHub Deployment follows the gate: pending (the gate), in_progress (the desired
-state), then success; failure (refused) or error."""
+--github, a GitHub Deployment whose payload names the ledger record, created once that record is
+committed: pending, then success, failure (refused) or error. A record appended without
+O16N_SIGNING_KEY is unsigned: a warning says so."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.cli.console import warn
     from o16n.cli.output import write_decision
     from o16n.lifecycle import deploy
     from o16n.report.decision import to_text
@@ -58,6 +60,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return EXIT_FAILED
     write_decision(project / args.reports, done.judged)
     to_text(done.judged.decision, done.judged.pack.name, console, done.judged.facts)
+    if done.recorded.warning:
+        warn(done.recorded.warning, no_color=args.no_color)
     if not done.passed:
         console.print(f"[fail]refused[/]: recorded as #{done.record['seq']} ({done.commit[:12]})")
         return EXIT_FAILED

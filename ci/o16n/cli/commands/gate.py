@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.cli.console import warn
     from o16n.cli.output import write_decision
     from o16n.lifecycle import ledger
     from o16n.policy.run import judge
@@ -41,11 +42,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         provider=args.review,
     )
     write_decision(project / args.reports, judged)
-    record = judged.record if args.no_record else ledger.append(project, judged.record)
+    appended = None if args.no_record else ledger.append(project, judged.record)
+    record = judged.record if appended is None else appended.record
     if args.format == "json":
         console.file.write(json.dumps(record, indent=2) + "\n")
     else:
         to_text(judged.decision, judged.pack.name, console, judged.facts)
-        if not args.no_record:
-            console.print(f"recorded in {ledger.LEDGER} as #{record['seq']}", highlight=False)
+        if appended is not None:
+            console.print(f"recorded in {ledger.LEDGER} as #{appended.seq}", highlight=False)
+    if appended is not None and appended.warning:
+        warn(appended.warning, no_color=args.no_color)
     return EXIT_OK if judged.decision.passed else EXIT_FAILED

@@ -1,7 +1,8 @@
 """`o16n rollback --env ENV`: the environment's previous desired state, as a new commit,
 recorded in the ledger, with the GTO stage tag moved back (with --github, a GitHub Deployment
-of the version rolled back to). Exit 1, with nothing written, when the signed release that
-state carries does not verify (`o16n serve` would refuse to load it)."""
+of the version rolled back to, naming the record). Exit 1, with nothing written, when the signed
+release that state carries does not verify (`o16n serve` would refuse to load it). An unsigned
+record is warned about."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from o16n.cli.console import warn
     from o16n.lifecycle import deploy
     from o16n.report.release import refused_to_text
 
@@ -33,4 +35,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
         refused_to_text(done.verb, done.source, done.problems, console)
         return EXIT_FAILED
     console.print(f"{done.verb}: committed {done.commit[:12]}, {done.tag}", highlight=False)
+    if done.recorded.warning:
+        warn(done.recorded.warning, no_color=args.no_color)
     return EXIT_OK
