@@ -86,8 +86,9 @@ demo-loop:
 	@echo "== 6. promote staging to production, then roll staging back; the server switches back"
 	$(DEMO_RUN) o16n deploy --env production --from staging && o16n rollback --env staging \
 	  && o16n serve --env staging --sync && o16n predict --env staging --data data/prepared/test.csv --rows 3 $(PREDICT_OUT)
-	@echo "== 7. audit: the timeline and the ledger"
-	$(DEMO_RUN) o16n timeline --format html -o reports/timeline.html && o16n ledger verify
+	@echo "== 7. audit: the timeline, the signed ledger and the signed release"
+	$(DEMO_RUN) o16n timeline --format html -o reports/timeline.html && o16n ledger verify \
+	  && o16n verify releases/demo-model@v1.1.0
 	@echo
 	@echo "The demo project is $(DEMO) (its README explains each file). Reports: $(DEMO)/reports/"
 	@echo "(check.md/.html, decision.md, timeline.html); release bundles: $(DEMO)/releases/;"
@@ -112,6 +113,8 @@ $(EVIDENTLY):
 bench: setup $(EVIDENTLY) ## benchmarks (figures, not pass/fail): template, serving, health vs Evidently
 	$(BIN)/python bench/bench_template.py
 	$(BIN)/python bench/bench_serve.py
+	$(BIN)/python bench/bench_ledger.py
+	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_health.py --evidently $(EVIDENTLY)
 
 clean: ## remove build outputs and the venv

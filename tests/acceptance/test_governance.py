@@ -29,16 +29,24 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     done = cookiecutter(ROOT, root, governance_owners="gov@example.com")
     assert done.returncode == 0, done.stderr
     project = root / "credit-risk-model"
-    keys = {name: make_key(root / "keys", name) for name in ("gov", "dev", "mallory")}
-    entries = [("gov@example.com", keys["gov"], "git"), ("dev@example.com", keys["dev"], "git")]
+    keys = {name: make_key(root / "keys", name) for name in ("gov", "dev", "mallory", "o16n-ci")}
+    entries = [
+        ("gov@example.com", keys["gov"], "git"),
+        ("dev@example.com", keys["dev"], "git"),
+        ("o16n-ci@example.com", keys["o16n-ci"], "o16n-ledger,o16n-release"),
+    ]
     write_allowed_signers(project, entries, commit="Governance: the keys whose signatures count")
     return project, keys
 
 
 @pytest.fixture
-def project(generated: tuple[Path, dict[str, Path]], tmp_path: Path) -> Path:
-    """A copy of the generated project; its author, dev@example.com, signs their commits."""
+def project(
+    generated: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A copy of the generated project; its author, dev@example.com, signs their commits; CI's
+    key signs the ledger and releases."""
     source, keys = generated
+    monkeypatch.setenv("O16N_SIGNING_KEY", str(keys["o16n-ci"]))
     copy = tmp_path / source.name
     shutil.copytree(source, copy, symlinks=True)
     git(copy, "config", "user.name", "Dev")

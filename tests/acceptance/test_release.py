@@ -126,14 +126,12 @@ def test_a_refused_deploy_is_recorded_and_changes_nothing(
     bake: Bake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = bake()
+    sign_as_ci(project, project.parent / "keys", monkeypatch)
     o16n(project, "release")
     code, out = o16n(project, "deploy", "--env", "production", check=False)
     assert code == 1
     assert "model-card-complete" in out and "refused: recorded as #1" in out
-    assert (  # no O16N_SIGNING_KEY here: the record is unsigned, and the deploy says so
-        "warning: ledger record 1 is not signed: O16N_SIGNING_KEY is not set; "
-        "`o16n ledger verify` will report it"
-    ) in out
+    assert "is not signed" not in out  # the CI key signed the record
     assert not (project / "deploy").exists()
     record = json.loads((project / "ledger" / "decisions.jsonl").read_text())
     assert (record["action"], record["verdict"], record["env"]) == ("refused", "fail", "production")
@@ -172,12 +170,12 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(
     project = bake(governance_owners="gov@example.com")
     sign_as_ci(project, tmp_path / "keys", monkeypatch)
     complete_the_card(project)
-    sign_as_ci(project, project.parent / "keys", monkeypatch)
     o16n(project, "release")
     commits = {"v1.0.0": run("git", "rev-parse", "HEAD", cwd=project).stdout.strip()}
     token = "ghs_deployToken123"
     with GitHubEmulator(token=token, login="github-actions") as emulator:
         emulator.add_repo("acme", "credit-risk-model")
+        emulator.add_run("acme/credit-risk-model", 77, commits["v1.0.0"], event="push")
         actions = {
             "GITHUB_TOKEN": token,
             "GITHUB_REPOSITORY": "acme/credit-risk-model",
@@ -191,6 +189,7 @@ def test_a_deploy_with_github_is_tracked_as_a_deployment(
         ) -> tuple[int, str, list[tuple[str, str]]]:
             o16n = [BIN / "o16n", command, "--env", env, "--github"]
             done = run(*o16n, cwd=project, check=False, **actions)
+            assert emulator.state.deployments, done.stdout + done.stderr
             newest = max(emulator.state.deployments)
             deployment = emulator.state.deployments[newest]
             assert (deployment["environment"], deployment["sha"]) == (env, commits[version])

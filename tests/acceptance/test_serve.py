@@ -175,7 +175,7 @@ def _fake_version(
     payload: bytes,
     version: str,
     *,
-    key: str | None = "release",
+    key: str | None = "o16n-ci",
     sha256: str | None = None,
 ) -> str:
     """A desired state for `version` whose model file is `payload`, put in the DVC cache, with

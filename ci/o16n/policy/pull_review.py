@@ -144,11 +144,12 @@ def deploy_review_facts(
     commit: str,
     env: str | None,
     teams: Mapping[str, Sequence[str]],
+    files: Sequence[str] = (),
 ) -> PullRequestReviewFacts:
     """A deploy runs on a push to main, where the event names no pull request: the review facts
     are those of the pull request that merged `commit`, plus the people who approved this run's
     deployment to `env` (environment reviewers). A commit that reached main without a pull
-    request has no approvals."""
+    request has no approvals, and its changed `files` are judged with main's CODEOWNERS."""
     pulls = [p for p in github.pulls_of_commit(client, actions, commit) if p.merged]
     merged = [p for p in pulls if p.merge_commit_sha == commit] or pulls
     environment = sorted(
@@ -162,9 +163,9 @@ def deploy_review_facts(
     )
     if not merged:
         facts = pull_facts(
-            github.ReviewData(0, "", commit, "", (), (), ()),
+            github.ReviewData(0, "", commit, "main", (), (), tuple(sorted(files))),
             Approvals((), (), (), False, ()),
-            review.CodeOwners((), None),
+            codeowners(client, actions, "main"),
             teams,
         )
         facts["author"], facts["authors"] = "", []

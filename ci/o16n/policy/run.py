@@ -61,7 +61,7 @@ def prepare(
         )
     sources = sources or Sources()
     if sources.review is None:
-        sources.review = github_review(provider, config.teams, stage, env, head)
+        sources.review = github_review(provider, config.teams, stage, env, head, project)
     facts = assemble(
         project,
         rules,
@@ -102,6 +102,7 @@ def github_review(
     stage: str = "pr",
     env: str | None = None,
     commit: str | None = None,
+    project: Path = Path("."),
 ) -> ReviewFacts | None:
     """Review facts from GitHub: with `github`, or with `auto` when the Actions variables name
     a token and a repository. At stage pr, the event's pull request; at stage deploy on a push,
@@ -124,7 +125,9 @@ def github_review(
         sha = commit or actions.sha
         if sha is None:
             raise UsageError("--review github at stage deploy needs GITHUB_SHA (the commit)")
-        return deploy_review_facts(github.connect(actions), actions, sha, env, teams)
+        files = git.run("diff", "--name-only", f"{sha}^1", sha, project=project)
+        changed = [p for p in files.output.split("\n") if p] if files.ok else []
+        return deploy_review_facts(github.connect(actions), actions, sha, env, teams, changed)
     if number is None:
         if provider == "auto":
             return None
