@@ -297,3 +297,27 @@ def test_a_waiver_approved_by_the_governance_owner_it_names_turns_the_failure_in
     code, out = gate(project)
     assert code == 0, out
     assert "waived" in out and "approved by Gov <gov@example.com>" in out
+
+
+def test_a_fast_forward_of_an_unapproved_change_and_an_empty_commit_is_refused_at_deploy(
+    project: Path, keys: dict[str, Path]
+) -> None:
+    git(project, "switch", "--quiet", "-c", "stricter")
+    edit(project, "o16n.yaml", FLOOR, "roc_auc: 0.96")
+    edit(project, "model_card.yaml", "use_cases: []", "use_cases: [Triage]")
+    edit(project, "model_card.yaml", "users: []", "users: [Pathologists]")
+    commit(project, "Raise the floor a little; the intended use")
+    approve(project, keys["gov"])
+    git(project, "switch", "--quiet", "main")
+    git(project, "merge", "--quiet", "--no-ff", "stricter", "-m", "Merge stricter")
+    run(BIN / "o16n", "release", cwd=project)
+    run(BIN / "o16n", "deploy", "--env", "staging", cwd=project)  # approved: deploys
+
+    edit(project, "o16n.yaml", "roc_auc: 0.96", "roc_auc: 0.5")
+    commit(project, "Relax, straight on main")
+    git(project, "commit", "--quiet", "--allow-empty", "-m", "Nothing to see")
+    run(BIN / "o16n", "release", "--version", "v1.0.1", cwd=project)
+    done = run(BIN / "o16n", "deploy", "--env", "staging", cwd=project, check=False)
+    assert done.returncode == 1, done.stdout
+    assert "unapproved on main since the last version" in done.stdout
+    assert "(o16n.yaml)" in done.stdout

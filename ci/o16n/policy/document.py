@@ -87,6 +87,14 @@ class NotCounted(TypedDict):
     reason: str
 
 
+class UnapprovedStep(TypedDict):
+    """A commit of main's history since the previous version that changed what governance owns
+    with no governance approval (stage deploy)."""
+
+    commit: str
+    files: list[str]
+
+
 class ReviewFacts(OwnershipFacts):
     provider: str  # git | github
     author: str
@@ -96,6 +104,7 @@ class ReviewFacts(OwnershipFacts):
     self_approved: bool
     not_counted: list[NotCounted]
     trust: str  # where the keys that authenticate approvals were read (git), or ""
+    unapproved_history: list[UnapprovedStep]  # deploy: earlier unapproved governed steps
 
 
 class PullRequestReviewFacts(ReviewFacts):

@@ -66,11 +66,13 @@ def assemble(
     base: str | None,
     proposed: Governance | None = None,
     head: str | None = None,
+    since: str | None = None,
     today: dt.date | None = None,
     sources: Sources | None = None,
 ) -> Facts:
     """The facts of the change from `base` to `head` (the working tree when None), judged by
-    `rules`; `proposed` is the change's own governance when it differs (stage pr)."""
+    `rules`; `proposed` is the change's own governance when it differs (stage pr). `since`: the
+    previous version's commit, from which a deploy also checks main's history."""
     project = project.resolve()
     sources = sources or Sources()
     today = today or dt.date.today()
@@ -88,6 +90,10 @@ def assemble(
     review_facts = sources.review or review.review_facts(
         project, base_commit, committed, config.teams, rules.owners, rules.signers, head or "HEAD"
     )
+    if since is not None and review_facts["provider"] == "git":
+        review_facts["unapproved_history"] = review.unapproved_history(
+            project, since, head or "HEAD", rules.owners, rules.signers, config.teams
+        )
     metrics = _metrics(_read(project / METRICS_FILE), METRICS_FILE)
     baseline_metrics = _baseline_metrics(project, base_commit)
     params = _yaml(_read(project / PARAMS_FILE)) or {}

@@ -128,6 +128,7 @@ def pull_facts(
         "self_approved": result.self_approved,
         "not_counted": not_counted,
         "trust": "",
+        "unapproved_history": [],
         "stale_approvals": list(result.stale),
         "read_only_approvals": list(result.read_only),
         "changes_requested": list(result.changes_requested),

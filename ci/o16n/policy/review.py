@@ -20,7 +20,13 @@ import pathspec
 
 from o16n.adapters import git
 from o16n.adapters.signing import ALLOWED_SIGNERS, AllowedSigners
-from o16n.policy.document import NotCounted, OwnedFile, OwnershipFacts, ReviewFacts
+from o16n.policy.document import (
+    NotCounted,
+    OwnedFile,
+    OwnershipFacts,
+    ReviewFacts,
+    UnapprovedStep,
+)
 
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 TRAILER = "Approved-by"
@@ -277,6 +283,7 @@ def review_facts(
         "self_approved": any("self-approval" in r["reason"] for r in counted.not_counted),
         "not_counted": list(counted.not_counted),
         "trust": signers.source if signers else "",
+        "unapproved_history": [],
         **ownership(changed, owners, set(counted.approvers), lambda o: members(o, teams)),
     }
 
@@ -309,3 +316,31 @@ def ownership(
         "governance_approved": bool(governance_members & approvers),
         "governed_files": governed,
     }
+
+
+def unapproved_history(
+    project: Path,
+    since: str | None,
+    until: str,
+    owners: CodeOwners,
+    signers: AllowedSigners | None,
+    teams: Mapping[str, Sequence[str]],
+) -> list[UnapprovedStep]:
+    """The steps of main's first-parent history after `since` (the previous version's commit)
+    and before `until` (the version judged, whose own change the review facts describe) that
+    changed what governance owns without a governance approval inside them. A fast-forward of
+    [governed change, empty commit] is caught here: each commit is a step of its own."""
+    if since is None:
+        return []
+    listed = git.run("rev-list", "--first-parent", f"{since}..{until}", project=project)
+    steps = listed.output.split()[1:] if listed.ok else []  # newest first; `until` is judged
+    found: list[UnapprovedStep] = []
+    for step in steps:
+        diff = git.run("diff", "--name-only", f"{step}^1", step, project=project)
+        files = [p for p in diff.output.split("\n") if p] if diff.ok else []
+        change = commits(project, f"{step}^1", step, signers)
+        counted = count_approvals(project, f"{step}^1", change, signers)
+        owned = ownership(files, owners, set(counted.approvers), lambda o: members(o, teams))
+        if owned["governed_files"] and not owned["governance_approved"]:
+            found.append({"commit": step, "files": owned["governed_files"]})
+    return found

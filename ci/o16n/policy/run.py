@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from o16n.adapters import git
+from o16n.adapters import git, gto
 from o16n.errors import ConfigError, UsageError
 from o16n.policy import PROVIDERS, STAGES, gate, governance
 from o16n.policy.document import Facts, ReviewFacts
@@ -41,6 +41,7 @@ def prepare(
     sources: Sources | None = None,
     provider: str = "auto",
     head: str | None = None,
+    since: str | None = None,
 ) -> tuple[Pack, Facts]:
     """The pack in force and the facts of this change at `stage`, every fact a rule names
     checked to exist; `o16n facts` prints these, `judge` evaluates them. At stage pr the rules
@@ -70,6 +71,7 @@ def prepare(
         base=base,
         proposed=proposed,
         head=head,
+        since=since,
         today=today,
         sources=sources,
     )
@@ -149,6 +151,17 @@ class Candidate:
     artifact: dict[str, str]
 
 
+def previous_version(project: Path, candidate: Candidate) -> str | None:
+    """The commit of the latest version before the candidate on its history, if any."""
+    earlier = [
+        v.commit
+        for v in gto.versions(project, candidate.model)
+        if v.commit != candidate.commit
+        and git.run("merge-base", "--is-ancestor", v.commit, candidate.commit, project=project).ok
+    ]
+    return earlier[-1] if earlier else None
+
+
 @dataclass(frozen=True)
 class Judged:
     """A decision with what it was made on: the pack, the facts, and the record for the ledger."""
@@ -182,6 +195,7 @@ def judge(
         sources=sources,
         provider=provider,
         head=candidate.commit if candidate is not None else None,
+        since=previous_version(project, candidate) if candidate is not None else None,
     )
     if candidate is not None:
         if facts["lineage"]["model"] != candidate.artifact:
