@@ -18,13 +18,18 @@ MODEL = "credit-risk-model"
 NAMESPACES = f"{signing.LEDGER_NAMESPACE},{signing.RELEASE_NAMESPACE}"
 
 
-def sign_as_ci(project: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """What CI has: a signing key in O16N_SIGNING_KEY (for every o16n run from here on) that
-    main's policies/allowed_signers lists for the ledger and releases."""
+def trust_ci_key(project: Path, keys: Path) -> Path:
+    """A CI signing key that main's policies/allowed_signers lists for the ledger and releases."""
     key = make_key(keys, "o16n-ci")
     write_allowed_signers(
         project, [("o16n-ci@example.com", key, NAMESPACES)], commit="Trust the CI key"
     )
+    return key
+
+
+def sign_as_ci(project: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What CI has: the trusted key in O16N_SIGNING_KEY, for every o16n run from here on."""
+    key = trust_ci_key(project, keys)
     monkeypatch.setenv(signing.KEY_VARIABLE, str(key))
     return key
 

@@ -27,7 +27,7 @@ from o16n.health.findings import Finding, HealthReport
 from o16n.health.stats.columns import profile_frame
 from o16n.lifecycle import monitor
 from o16n.report.monitor import issue_text
-from tests.acceptance.test_release import complete_the_card
+from tests.acceptance.test_release import complete_the_card, trust_ci_key
 from tests.acceptance.test_workflows import expand
 from tests.conftest import BIN, ROOT, cookiecutter, run
 from tests.github_emulator import GitHubEmulator
@@ -339,13 +339,14 @@ def deploy_the_first_release(out: Path) -> None:
     made = cookiecutter(ROOT, out, owner="acme", governance_owners="gov@example.com")
     assert made.returncode == 0, made.stderr
     project = out / MODEL
+    key = trust_ci_key(project, out / "keys")
     complete_the_card(project)
     for command in (
         ["release"],
         ["deploy", "--env", "staging"],
         ["deploy", "--env", "production", "--from", "staging"],
     ):
-        run(BIN / "o16n", *command, cwd=project)
+        run(BIN / "o16n", *command, cwd=project, O16N_SIGNING_KEY=str(key))
 
 
 @pytest.fixture

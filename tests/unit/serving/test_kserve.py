@@ -429,7 +429,7 @@ def test_incomplete_settings_name_the_key_in_o16n_yaml(
 
 @pytest.mark.slow
 def test_deploy_with_the_kserve_target_commits_valid_manifests(bake: Any) -> None:
-    from tests.acceptance.test_release import complete_the_card
+    from tests.acceptance.test_release import complete_the_card, trust_ci_key
     from tests.conftest import BIN, run
 
     project = bake(governance_owners="gov@example.com")
@@ -442,9 +442,11 @@ def test_deploy_with_the_kserve_target_commits_valid_manifests(bake: Any) -> Non
     assert "  target: local\n" in text  # the template's serving block
     config.write_text(text.replace("  target: local\n", kserve_target))
     run("git", "commit", "--quiet", "-am", "Serve on KServe", cwd=project)
+    key = trust_ci_key(project, project.parent / "keys")
     complete_the_card(project)
-    run(BIN / "o16n", "release", cwd=project)
-    run(BIN / "o16n", "deploy", "--env", "staging", cwd=project)
+    signed = {"O16N_SIGNING_KEY": str(key)}
+    run(BIN / "o16n", "release", cwd=project, **signed)
+    run(BIN / "o16n", "deploy", "--env", "staging", cwd=project, **signed)
 
     shown = run("git", "show", "--name-only", "--format=", "HEAD", cwd=project).stdout.split()
     assert {f"deploy/staging/{kserve.ISVC_FILE}", f"deploy/staging/{kserve.APP_FILE}"} <= set(shown)
