@@ -6,6 +6,10 @@ evaluating every rule, given what `o16n check`'s earlier steps computed (health 
 `dvc status`) — the gate's own cost. Also, as separate processes: interpreter start, the
 standalone `o16n gate --no-record` (which computes health and KPIs itself), and `make check`.
 Aim (issue 4): facts + 50 rules < 1 s beyond interpreter start; `o16n check` < 30 s.
+And the governance work a pull request adds (issue 13): the base's governance files read at the
+merge base, the checkout's loaded as proposed, and the change's commits' SSH signatures checked
+against the base's allowed_signers, on a branch that changes o16n.yaml and carries a signed
+governance approval. Aim: < 0.5 s.
 
     python bench/bench_gate.py [--runs 5] [-o build/bench/gate.json]
 """
@@ -72,6 +76,52 @@ def in_process(project: Path, runs: int) -> list[float]:
     return times
 
 
+def governed_branch(project: Path, env: dict[str, str], keys: Path) -> None:
+    """main trusts gov's key; branch `stricter` raises a floor and gov approves it, signed."""
+    key = keys / "gov"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True, env=env
+    )
+    public = " ".join(Path(f"{key}.pub").read_text().split()[:2])
+    (project / "policies" / "allowed_signers").write_text(
+        f'gov@example.com namespaces="git" {public}\n'
+    )
+    git = ["git", "-C", str(project)]
+    subprocess.run([*git, "add", "-A"], env=env, check=True)
+    subprocess.run([*git, "commit", "-qm", "Trust gov"], env=env, check=True)
+    subprocess.run([*git, "switch", "-qc", "stricter"], env=env, check=True)
+    config = project / "o16n.yaml"
+    config.write_text(config.read_text().replace("roc_auc: 0.95", "roc_auc: 0.96"))
+    subprocess.run([*git, "commit", "-qam", "Raise the floor"], env=env, check=True)
+    as_gov = [
+        "-c", "user.name=Gov", "-c", "user.email=gov@example.com",
+        "-c", "gpg.format=ssh", "-c", f"user.signingkey={key}",
+    ]  # fmt: skip
+    subprocess.run(
+        [*git, *as_gov, "commit", "-q", "-S", "--allow-empty", "-m", "ok",
+         "--trailer", "Approved-by: Gov <gov@example.com>"],
+        env=env, check=True,
+    )  # fmt: skip
+
+
+def governance_work(project: Path, runs: int) -> list[float]:
+    from o16n.adapters import git
+    from o16n.policy import governance, review
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        base = governance.merge_base(project, git.commit_of("main", project) or "")
+        rules = governance.at_commit(project, base)
+        governance.of_checkout(project)
+        facts = review.review_facts(
+            project, base, ["o16n.yaml"], rules.config.teams, rules.owners, rules.signers
+        )
+        times.append(time.perf_counter() - started)
+        assert facts["governance_approved"], facts["not_counted"]
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -81,7 +131,15 @@ def main() -> None:
         env = {**os.environ, "O16N_REMOTE_HOME": f"{workdir}/remotes", "DVC_NO_ANALYTICS": "1"}
         env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
         subprocess.run(
-            [str(BIN / "o16n"), "new", "--no-input", "-o", workdir, "project_slug=bench"],
+            [
+                str(BIN / "o16n"),
+                "new",
+                "--no-input",
+                "-o",
+                workdir,
+                "project_slug=bench",
+                "governance_owners=gov@example.com",
+            ],
             env=env,
             check=True,
             capture_output=True,
@@ -108,6 +166,10 @@ def main() -> None:
             ),
             "make check": timed(["make", "check", f"BIN={BIN}"], project, env),
         }
+        governed_branch(project, env, Path(workdir))
+        figures["governance work of a PR (base files, proposed, signatures)"] = statistics.median(
+            governance_work(project, args.runs)
+        )
     width = max(map(len, figures))
     print(f"generated classification project, median of {args.runs} runs, {os.cpu_count()} cores")
     for name, seconds in figures.items():
