@@ -11,6 +11,7 @@ an `allowed_signers` file (ssh-keygen(1), ALLOWED SIGNERS): one line per key, th
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import fnmatch
 import hashlib
 import os
@@ -147,6 +148,13 @@ class Signer:
     key_type: str
     blob: bytes
     line: int
+    valid_after: dt.datetime | None = None  # the key counts only inside this window (UTC)
+    valid_before: dt.datetime | None = None
+
+    def valid(self, now: dt.datetime) -> bool:
+        return (self.valid_after is None or now >= self.valid_after) and (
+            self.valid_before is None or now < self.valid_before
+        )
 
     def allows(self, namespace: str) -> bool:
         return self.namespaces is None or any(
@@ -165,11 +173,14 @@ class AllowedSigners:
     source: str  # e.g. "main:policies/allowed_signers"
     text: str  # as read, for git (gpg.ssh.allowedSignersFile) and ssh-keygen
 
-    def for_key(self, blob: bytes, namespace: str) -> list[Signer]:
+    def for_key(self, blob: bytes, namespace: str, now: dt.datetime | None = None) -> list[Signer]:
+        """The lines that list this key for `namespace` and are valid `now` (as ssh-keygen
+        checks a signature: at the time of checking)."""
+        moment = now or dt.datetime.now(dt.UTC)
         return [
             s
             for s in self.signers
-            if s.blob == blob and not s.cert_authority and s.allows(namespace)
+            if s.blob == blob and not s.cert_authority and s.allows(namespace) and s.valid(moment)
         ]
 
     def keys_of(self, principal: str) -> list[Signer]:
@@ -220,6 +231,7 @@ def _signer(line: str, source: str, number: int) -> Signer:
         raise bad(f"the key says it is {declared!r}, the line says {key_type!r}")
     namespaces: tuple[str, ...] | None = None
     authority = False
+    window: dict[str, dt.datetime] = {}
     for option in _split_options(options):
         name, _, value = option.partition("=")
         name = name.lower()
@@ -227,12 +239,41 @@ def _signer(line: str, source: str, number: int) -> Signer:
             namespaces = tuple(v.strip() for v in value.strip('"').split(",") if v.strip())
         elif name == "cert-authority":
             authority = True
-        elif name not in ("valid-after", "valid-before"):
+        elif name in ("valid-after", "valid-before"):
+            moment = _timestamp(value.strip('"'))
+            if moment is None:
+                raise bad(f"{name}={value}: not a time (YYYYMMDD or YYYYMMDDHHMM[SS], Z for UTC)")
+            window[name] = moment
+        else:
             raise bad(f"unknown option {name!r} (known: namespaces, cert-authority, valid-*)")
     names = tuple(p.strip() for p in principals.strip('"').split(",") if p.strip())
     if not names:
         raise bad("no principal (an e-mail) before the key")
-    return Signer(names, namespaces, authority, key_type, blob, number)
+    return Signer(
+        names,
+        namespaces,
+        authority,
+        key_type,
+        blob,
+        number,
+        window.get("valid-after"),
+        window.get("valid-before"),
+    )
+
+
+def _timestamp(text: str) -> dt.datetime | None:
+    """ssh-keygen's time: YYYYMMDD, YYYYMMDDHHMM or YYYYMMDDHHMMSS, in local time unless it
+    ends in Z (UTC); as an aware UTC datetime."""
+    utc = text.endswith("Z")
+    digits = text.removesuffix("Z")
+    formats = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+    if not digits.isdigit() or len(digits) not in formats:
+        return None
+    try:
+        moment = dt.datetime.strptime(digits, formats[len(digits)])
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if utc else moment.astimezone(dt.UTC)
 
 
 def _fields(line: str) -> Iterator[str]:
@@ -320,6 +361,15 @@ def check(message: bytes, armored: str, namespace: str, trusted: AllowedSigners)
     except InvalidSignature:
         return Checked(False, "bad signature: the signed content was changed", print_)
     listed = trusted.for_key(key, namespace)
+    if not listed and any(
+        s.blob == key and not s.cert_authority and s.allows(namespace) for s in trusted.signers
+    ):
+        return Checked(
+            False,
+            f"signed by key {print_}, outside the valid-after/valid-before window"
+            f" {trusted.source} gives it",
+            print_,
+        )
     if not listed:
         return Checked(
             False,

@@ -114,3 +114,20 @@ def test_a_missing_unreadable_or_wrong_key_is_a_clear_error(key: Path, tmp_path:
         signing.signing_key({signing.KEY_VARIABLE: str(locked)})
     text = key.read_text()
     assert signing.signing_key({signing.KEY_VARIABLE: text}) is not None
+
+
+def test_a_key_counts_only_inside_its_validity_window(key: Path) -> None:
+    line = allowed_signers([("ci@example.com", key, None)]).strip()
+    principal, rest = line.split(" ", 1)
+    signature = load(key).sign(b"record", NS)
+    for window, ok in (
+        ('valid-after="20200101"', True),
+        ('valid-before="20200101Z"', False),
+        ('valid-after="20990101000000Z"', False),
+    ):
+        trusted = signing.parse_allowed_signers(f"{principal} {window} {rest}\n", "allowed")
+        checked = signing.check(b"record", signature, NS, trusted)
+        assert checked.ok is ok, checked.reason
+        assert ok or "valid-after/valid-before window" in checked.reason
+    with pytest.raises(ConfigError, match="not a time"):
+        signing.parse_allowed_signers(f'{principal} valid-after="soon" {rest}\n', "allowed")
