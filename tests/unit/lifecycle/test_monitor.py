@@ -30,7 +30,7 @@ from o16n.report.monitor import issue_text
 from tests.acceptance.test_release import complete_the_card, trust_ci_key
 from tests.acceptance.test_workflows import expand
 from tests.conftest import BIN, ROOT, cookiecutter, run
-from tests.github_emulator import GitHubEmulator
+from tests.github_emulator import GitHubEmulator, actions_for
 
 TOKEN = "ghs_monitorSecret77"
 REPO = "acme/credit-risk-model"
@@ -186,16 +186,7 @@ def test_the_scoring_module_is_found_in_src(tmp_path: Path) -> None:
 
 
 def actions(emulator: GitHubEmulator) -> github.Actions:
-    return github.Actions(
-        token=TOKEN,
-        repository=REPO,
-        api_url=emulator.api_url,
-        server_url=emulator.url,
-        event_name="schedule",
-        event={},
-        sha=None,
-        run_id="31",
-    )
+    return actions_for(emulator, REPO, event_name="schedule", run_id="31")
 
 
 def monitored(severity: str, batch: str = "data/production/2026-11-02.csv") -> monitor.Monitored:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from o16n.adapters import github
-from tests.github_emulator import GitHubEmulator
+from tests.github_emulator import GitHubEmulator, actions_for
 
 TOKEN = "ghs_o16nSecretToken123"
 REPO = "acme/churn"
@@ -33,16 +33,7 @@ def emulator() -> Iterator[GitHubEmulator]:
 
 @pytest.fixture
 def actions(emulator: GitHubEmulator) -> github.Actions:
-    return github.Actions(
-        token=TOKEN,
-        repository=REPO,
-        api_url=emulator.api_url,
-        server_url=emulator.url,
-        event_name="push",
-        event={},
-        sha=MERGE,
-        run_id=str(RUN),
-    )
+    return actions_for(emulator, REPO, sha=MERGE, run_id=str(RUN))
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from o16n.adapters import github
 from o16n.errors import GitHubError
-from tests.github_emulator import GitHubEmulator
+from tests.github_emulator import GitHubEmulator, actions_for
 
 TOKEN = "ghs_o16nDeployToken123"
 REPO = "acme/churn"
@@ -27,16 +27,7 @@ def emulator() -> Iterator[GitHubEmulator]:
 
 @pytest.fixture
 def actions(emulator: GitHubEmulator) -> github.Actions:
-    return github.Actions(
-        token=TOKEN,
-        repository=REPO,
-        api_url=emulator.api_url,
-        server_url=emulator.url,
-        event_name="push",
-        event={},
-        sha=SHA,
-        run_id="9",
-    )
+    return actions_for(emulator, REPO, sha=SHA, run_id="9")
 
 
 @pytest.fixture
