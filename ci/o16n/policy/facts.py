@@ -38,7 +38,7 @@ from o16n.policy.document import (
     ModelCardFacts,
     ReviewFacts,
 )
-from o16n.policy.governance import Governance
+from o16n.policy.governance import Governance, resolve_base
 from o16n.policy.pack import Pack
 
 METRICS_FILE = "metrics.json"
@@ -77,16 +77,13 @@ def assemble(
     sources = sources or Sources()
     today = today or dt.date.today()
     pack, config = rules.pack, rules.config
-    base_commit = _commit(project, base) if base else None
-    if base and base_commit is None:
-        raise ConfigError(
-            f"base revision {base!r} not found",
-            hint="fetch it (actions/checkout with fetch-depth: 0) or pass --base REV",
-        )
+    base_commit = resolve_base(project, base)
     head_commit = _commit(project, head or "HEAD") or ""
     changed = _changed_files(project, base_commit, head)
     # what a merge would bring: the commits, not what is lying uncommitted in this checkout
-    committed = _changed_files(project, base_commit, head or "HEAD") if base_commit else changed
+    committed = (
+        _changed_files(project, base_commit, "HEAD") if base_commit and head is None else changed
+    )
     review_facts = sources.review or review.review_facts(
         project, base_commit, committed, config.teams, rules.owners, rules.signers, head or "HEAD"
     )
@@ -149,10 +146,8 @@ def _waivers_considered(rules: Governance, proposed: Governance | None) -> list[
     for a rule of the pack in force."""
     found = list(rules.waivers)
     if proposed is not None:
-        known = {r.id for r in rules.pack.rules}
-        found += [
-            w for w in proposed.waivers if w.spec not in rules.waivers_specs() and w.rule in known
-        ]
+        known, in_force = {r.id for r in rules.pack.rules}, rules.waivers_specs()
+        found += [w for w in proposed.waivers if w.spec not in in_force and w.rule in known]
     return found
 
 

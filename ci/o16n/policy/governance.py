@@ -86,6 +86,19 @@ def at_commit(project: Path, commit: str) -> Governance:
     return Governance(label, commit, config, pack, loaded, owners, signers)
 
 
+def resolve_base(project: Path, base: str | None) -> str | None:
+    """The commit `--base` names (None for no base), or a ConfigError saying how to get it."""
+    if not base:
+        return None
+    commit = git.commit_of(base, project)
+    if commit is None:
+        raise ConfigError(
+            f"base revision {base!r} not found",
+            hint="fetch it (actions/checkout with fetch-depth: 0) or pass --base REV",
+        )
+    return commit
+
+
 def merge_base(project: Path, base_commit: str) -> str:
     """Where the change left the base branch: the rules it is judged by are from there."""
     ran = git.run("merge-base", base_commit, "HEAD", project=project)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from o16n.adapters import git, gto
-from o16n.errors import ConfigError, UsageError
+from o16n.errors import UsageError
 from o16n.policy import PROVIDERS, STAGES, gate, governance
 from o16n.policy.document import Facts, ReviewFacts
 from o16n.policy.facts import Sources, assemble
+from o16n.policy.governance import resolve_base
 from o16n.policy.pack import Pack, check_references
 
 
@@ -86,14 +87,10 @@ def governance_of(
 ) -> tuple[governance.Governance, governance.Governance | None]:
     """(in force, proposed): at stage pr the merge base's and the checkout's; else the
     checkout's alone."""
-    if stage != "pr" or base is None:
+    if stage != "pr" or not base:
         return governance.of_checkout(project), None
-    base_commit = git.commit_of(base, project)
-    if base_commit is None:
-        raise ConfigError(
-            f"base revision {base!r} not found",
-            hint="fetch it (actions/checkout with fetch-depth: 0) or pass --base REV",
-        )
+    base_commit = resolve_base(project, base)
+    assert base_commit is not None  # a base was given
     rules = governance.at_commit(project, governance.merge_base(project, base_commit))
     return rules, governance.of_checkout(project)
 
