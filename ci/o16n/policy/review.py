@@ -20,6 +20,7 @@ import pathspec
 
 from o16n.adapters import git
 from o16n.adapters.signing import ALLOWED_SIGNERS, AllowedSigners
+from o16n.errors import ToolError
 from o16n.policy.document import (
     NotCounted,
     OwnedFile,
@@ -338,6 +339,8 @@ def unapproved_history(
     found: list[UnapprovedStep] = []
     for step in steps:
         diff = git.run("diff", "--name-only", f"{step}^1", step, project=project)
+        if not diff.ok:  # an unreadable step is not an approved one
+            raise ToolError(f"git could not diff {step[:12]} with its parent: {diff.tail(3)}")
         # o16n's own deploy and rollback commits append to the ledger: its records are signed
         # and `o16n ledger verify` holds them append-only, so they need no approval here
         files = [p for p in diff.output.split("\n") if p and not p.startswith(LEDGER_DIR)]
