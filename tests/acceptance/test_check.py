@@ -69,8 +69,8 @@ def test_params_change_without_repro_fails_then_passes_with_the_metrics_diff(bak
 
 def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> None:
     project = bake()
-    contract = project / "tests" / "test_data.py"
-    narrowed = contract.read_text().replace("(0.0, 5000.0)", "(0.0, 1.0)")
+    contract = project / "tests" / "data_contract.yaml"
+    narrowed = contract.read_text().replace("max: 5000.0", "max: 1.0")
     contract.write_text(narrowed)
     (project / "src" / "credit_risk_model" / "extra.py").write_text("import os\n")
     code, out = check(project, "--skip", "repro", "--skip", "lock")
@@ -80,7 +80,7 @@ def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> N
     assert steps(project) == {**expected, **passed}
     assert "F401" in out and "`os` imported but unused" in out
     assert "tests failed: 14 failed, 42 passed" in out  # the 14 features above 1.0
-    assert "FAILED tests/test_data.py::test_feature_within_range[" in out
+    assert "FAILED tests/test_data.py::test_column_meets_its_contract[" in out
 
 
 def test_missing_base_revision_says_how_to_fetch_it(bake: Bake) -> None:

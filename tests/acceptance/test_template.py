@@ -48,11 +48,13 @@ COMMON_FILES = {
     ".github/workflows/deploy.yml", ".github/workflows/monitor.yml",
     "Makefile", "README.md", "health.yaml", "kpis.yaml", "model_card.yaml",
     "data/prepared/.gitignore",
-    "data/predictions/.gitignore", "data/raw/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
+    "data/predictions/.gitignore", "data/raw/.gitignore",
+    "data/source/.gitignore", "dvc.lock", "dvc.yaml", "metrics.json",
     "models/.gitignore", "o16n.yaml", "waivers.yaml",
     "policies/baseline/pack.yaml",
     "policies/allowed_signers",
     "params.yaml", "pyproject.toml", "tests/conftest.py", "tests/test_data.py",
+    "tests/data_contract.yaml",
     "tests/test_pipeline.py", "tests/test_predict.py", "tests/test_train.py",
     "tests/test_score.py",
 }  # fmt: skip
@@ -64,6 +66,7 @@ PACKAGE_FILES = [
     "ingest.py",
     "predict.py",
     "prepare.py",
+    "sample.py",
     "score.py",
     "train.py",
 ]

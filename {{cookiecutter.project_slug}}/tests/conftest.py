@@ -1,6 +1,8 @@
-"""Shared fixtures: the sample data in memory, so the tests need no `dvc repro` first."""
+"""Shared fixtures: the table the ingest stage makes, and its deterministic train/test split."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,6 +14,9 @@ from {{ cookiecutter.package_name }}.prepare import split
 
 @pytest.fixture(scope="session")
 def raw() -> pd.DataFrame:
+    source = Path(params("data")["source"])
+    if not source.is_file():
+        pytest.fail(f"{source} not found: run `dvc pull` (or `dvc repro`) first", pytrace=False)
     return load()
 
 

@@ -17,7 +17,8 @@ from o16n.errors import EXIT_USAGE
 # and lists the shared flags it takes (o16n.cli.options) in PARENTS.
 COMMANDS: dict[str, str] = {
     "new": "generate a model repository from the bundled template",
-    "check": "run what a pull request gets: tests, reproduction, metrics, health, KPIs, gate",
+    "data": "bring your own table: `o16n data use FILE --target COLUMN`",
+    "check": "run what a pull request gets: reproduction, tests, metrics, health, KPIs, gate",
     "profile": "summarize a dataset as a reference profile (JSON) for health checks",
     "health": "evaluate health triggers (data quality, drift, performance, ...) and report",
     "kpi": "the model's value in business units (kpis.yaml), against the baseline model",

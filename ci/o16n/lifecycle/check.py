@@ -1,4 +1,7 @@
-"""What a pull request gets, as steps: lint, tests, reproduction, lock, metrics, health, KPIs, gate.
+"""What a pull request gets, as steps: lint, reproduction, tests, lock, metrics, health, KPIs, gate.
+
+The pipeline runs before the tests, so they see the data it reads (a fresh clone has only
+what `dvc pull` or the pipeline brings).
 
 Every step runs even after one fails, so the report is complete; each returns a `StepResult`.
 A failed step is a result (exit 1), not an exception; a missing tool is a `ToolError` (exit 2).
@@ -225,8 +228,8 @@ def _require(module: str, step: str) -> None:
 
 STEPS: dict[str, Callable[[Context], StepResult]] = {
     "lint": lint,
-    "tests": tests,
     "repro": repro,
+    "tests": tests,
     "lock": lock,
     "metrics": metrics,
     "health": health,

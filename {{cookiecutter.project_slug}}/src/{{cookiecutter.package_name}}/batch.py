@@ -1,8 +1,9 @@
 """A sample batch of production data, to try monitoring offline (`make batch`, `make monitor`).
 
 It is the test split without the target column, written to data/production/<time>.csv, the
-folder `o16n monitor` scores the newest file of. `--shift` plants drift: every numeric column
-moves by half its standard deviation, so the health triggers have something to find. (The
+folder `o16n monitor` scores the newest file of. `--shift` plants drift, so the health triggers
+have something to find: every numeric column moves by half its standard deviation, and in every
+other column half the rows take the column's rarest value. (The
 plain sample comes from the training data's distribution; at a 5% significance level a column
 now and then drifts by chance: a warning.) Real batches come from your systems: put each in
 data/production/ named by date.
@@ -19,14 +20,21 @@ import pandas as pd
 from {{ cookiecutter.package_name }}.config import TARGET, TEST
 
 PRODUCTION = Path("data/production")
-SHIFT = 0.5  # standard deviations
+SHIFT = 0.5  # standard deviations, and the share of rows a categorical column loses
 
 
 def sample(test: pd.DataFrame, shift: bool = False) -> pd.DataFrame:
     batch = test.drop(columns=TARGET)
-    if shift:
-        numeric = batch.select_dtypes("number").columns
-        batch[numeric] = batch[numeric] + SHIFT * batch[numeric].std()
+    if not shift:
+        return batch
+    numeric = batch.select_dtypes("number", exclude="bool").columns
+    batch[numeric] = batch[numeric] + SHIFT * batch[numeric].std()
+    moved = batch.index[: int(len(batch) * SHIFT)]
+    for column in batch.columns.drop(numeric):
+        counts = batch[column].value_counts()
+        if len(counts) > 1:
+            batch[column] = batch[column].astype(object)
+            batch.loc[moved, column] = counts.index[-1]
     return batch
 
 

@@ -21,9 +21,13 @@ def score(actual: pd.Series, scored: pd.DataFrame) -> dict[str, float]:
     decided = scored["prediction"]
     return {
         "accuracy": metrics.accuracy_score(actual, decided),
-        "precision": metrics.precision_score(actual, decided),
+        # the mean of the recall of each class: 0.5 for a model that predicts one class only,
+        # however rare the other one is
+        "balanced_accuracy": metrics.balanced_accuracy_score(actual, decided),
+        # no positive prediction: precision (and so f1) is 0, not undefined
+        "precision": metrics.precision_score(actual, decided, zero_division=0),
         "recall": metrics.recall_score(actual, decided),
-        "f1": metrics.f1_score(actual, decided),
+        "f1": metrics.f1_score(actual, decided, zero_division=0),
         "roc_auc": metrics.roc_auc_score(actual, scored["probability"]),
         "average_precision": metrics.average_precision_score(actual, scored["probability"]),
     }

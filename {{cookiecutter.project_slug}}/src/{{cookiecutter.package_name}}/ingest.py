@@ -1,36 +1,42 @@
-"""Ingest: write the raw dataset to data/raw/dataset.csv.
+"""Ingest: read the source table that params.yaml's `data` section names, keep the columns the
+model uses and write data/raw/dataset.csv, with the target as the column `target`.
 
-The sample reads the {{ 'breast cancer' if cookiecutter.model_kind == 'classification' else 'diabetes' }} dataset that scikit-learn ships (no download), as if it came
-from a source system. To bring your own data, replace `load()` with your ingestion (a query,
-files from a bucket) and keep the output path: later stages only read data/raw/dataset.csv.
+Rows without a target value are left out (nothing to learn from).
+{%- if cookiecutter.model_kind == 'classification' %}
+The target becomes 1 where it equals `data.positive` and 0 elsewhere.
+{%- endif %}
+A CSV or Parquet source is read by its suffix; to read from elsewhere (a query, a bucket),
+change `read()` and keep the output.
 """
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
-{%- if cookiecutter.model_kind == 'classification' %}
-from sklearn.datasets import load_breast_cancer as load_sample
-{%- else %}
-from sklearn.datasets import load_diabetes as load_sample
-{%- endif %}
 
-from {{ cookiecutter.package_name }}.config import RAW
+from {{ cookiecutter.package_name }}.config import RAW, TARGET, params
+
+PARQUET = (".parquet", ".pq")
 
 
-def snake_case(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+def read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise SystemExit(f"error: {path} not found: run `dvc pull` (or `dvc repro` for the sample)")
+    return pd.read_parquet(path) if path.suffix in PARQUET else pd.read_csv(path)
 
 
-def load() -> pd.DataFrame:
-{%- if cookiecutter.model_kind == 'classification' %}
-    """The sample: 569 tumours, 30 measurements, target 1 = benign, 0 = malignant."""
-{%- else %}
-    """The sample: 442 patients, 10 scaled baseline variables, target = disease progression."""
-{%- endif %}
-    frame = load_sample(as_frame=True).frame
-    return frame.rename(columns=snake_case)
+def load(settings: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The source table with the model's columns, then `target`."""
+    settings = settings or params("data")
+    frame = read(Path(settings["source"]))
+    frame = frame[frame[settings["target"]].notna()]
+    target = frame[settings["target"]]
+    if "positive" in settings:  # classification: 1 for the positive value, 0 for the other
+        target = (target.astype(str) == str(settings["positive"])).astype(int)
+    columns = settings["numeric"] + settings["categorical"]
+    return frame[columns].assign(**{TARGET: target}).reset_index(drop=True)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 from o16n.cli import options
 from o16n.errors import EXIT_FAILED, EXIT_OK
 
-STEP_NAMES = ("lint", "tests", "repro", "lock", "metrics", "health", "kpi", "gate")
+STEP_NAMES = ("lint", "repro", "tests", "lock", "metrics", "health", "kpi", "gate")
 PARENTS = [options.PROJECT, options.reports("where to write check.json/.md")]
 
 

@@ -1,0 +1,1 @@
+"""Bringing a user's own table into a generated project (`o16n data use`)."""
