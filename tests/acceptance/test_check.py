@@ -79,7 +79,7 @@ def test_failing_test_and_lint_fail_the_check_with_their_output(bake: Bake) -> N
     passed = dict.fromkeys(["metrics", "health", "kpi", "gate"], "passed")
     assert steps(project) == {**expected, **passed}
     assert "F401" in out and "`os` imported but unused" in out
-    assert "tests failed: 14 failed, 42 passed" in out  # the 14 features above 1.0
+    assert "tests failed: 14 failed, 46 passed" in out  # the 14 features above 1.0
     assert "FAILED tests/test_data.py::test_column_meets_its_contract[" in out
 
 

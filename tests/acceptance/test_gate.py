@@ -57,7 +57,7 @@ def test_fresh_project_passes_with_a_model_card_warning(project: Path) -> None:
     facts = json.loads(run(BIN / "o16n", "facts", cwd=project).stdout)
     assert facts["model"]["name"] == "credit-risk-model"
     assert facts["lineage"]["reproduced"] is True
-    assert facts["vars"]["metric_floors"] == {"roc_auc": 0.95, "accuracy": 0.9}
+    assert facts["vars"]["metric_floors"] == {"roc_auc": 0.95, "balanced_accuracy": 0.9}
 
 
 def trust_governance(project: Path, tmp_path: Path) -> Path:

@@ -128,7 +128,7 @@ def test_main_itself_fails_the_raised_floor(project: Path) -> None:
     ("old", "new"),
     [
         (RAISED, "roc_auc: 0.5"),
-        ("metric_floors: {roc_auc: 0.999, accuracy: 0.90}", "metric_floors: {}"),
+        ("metric_floors: {roc_auc: 0.999, balanced_accuracy: 0.90}", "metric_floors: {}"),
     ],
     ids=["lower the floor", "no floors"],
 )

@@ -192,7 +192,7 @@ def test_pr_workflow_reports_once_and_an_approval_flips_the_gate(
     outcomes = dict(
         run_workflow(project, emulator, "pull_request", {"pull_request": pull}, tmp_path)
     )
-    check = "Check (tests, dvc repro, metrics vs the base, health, KPIs, policy gate)"
+    check = "Check (dvc repro, tests, metrics vs the base, health, KPIs, policy gate)"
     assert outcomes[check] == 2  # make's exit code when `o16n check` exits 1
     assert (
         outcomes["Report on the pull request (one comment, updated) and set the o16n/gate status"]

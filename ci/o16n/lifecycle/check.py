@@ -52,10 +52,21 @@ class MetricChange:
 
 
 @dataclass(frozen=True)
+class ParamChange:
+    """A parameter that differs from the base (`dvc params diff`); values as DVC shows them."""
+
+    file: str
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
 class CheckReport:
     base: str
     steps: tuple[StepResult, ...]
     metrics: tuple[MetricChange, ...] = field(default=())
+    params: tuple[ParamChange, ...] = field(default=())
     health: HealthReport | None = None  # when the health step ran
     kpis: KPIs | None = None  # when the kpi step ran
     gate: Judged | None = None  # when the gate step judged the change
@@ -70,6 +81,7 @@ class Context:
     project: Path
     base: str
     metrics: list[MetricChange] = field(default_factory=list)
+    params: list[ParamChange] = field(default_factory=list)
     # results later steps reuse (the gate judges them) and the report shows
     health: HealthReport | None = None
     kpis: KPIs | None = None
@@ -133,10 +145,10 @@ def metrics(ctx: Context) -> StepResult:
         )
     diff = dvc.run_json("metrics", "diff", "--all", ctx.base, project=ctx.project)
     ctx.metrics = parse_metrics_diff(diff)
+    ctx.params = parse_params_diff(dvc.run_json("params", "diff", ctx.base, project=ctx.project))
     moved = [m for m in ctx.metrics if m.diff]
-    return StepResult(
-        "metrics", PASSED, f"{len(ctx.metrics)} metric(s), {len(moved)} changed vs {ctx.base}"
-    )
+    summary = f"{len(ctx.metrics)} metric(s), {len(moved)} changed vs {ctx.base}"
+    return StepResult("metrics", PASSED, summary + f"; {len(ctx.params)} param(s) changed")
 
 
 def health(ctx: Context) -> StepResult:
@@ -214,6 +226,21 @@ def parse_metrics_diff(diff: object) -> list[MetricChange]:
     return changes
 
 
+def parse_params_diff(diff: object) -> list[ParamChange]:
+    """`dvc params diff --json`: {file: {param: {"old": x, "new": y}}}, the changed ones."""
+    if not isinstance(diff, dict):
+        raise ToolError(f"unexpected output of `dvc params diff`: {diff!r}")
+    return [
+        ParamChange(file, name, _text(values.get("old")), _text(values.get("new")))
+        for file, by_name in sorted(diff.items())
+        for name, values in sorted(by_name.items())
+    ]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
@@ -254,7 +281,15 @@ def run_check(project: Path, base: str, skip: frozenset[str] = frozenset()) -> C
         started = time.perf_counter()
         result = step(ctx)
         results.append(_timed(result, time.perf_counter() - started))
-    return CheckReport(base, tuple(results), tuple(ctx.metrics), ctx.health, ctx.kpis, ctx.gate)
+    return CheckReport(
+        base,
+        tuple(results),
+        tuple(ctx.metrics),
+        tuple(ctx.params),
+        ctx.health,
+        ctx.kpis,
+        ctx.gate,
+    )
 
 
 def _timed(result: StepResult, seconds: float) -> StepResult:

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from o16n.lifecycle.check import FAILED, PASSED, CheckReport, MetricChange
+from o16n.lifecycle.check import FAILED, PASSED, CheckReport, MetricChange, ParamChange
 from o16n.report import decision, health
 from o16n.report.markup import cell
 
@@ -41,6 +41,8 @@ def to_text(report: CheckReport, console: Console) -> None:
     console.print(steps)
     if report.metrics:
         console.print(_metrics_table(report.metrics, report.base))
+    if report.params:
+        console.print(_params_table(report.params, report.base))
     for step in report.steps:
         if step.status == FAILED and step.details:
             console.print(f"\n[fail]{step.name}[/] output:", highlight=False)
@@ -60,11 +62,27 @@ def _metrics_table(metrics: tuple[MetricChange, ...], base: str) -> Table:
     return table
 
 
+def _params_table(params: tuple[ParamChange, ...], base: str) -> Table:
+    table = Table(title=f"params vs {escape(base)}", title_justify="left")
+    for column in ("file", "param", base, "this change"):
+        table.add_column(escape(column))
+    for p in params:
+        table.add_row(p.file, escape(p.name), escape(_short(p.old)), escape(_short(p.new)))
+    return table
+
+
+def _short(value: str | None, limit: int = 60) -> str:
+    if value is None:
+        return "—"
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def to_json(report: CheckReport) -> str:
     data = {  # health.json, kpi.json and decision.json have the results of those steps
         "base": report.base,
         "steps": [dataclasses.asdict(step) for step in report.steps],
         "metrics": [dataclasses.asdict(m) | {"diff": m.diff} for m in report.metrics],
+        "params": [dataclasses.asdict(p) for p in report.params],
         "passed": report.passed,
     }
     return json.dumps(data, indent=2) + "\n"
@@ -88,6 +106,12 @@ def to_markdown(report: CheckReport) -> str:
         for m in report.metrics:
             name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
             lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
+    if report.params:
+        lines += ["", f"### Params vs `{report.base}`", ""]
+        lines += [f"| param | `{report.base}` | this change |", "|---|---|---|"]
+        for p in report.params:
+            name = p.name if p.file == "params.yaml" else f"{p.file}: {p.name}"
+            lines.append(f"| {cell(name)} | {cell(_short(p.old))} | {cell(_short(p.new))} |")
     if report.gate is not None:
         gate_markdown = decision.to_markdown(
             report.gate.decision, report.gate.pack.name, report.gate.facts

@@ -32,6 +32,8 @@ MIN_CLASS_ROWS = 5
 MIN_ROWS = 20
 # A numeric column whose ranks follow the target's this closely predicts it by itself.
 LEAK_CORRELATION = 0.98
+# A numeric column that alone ranks the classes this well (or this badly) is the answer.
+LEAK_AUC = 0.99
 _ID_NAME = re.compile(r"(^|[_\W])(id|uuid|key)$|^(id|uuid)[_\W]|[a-z]Id$|ID$", re.IGNORECASE)
 
 
@@ -276,7 +278,13 @@ def _leaks(
         answer = frame[target.column].astype(float)
     found = []
     for name in numeric:
-        rho = frame[name].rank().corr(answer.rank())
+        known = frame[name].notna()
+        if target.classification:
+            auc = _auc(frame[name][known], answer[known])
+            if auc is not None and abs(auc - 0.5) >= LEAK_AUC - 0.5:
+                found.append(Dropped(name, f"alone it separates the classes: AUC {auc:.2f}"))
+            continue
+        rho = frame[name][known].rank().corr(answer[known].rank())
         if pd.notna(rho) and abs(rho) >= LEAK_CORRELATION:
             found.append(Dropped(name, f"rank correlation with the target {rho:.2f}"))
     if target.classification:
@@ -285,6 +293,17 @@ def _leaks(
             if len(grouped) >= 2 and bool((grouped == 1).all()) and len(grouped) < len(frame) / 2:
                 found.append(Dropped(name, "each of its values has one class only"))
     return tuple(found)
+
+
+def _auc(values: pd.Series, answer: pd.Series) -> float | None:
+    """The area under the ROC curve of one column as the score (Mann-Whitney U over ranks)."""
+    positives = int(answer.sum())
+    negatives = len(answer) - positives
+    if positives == 0 or negatives == 0:
+        return None
+    ranks = values.rank()
+    u = float(ranks[answer == 1].sum()) - positives * (positives + 1) / 2
+    return u / (positives * negatives)
 
 
 def _separator_hint(frame: pd.DataFrame) -> str:

@@ -100,7 +100,7 @@ def use(
         changed += _rewrite_settings(
             work, source, origin if url else "", raw, target, columns, limits, metrics
         )
-        _run_tests(work)
+        _run_tests(work, origin, columns)
         staged = _swap(work, project, copied, old_source if old_source != source else None)
     decide = _to_decide(target, columns, metrics, limits)
     return Used(
@@ -277,7 +277,7 @@ def _rewrite_settings(
     return changed
 
 
-def _run_tests(work: Path) -> None:
+def _run_tests(work: Path, origin: str, columns: Columns) -> None:
     if not proc.has_module("pytest"):
         raise ToolError(
             "the project's tests need pytest, which is not installed beside o16n; "
@@ -286,10 +286,19 @@ def _run_tests(work: Path) -> None:
         )
     ran = proc.python_module("pytest", "-q", "-p", "no:cacheprovider", "-x", project=work)
     if not ran.ok:
-        raise ToolError(
-            "the project's tests failed on the new data; the project is unchanged:\n"
-            + ran.tail(30),
-            hint="a test of your own may assume the old data: adapt it, then run again",
+        leaks = "".join(
+            f"\n  note: {leak.column} gives the target away ({leak.reason}): --drop it if it "
+            "is known only after the outcome"
+            for leak in columns.leaks
+        )
+        raise ConfigError(
+            "the project's tests fail with this table as the data; the project is unchanged:\n"
+            + ran.tail(30)
+            + leaks,
+            file=origin,
+            hint="test_train's smoke test failing means the model does not learn the target "
+            "from these columns (leave out what does not help with --drop, or improve "
+            "train.py); a test of your own may assume the old data: adapt it",
         )
 
 
