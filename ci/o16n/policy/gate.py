@@ -95,6 +95,8 @@ def evaluate(pack: Pack, facts: Facts) -> Decision:
                     else "fix the cause, or have the waiver approved"
                 )
             )
+        if outcome.outcome == PASS and outcome.detail:
+            notes.append(f"{rule.id}: {outcome.detail}")
         outcomes.append(outcome)
     return Decision(stage, env, tuple(outcomes), tuple(used), tuple(notes))
 
@@ -113,7 +115,7 @@ def _run(rule: Rule, activation: Mapping[str, Any]) -> Outcome:
             base, ERROR, f"the condition gave {type(result).__name__} {result!r}, not a bool"
         )
     if result:
-        return base
+        return _replace(base, PASS, "", _note(rule, activation))
     detail = ""
     if rule.explain is not None:
         try:
@@ -121,6 +123,16 @@ def _run(rule: Rule, activation: Mapping[str, Any]) -> Outcome:
         except CELEvalError as exc:
             detail = f"(explain failed: {_eval_error(exc)})"
     return _replace(base, spec.severity, spec.message, detail)
+
+
+def _note(rule: Rule, activation: Mapping[str, Any]) -> str:
+    """A passing rule's note (how it passed, e.g. that nothing compared), or ""."""
+    if rule.note is None:
+        return ""
+    try:
+        return _plain(rule.note.evaluate(activation))
+    except CELEvalError as exc:
+        return f"(note failed: {_eval_error(exc)})"
 
 
 def _replace(outcome: Outcome, status: str, message: str, detail: str | None = None) -> Outcome:
