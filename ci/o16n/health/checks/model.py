@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from o16n.config import dataschema
 from o16n.config import health as cfg
 from o16n.errors import ConfigError
 from o16n.health.checks.grading import grade, graded, higher_is_better, threshold_of
 from o16n.health.checks.inputs import Inputs
-from o16n.health.findings import OK, CheckResult, Finding, MetricComparison
+from o16n.health.findings import OK, WARN, CheckResult, Finding, MetricComparison
 
 if TYPE_CHECKING:  # pandas costs half a second to import; the data path does not need it
     import pandas as pd
@@ -37,6 +38,9 @@ def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> CheckResult:
 def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
     p = trigger.params
     revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
+    changed = inputs.data_changes(revision)
+    if changed.changed:
+        return CheckResult((not_comparable(trigger, label, changed),))
     baseline = inputs.metrics_at(revision, p.file)
     findings = []
     compared = []
@@ -61,6 +65,20 @@ def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
         compared.append(MetricComparison(name, current, old, label))
         findings.append(_compare(trigger, name, current, old, label))
     return CheckResult(tuple(findings), metrics=tuple(compared))
+
+
+NOT_COMPARABLE = "not comparable: the data changed"
+
+
+def not_comparable(trigger: cfg.Trigger, label: str, found: dataschema.Comparison) -> Finding:
+    """A comparison with the baseline model that is not made: it learned from other data (its
+    target or columns), so the difference means nothing. Not a failure: the policy gate asks
+    governance to accept the new baseline (new-baseline-approved)."""
+    message = (
+        f"{NOT_COMPARABLE} since {label} ({'; '.join(found.changes)}); skipped: a governance"
+        " approval makes this model the new baseline"
+    )
+    return Finding(trigger.id, trigger.check, OK, message, None, None, "skipped: not comparable")
 
 
 def _compare(
@@ -193,12 +211,23 @@ FAIRNESS: dict[str, Any] = {
 def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
     """kpis.yaml's value per 1,000 predictions at the model's threshold, or its change against
     the baseline model (the same predictions file at the baseline revision); floors."""
-    from o16n.config.kpis import KPIConfig
+    from o16n.config.kpis import KPIConfig, unset_keys, unset_warning
     from o16n.config.yamlfile import load_model
     from o16n.health.kpi import current_and_baseline, from_predictions, model_threshold
 
     p = trigger.params
     config = load_model(inputs.path(p.config), KPIConfig)
+    unset = unset_keys(config)
+    if unset:
+        message = unset_warning(unset, p.config)
+        return CheckResult(
+            (Finding(trigger.id, trigger.check, WARN, message, None, None, p.config),)
+        )
+    if p.measure == "change":
+        revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
+        changed = inputs.data_changes(revision)
+        if changed.changed:
+            return CheckResult((not_comparable(trigger, label, changed),))
     if p.measure == "value":
         path = inputs.path(config.predictions)
         if not path.is_file():

@@ -235,3 +235,54 @@ def test_kpi_change_against_the_merge_base(kpi_project: Path) -> None:
         fail=-1000.0,
     )
     assert same.severity == "ok" and same.value == 0.0
+
+
+# ---- the data changed: comparisons with the baseline model are skipped, not failed ----------
+
+TITANIC = "data:\n  target: survived\n  positive: 1\n  numeric: [age]\n  categorical: [pclass]\n"
+
+
+def declare(project: Path, on_main: str, on_branch: str) -> None:
+    """params.yaml `data` as `on_main` at the merge base and `on_branch` in the checkout."""
+    run("git", "switch", "--quiet", "main", cwd=project)
+    (project / "params.yaml").write_text(on_main)
+    run("git", "add", "params.yaml", cwd=project)
+    run("git", "commit", "--quiet", "-m", "declare the data", cwd=project)
+    run("git", "switch", "--quiet", "change", cwd=project)
+    run("git", "rebase", "--quiet", "main", cwd=project)
+    (project / "params.yaml").write_text(on_branch)
+
+
+def test_regression_on_changed_data_is_not_comparable_not_a_failure(project: Path) -> None:
+    declare(project, TITANIC, TITANIC.replace("survived", "sex"))
+    [finding] = check(project, id="reg", check="regression", params={"metrics": ["accuracy"]})
+    assert finding.severity == "ok"
+    assert finding.message.startswith("not comparable: the data changed since merge base with")
+    assert "(target: survived -> sex); skipped" in finding.message
+    assert finding.method == "skipped: not comparable"
+
+
+def test_regression_on_new_rows_of_the_same_table_still_compares(project: Path) -> None:
+    declare(project, TITANIC, TITANIC + "  source: data/more.csv\n")
+    findings = check(project, id="reg", check="regression", params={"metrics": ["accuracy"]})
+    assert [f.severity for f in findings] == ["fail"]
+
+
+def test_kpi_change_on_changed_data_is_not_comparable(kpi_project: Path) -> None:
+    declare(kpi_project, TITANIC, TITANIC.replace("[age]", "[age, fare]"))
+    [finding] = check(kpi_project, id="c", check="kpi", params={"measure": "change"}, fail=-1.0)
+    assert finding.severity == "ok"
+    assert "(columns added: fare)" in finding.message
+
+
+def test_kpi_values_not_set_warn_and_are_not_graded(kpi_project: Path) -> None:
+    zero = "value: {true_positive: 0, false_positive: 0, false_negative: 0, true_negative: 0}"
+    (kpi_project / "kpis.yaml").write_text(KPIS.split("  value:")[0] + "  " + zero + "\n")
+    for measure in ("value", "change"):
+        [finding] = check(
+            kpi_project, id="k", check="kpi", params={"measure": measure}, fail=1000.0
+        )
+        assert finding.severity == "warn" and finding.value is None
+        assert finding.message.startswith(
+            "the KPI values in kpis.yaml are not set (kpi.value.true_positive, "
+        )
