@@ -138,9 +138,10 @@ class WaiverRecord(TypedDict):
     reason: str
     approved_by: str
     expires: str  # YYYY-MM-DD
+    triggers: NotRequired[list[str]]  # health triggers it covers in health-no-fail, when any
 
 
-class WaiverFacts(WaiverRecord):
+class WaiverFacts(WaiverRecord):  # `triggers` always present here (empty: the rule alone)
     active: bool  # not expired
     days_left: int
     governance_approved: bool  # approved_by is a governance owner
