@@ -222,6 +222,29 @@ class KPITrigger(Trigger):
     severity: Severity = Field("fail", description="when the baseline cannot be had")
 
 
+class ClassBalanceParams(Strict):
+    target: str = Field("target", description="the 0/1 target column of the reference profile")
+    predictions: str = Field(
+        "data/predictions/test.csv", description="the evaluate stage's predictions: `prediction`"
+    )
+
+
+class ClassBalanceTrigger(Trigger):
+    """Classification: the positive class's share of the reference (training) rows, graded
+    below `warn`/`fail`; and predictions of one class only, which raise `severity`.
+
+    The default warns below 0.1: at that share a model that always predicts the negative class
+    is 90% accurate, so accuracy and its floors say little, and a 25% test split holds few
+    positives to measure recall and precision on. Google's ML course calls 1-20% "moderate"
+    imbalance and <1% "extreme" (developers.google.com/machine-learning, Imbalanced datasets).
+    """
+
+    check: Literal["class_balance"]
+    params: ClassBalanceParams = ClassBalanceParams()
+    warn: float | None = Field(0.1, description="positive share of the reference rows that warns")
+    severity: Severity = Field("warn", description="what predictions of one class only raise")
+
+
 AnyTrigger = Annotated[
     SchemaTrigger
     | MissingShareTrigger
@@ -237,7 +260,8 @@ AnyTrigger = Annotated[
     | LatencyTrigger
     | ModelSizeTrigger
     | FairnessTrigger
-    | KPITrigger,
+    | KPITrigger
+    | ClassBalanceTrigger,
     Field(discriminator="check"),
 ]
 

@@ -23,6 +23,11 @@ class RuleSpec(Strict):
     explain: str | None = Field(
         None, description="CEL; evaluated when the rule fails, shown after the message"
     )
+    note: str | None = Field(
+        None,
+        description="CEL; evaluated when the rule passes: a non-empty text says how it passed "
+        "(e.g. that it did not compare: the data changed), shown as a note of the decision",
+    )
     severity: Literal["warn", "fail"]
     message: str = Field(min_length=1, description="what is wrong and how to fix it")
 

@@ -9,13 +9,13 @@ Regression: cost = Σ |error| × (cost per unit under or over).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from o16n.config.kpis import ClassificationKPI, KPIConfig, RegressionKPI
+from o16n.config.kpis import ClassificationKPI, KPIConfig, RegressionKPI, unset_keys
 from o16n.errors import ConfigError
 
 PER = 1000
@@ -30,6 +30,7 @@ class KPIResult:
     best_per_1000: float | None = None
     best_threshold: float | None = None
     positives_per_1000: float | None = None
+    unset: tuple[str, ...] = ()  # kpis.yaml's keys when its values are not set (all 0)
 
 
 def _weights(actual: np.ndarray, base_rate: float | None) -> np.ndarray:
@@ -129,10 +130,12 @@ def from_predictions(text: str, where: str, config: KPIConfig, threshold: float)
             hint=f"evaluate writes {', '.join(needed)}; it has: {', '.join(frame.columns)}",
         )
     if isinstance(kpi, ClassificationKPI):
-        return classification(
+        result = classification(
             frame["actual"].to_numpy(), frame["probability"].to_numpy(), kpi, threshold
         )
-    return regression(frame["actual"].to_numpy(), frame["prediction"].to_numpy(), kpi)
+    else:
+        result = regression(frame["actual"].to_numpy(), frame["prediction"].to_numpy(), kpi)
+    return replace(result, unset=unset_keys(config))
 
 
 def model_threshold(project: Path, config: KPIConfig, revision: str | None = None) -> float:

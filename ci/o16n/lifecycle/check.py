@@ -175,7 +175,7 @@ def kpi(ctx: Context) -> StepResult:
     """kpis.yaml: the model's value per 1,000 predictions, and the base revision's model's."""
     if not (ctx.project / "kpis.yaml").is_file():
         return StepResult("kpi", SKIPPED, "no kpis.yaml")
-    from o16n.config.kpis import KPIConfig
+    from o16n.config.kpis import KPIConfig, unset_warning
     from o16n.config.yamlfile import load_model
     from o16n.health import kpi
 
@@ -186,6 +186,8 @@ def kpi(ctx: Context) -> StepResult:
     ctx.kpis = (current, baseline)
     summary = f"{current.name} per 1,000 ({current.unit}): {kpi.describe(current)}"
     summary += f"; {ctx.base}: {kpi.describe(baseline)}"
+    if current.unset:
+        summary += f"; warning: {unset_warning(current.unset)}"
     return StepResult("kpi", PASSED, summary)
 
 

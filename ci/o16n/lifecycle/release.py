@@ -19,9 +19,11 @@ SSH signature reuses the ed25519 key and the allowed_signers the ledger and appr
 offline, and is checked by a stock OpenSSH. The manifest plays model-signing's role: it lists
 every file's sha256, the model's included, so its one signature covers them all.
 
-The version bump follows the change since the latest version: the model's input schema changed
-(the reference profile's columns or kinds) -> major; retrained on other data or params -> minor;
-anything else that changed the model -> patch.
+The version bump follows the change since the latest version: the data the model learns from
+changed (params.yaml's `data`: target, positive class, input columns and kinds; for projects
+without it, the reference profile's columns or kinds; o16n.config.dataschema, which the policy
+gate asks too) -> major; retrained on other data or params -> minor; anything else that changed
+the model -> patch.
 """
 
 from __future__ import annotations
@@ -38,10 +40,11 @@ from o16n.adapters import git, gto, signing
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import file_digest
 from o16n.adapters.manifest import MANIFEST, SIGNATURE
+from o16n.config import dataschema
 from o16n.errors import ConfigError, UsageError
 from o16n.lifecycle import ledger
 
-PROFILE = "models/reference_profile.json"
+PROFILE = dataschema.PROFILE
 BUMPS = ("major", "minor", "patch")
 REPORTS = ("check.md", "check.html", "health.html", "health.json", "kpi.json", "decision.json")
 
@@ -102,12 +105,15 @@ def publish(tag: str, commit: str, bundle: Path) -> str:
     return github.publish_release(github.connect(actions), actions, tag, commit, bundle)
 
 
-def _schema(project: Path, revision: str) -> dict[str, str] | None:
-    text = git.read_at_revision(PROFILE, revision, project)
-    if text is None:
-        return None
-    schema = json.loads(text).get("schema")
-    return dict(schema) if isinstance(schema, dict) else None
+def data_changes(project: Path, since: str, head: str = "HEAD") -> dataschema.Comparison:
+    """How the data the model learns from changed from `since` to `head` (one definition,
+    o16n.config.dataschema, shared with the policy gate)."""
+    return dataschema.compare(
+        lambda path: git.read_at_revision(path, since, project),
+        lambda path: git.read_at_revision(path, head, project),
+        since[:7],
+        head if head == "HEAD" else head[:7],
+    )
 
 
 def bump_for(project: Path, since: str, head: str = "HEAD") -> str | None:
@@ -117,8 +123,7 @@ def bump_for(project: Path, since: str, head: str = "HEAD") -> str | None:
         return "major" if new is not None else None
     if old.model == new.model:
         return None
-    old_schema, new_schema = _schema(project, since), _schema(project, head)
-    if old_schema is not None and new_schema is not None and old_schema != new_schema:
+    if data_changes(project, since, head).changed:
         return "major"
     inputs_changed = {p: h for p, h in old.data.items() if not p.startswith("data/predictions/")}
     new_inputs = {p: h for p, h in new.data.items() if not p.startswith("data/predictions/")}

@@ -27,6 +27,16 @@ class BaselineFacts(TypedDict):
     metrics: dict[str, float]
 
 
+class DataFacts(TypedDict):
+    """Whether the data the model learns from changed since the base (o16n.config.dataschema):
+    its target, positive class, input columns or their kinds. Then its metrics and KPI do not
+    compare with the base model's, and merging makes it the new baseline."""
+
+    changed: bool
+    changes: list[str]  # in words: "target: survived -> sex", "columns added: x, y"
+    basis: str  # what was compared: "params.yaml data", "reference profile", or "" (nothing)
+
+
 class HealthFacts(TypedDict):
     ran: bool
     verdict: str  # ok | warn | fail, or none when health did not run
@@ -48,6 +58,8 @@ class KPIFacts(TypedDict):
     best_threshold: float | None
     baseline_available: bool
     baseline_value_per_1000: float | None
+    values_set: bool  # false while every value in kpis.yaml is 0: nothing to judge
+    warning: str  # why the KPI is not judged (its values are not set), or ""
 
 
 class LineageFacts(TypedDict):
@@ -126,9 +138,10 @@ class WaiverRecord(TypedDict):
     reason: str
     approved_by: str
     expires: str  # YYYY-MM-DD
+    triggers: NotRequired[list[str]]  # health triggers it covers in health-no-fail, when any
 
 
-class WaiverFacts(WaiverRecord):
+class WaiverFacts(WaiverRecord):  # `triggers` always present here (empty: the rule alone)
     active: bool  # not expired
     days_left: int
     governance_approved: bool  # approved_by is a governance owner
@@ -181,6 +194,7 @@ class Facts(TypedDict):
     baseline: BaselineFacts
     params: dict[str, Any]
     params_diff: dict[str, dict[str, Any]]
+    data: DataFacts
     health: HealthFacts
     kpis: KPIFacts
     lineage: LineageFacts

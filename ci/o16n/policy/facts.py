@@ -22,13 +22,15 @@ from o16n import __version__
 from o16n.adapters import dvc, git
 from o16n.adapters.dvc import lineage
 from o16n.adapters.signing import fingerprint
-from o16n.config import modelcard
+from o16n.config import dataschema, modelcard
+from o16n.config.kpis import unset_warning
 from o16n.config.params import flatten
 from o16n.errors import ConfigError
 from o16n.health.findings import HealthReport
 from o16n.health.kpi import KPIResult
 from o16n.policy import review, waivers
 from o16n.policy.document import (
+    DataFacts,
     Facts,
     GovernanceFacts,
     GovernanceSettings,
@@ -127,6 +129,7 @@ def assemble(
         "params_diff": _diff(_flatten(baseline_params or {}), _flatten(params))
         if baseline_params is not None
         else {},
+        "data": _data(project, base_commit, head),
         "health": _health(project, sources),
         "kpis": kpis,
         "lineage": {**_lineage(project), "reproduced": _reproduced(project, sources)},
@@ -249,6 +252,26 @@ def _diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str,
     }
 
 
+def _data(project: Path, base_commit: str | None, head: str | None) -> DataFacts:
+    """How the data the model learns from changed since the base commit (the one whose metrics
+    and KPI it is compared with): dataschema's one definition, which the registry shares."""
+    if base_commit is None:
+        return {"changed": False, "changes": [], "basis": ""}
+
+    def at_head(path: str) -> str | None:
+        if head is None:
+            return _read(project / path)
+        return git.read_at_revision(path, head, project)
+
+    found = dataschema.compare(
+        lambda path: git.read_at_revision(path, base_commit, project),
+        at_head,
+        base_commit[:7],
+        head[:7] if head else "checkout",
+    )
+    return {"changed": found.changed, "changes": list(found.changes), "basis": found.basis}
+
+
 def _health(project: Path, sources: Sources) -> HealthFacts:
     report = sources.health
     if report is None and (project / "health.yaml").is_file():
@@ -303,12 +326,16 @@ def _kpis(project: Path, base_commit: str | None, sources: Sources) -> KPIFacts:
         "best_threshold": None,
         "baseline_available": False,
         "baseline_value_per_1000": None,
+        "values_set": False,
+        "warning": "",
     }
     if results is None:
         return empty
     current, baseline = results
     return {
         "configured": True,
+        "values_set": not current.unset,
+        "warning": unset_warning(current.unset) if current.unset else "",
         "name": current.name,
         "unit": current.unit,
         "value_per_1000": current.per_1000,

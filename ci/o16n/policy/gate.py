@@ -27,6 +27,9 @@ from o16n.policy.document import Facts, WaiverFacts
 from o16n.policy.pack import Pack, Rule
 
 PASS, WARN, FAIL, WAIVED, ERROR = "pass", "warn", "fail", "waived", "error"
+# The rule health triggers at `fail` feed (facts `health.fail`): a waiver's `triggers` cover
+# those triggers there, and the rule is waived when every trigger that fired is covered.
+HEALTH_RULE = "health-no-fail"
 VERDICT_WORD = {PASS: "passed", WARN: "passed with warnings", FAIL: "failed"}
 
 
@@ -69,8 +72,11 @@ def evaluate(pack: Pack, facts: Facts) -> Decision:
     stage, env = str(facts["stage"]), facts.get("env")
     document = cast(Mapping[str, Any], facts)  # JSON values, as CEL takes them
     activation = {name: json_to_cel(value) for name, value in document.items()}
-    active = {w["rule"]: w for w in facts.get("waivers", []) if w["applies"]}
-    refused = {w["rule"]: w for w in facts.get("waivers", []) if not w["applies"]}
+    every = facts.get("waivers", [])
+    # a waiver of health-no-fail that names triggers covers those only, not the whole rule
+    whole = [w for w in every if not (w["rule"] == HEALTH_RULE and w.get("triggers"))]
+    active = {w["rule"]: w for w in whole if w["applies"]}
+    refused = {w["rule"]: w for w in whole if not w["applies"]}
     outcomes, used, notes = [], [], []
     for rule in pack.rules:
         if not rule.applies(stage, env):
@@ -85,6 +91,10 @@ def evaluate(pack: Pack, facts: Facts) -> Decision:
                 f"{outcome.message} (waived: {waiver['reason']};"
                 f" approved by {waiver['approved_by']} until {waiver['expires']})",
             )
+        elif outcome.outcome == FAIL and rule.id == HEALTH_RULE:
+            outcome, covering, said = _waive_triggers(outcome, facts, every, refused.get(rule.id))
+            used += [w for w in covering if w not in used]
+            notes += said
         elif outcome.outcome == FAIL and rule.id in refused:
             waiver = refused[rule.id]
             notes.append(
@@ -95,8 +105,56 @@ def evaluate(pack: Pack, facts: Facts) -> Decision:
                     else "fix the cause, or have the waiver approved"
                 )
             )
+        if outcome.outcome == PASS and outcome.detail:
+            notes.append(f"{rule.id}: {outcome.detail}")
         outcomes.append(outcome)
     return Decision(stage, env, tuple(outcomes), tuple(used), tuple(notes))
+
+
+def _waive_triggers(
+    outcome: Outcome,
+    facts: Facts,
+    waivers: list[WaiverFacts],
+    refused_whole: WaiverFacts | None,
+) -> tuple[Outcome, list[WaiverFacts], list[str]]:
+    """health-no-fail failed: waived when health ran and every trigger that fired is covered
+    by a waiver that applies and names it in `triggers`; else the notes say which triggers a
+    waiver would need, and why a waiver that names one does not apply."""
+    health = facts["health"]
+    fired = list(health["fail"])
+    notes: list[str] = []
+    if refused_whole is not None:
+        notes.append(f"the waiver for {HEALTH_RULE} does not apply: {refused_whole['why_not']}")
+    if not health["ran"] or not fired:
+        return outcome, [], notes
+    covering = [w for w in waivers if w["applies"] and set(w.get("triggers", [])) & set(fired)]
+    covered = {t for w in covering for t in w.get("triggers", [])} & set(fired)
+    for w in waivers:
+        named = sorted(set(w.get("triggers", [])) & set(fired))
+        if named and not w["applies"]:
+            notes.append(
+                f"the waiver of {w['rule']} for health trigger(s) {', '.join(named)} does not"
+                f" apply: {w['why_not']}"
+            )
+        elif w["applies"] and not w.get("triggers") and w["rule"] in fired:
+            notes.append(
+                f"the waiver for rule {w['rule']} does not cover the health trigger"
+                f" {w['rule']} in {HEALTH_RULE}: add `triggers: [{w['rule']}]` to it"
+            )
+    left = [t for t in fired if t not in covered]
+    if left:
+        notes.append(
+            f"{HEALTH_RULE}: to waive it, a waiver (waivers.yaml) must name every health trigger"
+            f" that fired; not covered: `triggers: [{', '.join(left)}]`"
+        )
+        return outcome, [], notes
+    accepted = "; ".join(
+        f"{', '.join(t for t in w.get('triggers', []) if t in fired)} by the waiver of"
+        f" {w['rule']}: {w['reason']}; approved by {w['approved_by']} until {w['expires']}"
+        for w in covering
+    )
+    notes.append(f"{HEALTH_RULE} waived per health trigger: {', '.join(fired)}")
+    return _replace(outcome, WAIVED, f"{outcome.message} (waived: {accepted})"), covering, notes
 
 
 def _run(rule: Rule, activation: Mapping[str, Any]) -> Outcome:
@@ -113,7 +171,7 @@ def _run(rule: Rule, activation: Mapping[str, Any]) -> Outcome:
             base, ERROR, f"the condition gave {type(result).__name__} {result!r}, not a bool"
         )
     if result:
-        return base
+        return _replace(base, PASS, "", _note(rule, activation))
     detail = ""
     if rule.explain is not None:
         try:
@@ -121,6 +179,16 @@ def _run(rule: Rule, activation: Mapping[str, Any]) -> Outcome:
         except CELEvalError as exc:
             detail = f"(explain failed: {_eval_error(exc)})"
     return _replace(base, spec.severity, spec.message, detail)
+
+
+def _note(rule: Rule, activation: Mapping[str, Any]) -> str:
+    """A passing rule's note (how it passed, e.g. that nothing compared), or ""."""
+    if rule.note is None:
+        return ""
+    try:
+        return _plain(rule.note.evaluate(activation))
+    except CELEvalError as exc:
+        return f"(note failed: {_eval_error(exc)})"
 
 
 def _replace(outcome: Outcome, status: str, message: str, detail: str | None = None) -> Outcome:
@@ -186,6 +254,7 @@ def record(decision: Decision, facts: Facts, actor: str) -> dict[str, Any]:
         ],
         "waivers": [
             {k: w[k] for k in ("rule", "reason", "approved_by", "expires")}
+            | ({"triggers": w["triggers"]} if w.get("triggers") else {})
             for w in decision.waivers_used
         ],
         "approvals": list(facts["review"]["approvers"]),

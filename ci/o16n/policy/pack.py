@@ -40,7 +40,8 @@ class Rule:
     line: int | None
     program: celpy.Runner
     explain: celpy.Runner | None
-    trees: tuple[Tree[Token], ...]  # the condition's, then the explanation's
+    trees: tuple[Tree[Token], ...]  # the condition's, then the explanation's and the note's
+    note: celpy.Runner | None = None  # how a passing rule passed, when it says so
 
     @property
     def id(self) -> str:
@@ -183,7 +184,7 @@ def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, A
 def _compile(rule: RuleSpec, path: Path, node: yaml.Node | None, index: int) -> Rule:
     programs: list[celpy.Runner | None] = []
     trees = []
-    for key in ("condition", "explain"):
+    for key in ("condition", "explain", "note"):
         text = getattr(rule, key)
         if text is None:
             programs.append(None)
@@ -195,10 +196,10 @@ def _compile(rule: RuleSpec, path: Path, node: yaml.Node | None, index: int) -> 
             raise _syntax_error(exc, rule.id, key, text, path, node, location) from None
         trees.append(tree)
         programs.append(_ENV.program(tree, functions=FUNCTIONS))
-    condition, explain = programs
+    condition, explain, note = programs
     assert condition is not None
     line = line_of(node, ["rules", index, "condition"])
-    return Rule(rule, path, line, condition, explain, tuple(trees))
+    return Rule(rule, path, line, condition, explain, tuple(trees), note)
 
 
 def _syntax_error(

@@ -1,7 +1,9 @@
 """waivers.yaml: a named person accepts a failing rule, for a reason, until a date.
 
 A waived failure becomes a recorded warning. An expired waiver no longer applies, and the gate
-says so. A waiver names a rule of the pack in force; a waiver for no rule is a config error.
+says so. A waiver names a rule of the pack in force; a waiver for no rule is a config error. Its
+`triggers` (health trigger ids) it also covers in health-no-fail (gate.py), under the same
+conditions: whether a waiver applies does not depend on what it covers.
 """
 
 from __future__ import annotations
@@ -29,13 +31,20 @@ class Waiver:
     def active(self, today: dt.date) -> bool:
         return today <= self.spec.expires
 
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(self.spec.triggers)
+
     def record(self) -> WaiverRecord:
-        return {
+        record: WaiverRecord = {
             "rule": self.spec.rule,
             "reason": self.spec.reason,
             "approved_by": self.spec.approved_by,
             "expires": self.spec.expires.isoformat(),
         }
+        if self.spec.triggers:  # kept out when empty: older records look as they did
+            record["triggers"] = list(self.spec.triggers)
+        return record
 
 
 def load(project: Path, rule_ids: Sequence[str]) -> list[Waiver]:
@@ -96,6 +105,7 @@ def _facts(waiver: Waiver, today: dt.date, vouching: Vouching) -> WaiverFacts:
         )
     return {
         **waiver.record(),
+        "triggers": list(waiver.triggers),
         "active": waiver.active(today),
         "days_left": (spec.expires - today).days,
         "governance_approved": governance,

@@ -85,9 +85,14 @@ def governance_markdown(facts: Facts) -> list[str]:
         lines += ["", "**Waivers**", ""]
         for w in facts["waivers"]:
             state = "applies" if w.get("applies") else f"does not apply: {w.get('why_not', '')}"
+            covers = (
+                f" (and health trigger(s) {cell(', '.join(w['triggers']))} in health-no-fail)"
+                if w.get("triggers")
+                else ""
+            )
             lines.append(
-                f"- `{w['rule']}` approved by {cell(w['approved_by'])} until {w['expires']}:"
-                f" {cell(state)}"
+                f"- `{w['rule']}`{covers} approved by {cell(w['approved_by'])} until"
+                f" {w['expires']}: {cell(state)}"
             )
     return lines
 

@@ -111,3 +111,20 @@ def test_regression_cost_is_asymmetric() -> None:
     )
     result = kpi.regression(np.array([10.0, 10.0]), np.array([8.0, 14.0]), config)
     assert result.per_1000 == pytest.approx(-(2 * 3 + 4 * 1) / 2 * 1000)
+
+
+def test_a_result_from_unset_values_names_the_keys() -> None:
+    from o16n.config.kpis import KPIConfig
+
+    zero = {k: 0 for k in VALUES}
+    config = KPIConfig.model_validate(
+        {"kpi": {"kind": "classification", "unit": "EUR", "value": zero}}
+    )
+    text = "actual,prediction,probability\n1,1,0.9\n0,0,0.2\n"
+    result = kpi.from_predictions(text, "p.csv", config, 0.5)
+    assert result.per_1000 == 0.0
+    assert result.unset == tuple(f"kpi.value.{k}" for k in VALUES)
+    set_config = KPIConfig.model_validate(
+        {"kpi": {"kind": "classification", "unit": "EUR", "value": VALUES}}
+    )
+    assert kpi.from_predictions(text, "p.csv", set_config, 0.5).unset == ()

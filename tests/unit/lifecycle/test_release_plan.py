@@ -266,3 +266,33 @@ def test_a_given_version_of_a_changed_model_keeps_the_bump_the_change_calls_for(
     commit_pipeline(repo, data=OTHER_DATA, model=M2)
     planned = release.plan(repo, MODEL, version="v3.0.0")
     assert (planned.bump, planned.version) == ("minor", "v3.0.0")
+
+
+# ---- the data section of params.yaml: the one definition the gate shares ---------------------
+
+DATA_SECTION = (
+    "data:\n  target: sex\n  positive: male\n  numeric: [bill]\n  categorical: [island]\n"
+)
+
+
+def commit_params(repo: Path, text: str) -> None:
+    (repo / "params.yaml").write_text(text)
+    sh(repo, "add", "params.yaml")
+    sh(repo, "commit", "-q", "-m", "params")
+
+
+def test_a_new_target_in_params_is_a_major_bump(repo: Path) -> None:
+    commit_params(repo, DATA_SECTION)
+    since = commit_pipeline(repo, data=DATA, model=M1)
+    commit_params(repo, DATA_SECTION.replace("sex", "species"))
+    commit_pipeline(repo, data=OTHER_DATA, model=M2)
+    assert release.data_changes(repo, since).changes == ("target: sex -> species",)
+    assert release.bump_for(repo, since) == "major"
+
+
+def test_new_rows_of_the_same_table_are_a_minor_bump(repo: Path) -> None:
+    commit_params(repo, DATA_SECTION + "  source: data/source/a.csv\n")
+    since = commit_pipeline(repo, data=DATA, model=M1)
+    commit_params(repo, DATA_SECTION + "  source: data/source/b.csv\n  drop: [year]\n")
+    commit_pipeline(repo, data=OTHER_DATA, model=M2)
+    assert release.bump_for(repo, since) == "minor"

@@ -30,6 +30,7 @@ SECTIONS: dict[str, Any] = {
     "o16n": document.O16nFacts,
     "model": document.ModelFacts,
     "baseline": document.BaselineFacts,
+    "data": document.DataFacts,
     "health": document.HealthFacts,
     "kpis": document.KPIFacts,
     "lineage": document.LineageFacts,
@@ -334,9 +335,64 @@ def test_kpis_given_are_the_kpi_facts(repo: Path, baseline: pack.Pack) -> None:
         "best_threshold": 0.4,
         "baseline_available": True,
         "baseline_value_per_1000": 100.0,
+        "values_set": True,
+        "warning": "",
     }
     alone = facts_of(repo, baseline, kpis=(current, None))["kpis"]
     assert alone["baseline_available"] is False and alone["baseline_value_per_1000"] is None
+
+
+def test_kpi_values_not_set_are_said_with_the_file_and_keys(
+    repo: Path, baseline: pack.Pack
+) -> None:
+    unset = ("kpi.cost_per_unit_under", "kpi.cost_per_unit_over")
+    current = KPIResult("cost of error", "EUR", 0.0, unset=unset)
+    kpis = facts_of(repo, baseline, kpis=(current, current))["kpis"]
+    assert kpis["values_set"] is False
+    assert kpis["warning"].startswith(
+        "the KPI values in kpis.yaml are not set (kpi.cost_per_unit_under, "
+        "kpi.cost_per_unit_over are all 0): a person must set"
+    )
+
+
+# ---- data: did what the model learns from change since the base? -----------------------------
+
+PENGUINS = "data:\n  target: sex\n  positive: male\n  numeric: [bill]\n  categorical: [island]\n"
+
+
+def test_data_facts_without_a_base_say_nothing_changed(repo: Path, baseline: pack.Pack) -> None:
+    assert facts_of(repo, baseline)["data"] == {"changed": False, "changes": [], "basis": ""}
+
+
+def test_a_new_target_in_the_checkout_is_a_data_change(repo: Path, baseline: pack.Pack) -> None:
+    write(repo, "params.yaml", PENGUINS)
+    commit(repo, "declare the data")
+    sh(repo, "switch", "-q", "-c", "change")
+    write(repo, "params.yaml", PENGUINS.replace("sex", "species").replace("[bill]", "[bill, mass]"))
+    data = facts_of(repo, baseline, base="main")["data"]  # uncommitted: the checkout judged
+    assert data == {
+        "changed": True,
+        "changes": ["target: sex -> species", "columns added: mass"],
+        "basis": "params.yaml data",
+    }
+
+
+def test_new_rows_at_another_source_are_no_data_change(repo: Path, baseline: pack.Pack) -> None:
+    write(repo, "params.yaml", PENGUINS + "  source: data/a.csv\n")
+    commit(repo, "declare the data")
+    sh(repo, "switch", "-q", "-c", "change")
+    write(repo, "params.yaml", PENGUINS + "  source: data/b.csv\n  drop: [year]\n")
+    commit(repo, "more rows")
+    data = facts_of(repo, baseline, base="main")["data"]
+    assert (data["changed"], data["changes"]) == (False, [])
+
+
+def test_a_base_without_a_data_section_compares_by_default(repo: Path, baseline: pack.Pack) -> None:
+    sh(repo, "switch", "-q", "-c", "change")
+    write(repo, "params.yaml", PENGUINS)
+    commit(repo, "bring my table")
+    data = facts_of(repo, baseline, base="main")["data"]
+    assert data == {"changed": False, "changes": [], "basis": ""}  # no profile either side
 
 
 def test_review_facts_from_git_name_the_author(repo: Path, baseline: pack.Pack) -> None:

@@ -148,6 +148,7 @@ def test_facts_keep_the_record_and_add_the_judgement(tmp_path: Path) -> None:
     (fact,) = waivers.facts([waiver], EXPIRES, vouching({"gov@example.com"}))
     assert fact == {
         **waiver.record(),
+        "triggers": [],
         "active": True,
         "days_left": 0,
         "governance_approved": True,

@@ -148,3 +148,20 @@ def test_files_are_the_record_as_json_and_the_markdown() -> None:
     assert json.loads(files["decision.json"]) == record
     assert files["decision.json"].endswith("}\n")
     assert files["decision.md"] == decision.to_markdown(found, "baseline")
+
+
+def test_a_waiver_that_covers_health_triggers_says_which() -> None:
+    waiver = {
+        "rule": "no-regression",
+        "reason": "recall traded for precision",
+        "approved_by": "Gov <gov@example.com>",
+        "expires": "2026-12-31",
+        "triggers": ["no-regression"],
+        "applies": True,
+        "why_not": "",
+    }
+    lines = decision.governance_markdown(cast(Facts, {"waivers": [waiver]}))
+    assert lines[-1] == (
+        "- `no-regression` (and health trigger(s) no-regression in health-no-fail) approved by"
+        " Gov &lt;gov@example.com&gt; until 2026-12-31: applies"
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from o16n.config.health import HealthConfig
+from o16n.config.kpis import KPIConfig
 from o16n.config.modelcard import ModelCard
 from o16n.config.pack import PackSpec
 from o16n.config.project import ProjectConfig
@@ -16,6 +17,7 @@ from o16n.config.waivers import WaiversFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "health": HealthConfig,
+    "kpis": KPIConfig,
     "model_card": ModelCard,
     "o16n": ProjectConfig,
     "policy_pack": PackSpec,

@@ -35,6 +35,7 @@ CHECKS: dict[str, Check] = {
     "model_size": model.model_size,
     "fairness": model.fairness,
     "kpi": model.kpi,
+    "class_balance": model.class_balance,
 }
 
 

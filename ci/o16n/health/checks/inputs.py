@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from o16n.adapters import git
+from o16n.config import dataschema
 from o16n.errors import ConfigError
 from o16n.health.stats.files import load_profile, profile_data
 from o16n.health.stats.model import Profile
@@ -46,6 +47,7 @@ class Inputs:
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     _metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     _models: dict[str, Any] = field(default_factory=dict)
+    _data_changes: dict[str, dataschema.Comparison] = field(default_factory=dict)
 
     def path(self, relative: str) -> Path:
         return self.project / relative
@@ -95,6 +97,23 @@ class Inputs:
             if ran.ok
             else None
         )
+
+    def data_changes(self, revision: str) -> dataschema.Comparison:
+        """How the data the model learns from changed since `revision` (dataschema's one
+        definition): when it did, metrics and KPIs do not compare with that revision's model."""
+        if revision not in self._data_changes:
+
+            def here(relative: str) -> str | None:
+                path = self.path(relative)
+                return path.read_text(encoding="utf-8") if path.is_file() else None
+
+            self._data_changes[revision] = dataschema.compare(
+                lambda relative: git.read_at_revision(relative, revision, self.project),
+                here,
+                revision[:7],
+                "checkout",
+            )
+        return self._data_changes[revision]
 
     def load_model(self, relative: str) -> Any:
         if relative not in self._models:

@@ -1,19 +1,22 @@
 """Checks on the model and its evaluation: metrics, regression vs a baseline, latency, size,
-fairness, KPIs. Each is `(trigger, inputs) -> CheckResult`, registered in `o16n.health.checks`;
-the metric and regression checks return the metrics they compared beside their findings."""
+fairness, KPIs, class balance. Each is `(trigger, inputs) -> CheckResult`, registered in
+`o16n.health.checks`; the metric and regression checks return the metrics they compared
+beside their findings."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from o16n.config import dataschema
 from o16n.config import health as cfg
 from o16n.errors import ConfigError
 from o16n.health.checks.grading import grade, graded, higher_is_better, threshold_of
 from o16n.health.checks.inputs import Inputs
-from o16n.health.findings import OK, CheckResult, Finding, MetricComparison
+from o16n.health.findings import OK, WARN, CheckResult, Finding, MetricComparison
 
 if TYPE_CHECKING:  # pandas costs half a second to import; the data path does not need it
     import pandas as pd
@@ -37,6 +40,9 @@ def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> CheckResult:
 def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
     p = trigger.params
     revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
+    changed = inputs.data_changes(revision)
+    if changed.changed:
+        return CheckResult((not_comparable(trigger, label, changed),))
     baseline = inputs.metrics_at(revision, p.file)
     findings = []
     compared = []
@@ -61,6 +67,20 @@ def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
         compared.append(MetricComparison(name, current, old, label))
         findings.append(_compare(trigger, name, current, old, label))
     return CheckResult(tuple(findings), metrics=tuple(compared))
+
+
+NOT_COMPARABLE = "not comparable: the data changed"
+
+
+def not_comparable(trigger: cfg.Trigger, label: str, found: dataschema.Comparison) -> Finding:
+    """A comparison with the baseline model that is not made: it learned from other data (its
+    target or columns), so the difference means nothing. Not a failure: the policy gate asks
+    governance to accept the new baseline (new-baseline-approved)."""
+    message = (
+        f"{NOT_COMPARABLE} since {label} ({'; '.join(found.changes)}); skipped: a governance"
+        " approval makes this model the new baseline"
+    )
+    return Finding(trigger.id, trigger.check, OK, message, None, None, "skipped: not comparable")
 
 
 def _compare(
@@ -193,12 +213,23 @@ FAIRNESS: dict[str, Any] = {
 def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
     """kpis.yaml's value per 1,000 predictions at the model's threshold, or its change against
     the baseline model (the same predictions file at the baseline revision); floors."""
-    from o16n.config.kpis import KPIConfig
+    from o16n.config.kpis import KPIConfig, unset_keys, unset_warning
     from o16n.config.yamlfile import load_model
     from o16n.health.kpi import current_and_baseline, from_predictions, model_threshold
 
     p = trigger.params
     config = load_model(inputs.path(p.config), KPIConfig)
+    unset = unset_keys(config)
+    if unset:
+        message = unset_warning(unset, p.config)
+        return CheckResult(
+            (Finding(trigger.id, trigger.check, WARN, message, None, None, p.config),)
+        )
+    if p.measure == "change":
+        revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
+        changed = inputs.data_changes(revision)
+        if changed.changed:
+            return CheckResult((not_comparable(trigger, label, changed),))
     if p.measure == "value":
         path = inputs.path(config.predictions)
         if not path.is_file():
@@ -225,3 +256,83 @@ def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
     return CheckResult(
         (Finding(trigger.id, trigger.check, severity, message, value, threshold, p.config),)
     )
+
+
+# ---- class balance (classification) ----------------------------------------------------------
+
+_POSITIVE, _NEGATIVE = {"1", "1.0", "true"}, {"0", "0.0", "false"}
+
+
+def class_balance(trigger: cfg.ClassBalanceTrigger, inputs: Inputs) -> CheckResult:
+    """The positive class's share of the training rows (the reference profile), and whether
+    the model predicts both classes on the test split."""
+    p = trigger.params
+    positives, rows = _class_counts(inputs, p.target, f"{trigger.id}.params.target")
+    share = positives / rows if rows else float("nan")
+    message = f"the positive class (1) is {share:.1%} of the {rows:,} training rows"
+    found = graded(trigger, share, message, "positive share of the reference", p.target, "below")
+    if found.severity != OK:
+        found = replace(
+            found,
+            message=f"{message}: rare, so accuracy says little (always predicting 0 scores "
+            f"{1 - share:.1%}); judge recall, precision, average_precision, balanced_accuracy",
+        )
+    return CheckResult((found, _one_class(trigger, inputs)))
+
+
+def _class_counts(inputs: Inputs, target: str, key: str) -> tuple[int, int]:
+    """(positives, rows with a value) of a 0/1 target column of the reference profile."""
+    from o16n.health.stats.model import Numeric
+
+    reference = inputs.reference_profile()
+    column = reference.columns.get(target)
+    if column is None:
+        raise ConfigError(
+            f"column {target!r} is not in the reference",
+            key=key,
+            hint=f"the reference has: {', '.join(reference.columns)}",
+        )
+    summary = column.summary
+    if isinstance(summary, Numeric):
+        counts = {f"{k:g}": v for k, v in (summary.values or {}).items()}
+        exact = summary.values is not None
+    else:
+        counts, exact = dict(summary.counts), summary.other == 0
+    labels = {str(k).lower() for k in counts}
+    if not exact or not labels <= _POSITIVE | _NEGATIVE:
+        raise ConfigError(
+            f"column {target!r} of the reference is not a 0/1 target"
+            + (f" (values: {', '.join(sorted(labels)[:5])})" if exact else ""),
+            key=key,
+            hint="class_balance is for classification, whose ingest maps the positive class "
+            "to 1 and the rest to 0; remove the trigger from a regression's health.yaml",
+        )
+    positives = sum(v for k, v in counts.items() if str(k).lower() in _POSITIVE)
+    return positives, sum(counts.values())
+
+
+def _one_class(trigger: cfg.ClassBalanceTrigger, inputs: Inputs) -> Finding:
+    path = trigger.params.predictions
+    frame = inputs.read_table(path)
+    if "prediction" not in frame.columns:
+        raise ConfigError(
+            "column 'prediction' not found",
+            file=inputs.path(path),
+            key=f"{trigger.id}.params.predictions",
+            hint=f"columns: {', '.join(map(str, frame.columns))}",
+        )
+    predicted = frame["prediction"].dropna()
+    classes = sorted({f"{v:g}" if isinstance(v, float) else str(v) for v in predicted})
+    method = "classes predicted on the test split"
+    if not classes:
+        raise ConfigError("no predictions", file=inputs.path(path), hint="run `dvc repro`")
+    if len(classes) == 1:
+        message = (
+            f"the model predicts one class only ({classes[0]}) for all {len(predicted):,} test"
+            " rows: it tells the classes apart at no threshold; check the target, the class"
+            " balance and params.yaml evaluate.threshold"
+        )
+        return Finding(trigger.id, trigger.check, trigger.severity, message, 1.0, None, method)
+    positive = float((predicted.astype(str).str.lower().isin(_POSITIVE)).mean())
+    message = f"the model predicts both classes: {positive:.1%} of {len(predicted):,} test rows 1"
+    return Finding(trigger.id, trigger.check, OK, message, float(len(classes)), None, method)

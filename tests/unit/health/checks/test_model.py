@@ -235,3 +235,132 @@ def test_kpi_change_against_the_merge_base(kpi_project: Path) -> None:
         fail=-1000.0,
     )
     assert same.severity == "ok" and same.value == 0.0
+
+
+# ---- the data changed: comparisons with the baseline model are skipped, not failed ----------
+
+TITANIC = "data:\n  target: survived\n  positive: 1\n  numeric: [age]\n  categorical: [pclass]\n"
+
+
+def declare(project: Path, on_main: str, on_branch: str) -> None:
+    """params.yaml `data` as `on_main` at the merge base and `on_branch` in the checkout."""
+    run("git", "switch", "--quiet", "main", cwd=project)
+    (project / "params.yaml").write_text(on_main)
+    run("git", "add", "params.yaml", cwd=project)
+    run("git", "commit", "--quiet", "-m", "declare the data", cwd=project)
+    run("git", "switch", "--quiet", "change", cwd=project)
+    run("git", "rebase", "--quiet", "main", cwd=project)
+    (project / "params.yaml").write_text(on_branch)
+
+
+def test_regression_on_changed_data_is_not_comparable_not_a_failure(project: Path) -> None:
+    declare(project, TITANIC, TITANIC.replace("survived", "sex"))
+    [finding] = check(project, id="reg", check="regression", params={"metrics": ["accuracy"]})
+    assert finding.severity == "ok"
+    assert finding.message.startswith("not comparable: the data changed since merge base with")
+    assert "(target: survived -> sex); skipped" in finding.message
+    assert finding.method == "skipped: not comparable"
+
+
+def test_regression_on_new_rows_of_the_same_table_still_compares(project: Path) -> None:
+    declare(project, TITANIC, TITANIC + "  source: data/more.csv\n")
+    findings = check(project, id="reg", check="regression", params={"metrics": ["accuracy"]})
+    assert [f.severity for f in findings] == ["fail"]
+
+
+def test_kpi_change_on_changed_data_is_not_comparable(kpi_project: Path) -> None:
+    declare(kpi_project, TITANIC, TITANIC.replace("[age]", "[age, fare]"))
+    [finding] = check(kpi_project, id="c", check="kpi", params={"measure": "change"}, fail=-1.0)
+    assert finding.severity == "ok"
+    assert "(columns added: fare)" in finding.message
+
+
+def test_kpi_values_not_set_warn_and_are_not_graded(kpi_project: Path) -> None:
+    zero = "value: {true_positive: 0, false_positive: 0, false_negative: 0, true_negative: 0}"
+    (kpi_project / "kpis.yaml").write_text(KPIS.split("  value:")[0] + "  " + zero + "\n")
+    for measure in ("value", "change"):
+        [finding] = check(
+            kpi_project, id="k", check="kpi", params={"measure": measure}, fail=1000.0
+        )
+        assert finding.severity == "warn" and finding.value is None
+        assert finding.message.startswith(
+            "the KPI values in kpis.yaml are not set (kpi.value.true_positive, "
+        )
+
+
+# ---- class balance ----------------------------------------------------------------------------
+
+
+def balance_project(
+    tmp_path: Path, positives: int, rows: int, predicted: list[int], as_json: bool = True
+) -> Inputs:
+    """A training table with `positives` of `rows` labelled 1 (as a profile, or as the CSV), and
+    test predictions `predicted`."""
+    from o16n.health.stats.codec import to_json
+    from o16n.health.stats.files import profile_data
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    train = pd.DataFrame({"x": range(rows), "target": [1] * positives + [0] * (rows - positives)})
+    train.to_csv(tmp_path / "train.csv", index=False)
+    reference = "train.csv"
+    if as_json:
+        (tmp_path / "profile.json").write_text(to_json(profile_data(tmp_path / "train.csv")))
+        reference = "profile.json"
+    (tmp_path / "data/predictions").mkdir(parents=True)
+    pd.DataFrame({"prediction": predicted, "actual": predicted}).to_csv(
+        tmp_path / "data/predictions/test.csv", index=False
+    )
+    return Inputs(tmp_path, reference=reference)
+
+
+def balance(inputs: Inputs, **fields: object) -> tuple:
+    spec = trigger(id="balance", check="class_balance", **fields)
+    return model.class_balance(spec, inputs).findings  # type: ignore[arg-type]
+
+
+def test_a_balanced_target_and_both_classes_predicted_are_ok(tmp_path: Path) -> None:
+    share, classes = balance(balance_project(tmp_path, 40, 100, [0, 1, 1, 0]))
+    assert (share.severity, share.value, share.column) == ("ok", 0.4, "target")
+    assert share.message == "the positive class (1) is 40.0% of the 100 training rows"
+    assert (classes.severity, classes.value) == ("ok", 2.0)
+    assert classes.message == "the model predicts both classes: 50.0% of 4 test rows 1"
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_rare_positive_class_warns_by_default(tmp_path: Path, as_json: bool) -> None:
+    share, _ = balance(balance_project(tmp_path, 5, 100, [0, 1], as_json=as_json))
+    assert (share.severity, share.value, share.threshold) == ("warn", 0.05, 0.1)
+    assert share.message.startswith(
+        "the positive class (1) is 5.0% of the 100 training rows: rare, so accuracy says"
+        " little (always predicting 0 scores 95.0%)"
+    )
+
+
+def test_thresholds_can_be_set_and_fail(tmp_path: Path) -> None:
+    share, _ = balance(balance_project(tmp_path, 5, 100, [0, 1]), warn=0.2, fail=0.08)
+    assert share.severity == "fail"
+
+
+def test_predictions_of_one_class_only_warn(tmp_path: Path) -> None:
+    _, classes = balance(balance_project(tmp_path, 40, 100, [0, 0, 0]))
+    assert (classes.severity, classes.value) == ("warn", 1.0)
+    assert classes.message.startswith(
+        "the model predicts one class only (0) for all 3 test rows: it tells the classes apart"
+    )
+    _, failing = balance(balance_project(tmp_path / "b", 40, 100, [1, 1]), severity="fail")
+    assert failing.severity == "fail" and "one class only (1)" in failing.message
+
+
+def test_a_target_that_is_not_0_1_is_a_config_error(tmp_path: Path) -> None:
+    inputs = balance_project(tmp_path, 40, 100, [0, 1])
+    with pytest.raises(ConfigError, match=r"column 'x' of the reference is not a 0/1 target"):
+        balance(inputs, params={"target": "x"})
+    with pytest.raises(ConfigError, match=r"column 'y' is not in the reference"):
+        balance(inputs, params={"target": "y"})
+
+
+def test_predictions_without_the_column_name_the_file(tmp_path: Path) -> None:
+    inputs = balance_project(tmp_path, 40, 100, [0, 1])
+    (tmp_path / "data/predictions/test.csv").write_text("actual\n1\n")
+    with pytest.raises(ConfigError, match=r"test.csv: balance.params.predictions: column 'pred"):
+        balance(inputs)
