@@ -10,7 +10,15 @@ from typing import Any, cast
 from rich.console import Console
 
 from o16n.health.kpi import KPIResult
-from o16n.lifecycle.check import FAILED, PASSED, SKIPPED, CheckReport, MetricChange, StepResult
+from o16n.lifecycle.check import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    CheckReport,
+    MetricChange,
+    ParamChange,
+    StepResult,
+)
 from o16n.policy import gate
 from o16n.policy.document import Facts
 from o16n.policy.pack import Pack
@@ -130,9 +138,13 @@ def test_the_gate_and_health_sections_follow_the_tables() -> None:
 # ---- JSON ---------------------------------------------------------------------------------------
 
 
-def test_json_has_base_steps_metrics_and_passed() -> None:
-    data = json.loads(check.to_json(CheckReport("main", (LINT, TESTS), METRICS)))
-    assert list(data) == ["base", "steps", "metrics", "passed"]
+def test_json_has_base_steps_metrics_params_and_passed() -> None:
+    changed = (ParamChange("params.yaml", "train.C", "1.0", "0.5"),)
+    data = json.loads(check.to_json(CheckReport("main", (LINT, TESTS), METRICS, changed)))
+    assert list(data) == ["base", "steps", "metrics", "params", "passed"]
+    assert data["params"] == [
+        {"file": "params.yaml", "name": "train.C", "old": "1.0", "new": "0.5"}
+    ]
     assert data["base"] == "main" and data["passed"] is False
     assert data["steps"][0] == {
         "name": "lint",
@@ -272,3 +284,18 @@ def test_kpi_json_has_the_current_and_baseline_results() -> None:
 def test_decision_files_only_when_the_gate_ran() -> None:
     files = check.report_files(CheckReport("main", (LINT,), kpis=(CURRENT, None)))
     assert not {"facts.json", "decision.json", "decision.md"} & set(files)
+
+
+def test_markdown_lists_the_changed_params_and_shortens_long_values() -> None:
+    columns = str([f"column_{i}" for i in range(30)])
+    changed = (
+        ParamChange("params.yaml", "train.C", "1.0", "0.5"),
+        ParamChange("params.yaml", "data.numeric", columns, "['a']"),
+        ParamChange("params.yaml", "train.class_weight", None, "balanced"),
+    )
+    markdown = check.to_markdown(CheckReport("main", (LINT,), METRICS, changed))
+    assert "### Params vs `main`\n\n| param | `main` | this change |" in markdown
+    assert "| train.C | 1.0 | 0.5 |" in markdown
+    assert "| train.class_weight | — | balanced |" in markdown
+    row = next(line for line in markdown.splitlines() if line.startswith("| data.numeric"))
+    assert "…" in row and len(row) < 160
