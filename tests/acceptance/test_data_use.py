@@ -145,7 +145,8 @@ def test_penguins_from_parquet_with_strings_and_missing_values(bake: Bake, tmp_p
     # the contract follows the data
     columns = contract(project)
     assert columns["island"] == {"kind": "categorical", "values": ["Biscoe", "Dream", "Torgersen"]}
-    assert columns["bill_length_mm"]["min"] == 32.1 and columns["bill_length_mm"]["missing"] > 0
+    # the rows without a sex were the ones without measurements too: none missing now
+    assert columns["bill_length_mm"] == {"kind": "numeric", "min": 32.1, "max": 59.6}
     assert columns["target"] == {"kind": "binary"}
     # the sample's settings are reset
     floors = yaml.safe_load((project / "o16n.yaml").read_text())["policy_vars"]["metric_floors"]
@@ -247,6 +248,10 @@ def test_a_regression_target_after_a_second_data_use(bake: Bake, tmp_path: Path)
     data = params(project)["data"]
     assert "positive" not in data and data["drop"] == ["body_mass_kg"]  # type: ignore[operator,index]
     assert set(data["categorical"]) == {"species", "island", "sex", "year"}  # type: ignore[index]
+    assert contract(project)["sex"]["missing"] == 0.08  # 9 of 342 rows, plus 0.05
+    health = yaml.safe_load((project / "health.yaml").read_text())["triggers"]
+    missing = next(t for t in health if t["id"] == "missing-values")
+    assert (missing["warn"], missing["fail"]) == (0.08, 0.13)
     metrics = json.loads((project / "metrics.json").read_text())
     assert 0.7 < metrics["r2"] < 0.99
     limits = yaml.safe_load((project / "o16n.yaml").read_text())["policy_vars"]
@@ -264,13 +269,13 @@ def served(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     """Files of tmp_path/www over HTTP on 127.0.0.1; yields name -> URL."""
     www = tmp_path / "www"
     www.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
 
-    class Quiet(handler):  # type: ignore[misc,valid-type]
+    class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    handler = functools.partial(Quiet, directory=str(www))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield lambda name: f"http://127.0.0.1:{server.server_port}/{name}"
@@ -415,25 +420,25 @@ def test_bad_input_is_named_and_changes_nothing(
     assert snapshot(baked) == before
 
 
-def test_a_model_that_learns_nothing_is_refused_and_changes_nothing(
-    baked: Path, tmp_path: Path
-) -> None:
-    """Noise for features: the smoke test fails in the scratch copy, so nothing is swapped."""
-    rng = np.random.default_rng(7)
-    noise = pd.DataFrame(rng.normal(size=(400, 3)), columns=["a", "b", "c"])
-    noise["label"] = rng.integers(0, 2, size=400)
-    before = snapshot(baked)
-    done = run(
-        BIN / "o16n",
-        "data",
-        "use",
-        _table(tmp_path, "noise.csv", noise),
-        "--target",
-        "label",
-        cwd=baked,
-        check=False,
+def test_a_failing_test_is_refused_and_changes_nothing(baked: Path, tmp_path: Path) -> None:
+    """A test of the user's own that assumes the sample fails in the scratch copy: nothing is
+    swapped in, and the output says which test and why."""
+    mine = baked / "tests" / "test_mine.py"
+    mine.write_text(
+        "from credit_risk_model.ingest import load\n\n\n"
+        "def test_the_sample_columns() -> None:\n"
+        '    assert "mean_radius" in load().columns\n'
     )
-    assert done.returncode == 2
-    assert "the project's tests fail with this table" in done.stderr
-    assert "test_train" in done.stderr
-    assert snapshot(baked) == before
+    try:
+        before = snapshot(baked)
+        source = _table(tmp_path, "p.csv", penguins())
+        done = run(
+            BIN / "o16n", "data", "use", source, "--target", "sex", "--positive", "male",
+            cwd=baked, check=False,
+        )  # fmt: skip
+        assert done.returncode == 2
+        assert "the project's tests fail with this table" in done.stderr
+        assert "test_mine.py::test_the_sample_columns" in done.stderr
+        assert snapshot(baked) == before
+    finally:
+        mine.unlink()

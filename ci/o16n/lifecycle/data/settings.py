@@ -81,8 +81,9 @@ def write_params(path: Path, source: str, target: Target, columns: Columns) -> l
     data["numeric"] = _flow(list(columns.numeric))
     data["categorical"] = _flow(list(columns.categorical))
     dropped = CommentedSeq([d.column for d in columns.dropped])
+    width = max((len(d.column) for d in columns.dropped), default=0) + 8
     for index, item in enumerate(columns.dropped):
-        dropped.yaml_add_eol_comment(item.reason, index)
+        dropped.yaml_add_eol_comment(item.reason, index, column=width)
     data["drop"] = dropped if columns.dropped else _flow([])
     changed = ["params.yaml: data (source, target, column kinds)"]
     train = params.get("train")
@@ -124,7 +125,7 @@ def _spec(values: pd.Series, categorical: bool, is_target: bool, target: Target)
         spec = {"kind": "numeric", "min": _number(present.min()), "max": _number(present.max())}
     share = float(values.isna().mean())
     if share > 0:
-        spec["missing"] = min(1.0, math.ceil((share + MISSING_MARGIN) * 100) / 100)
+        spec["missing"] = _up(share + MISSING_MARGIN)
     return spec
 
 
@@ -165,13 +166,17 @@ def floors(metrics: Mapping[str, float], classification: bool) -> dict[str, dict
 
 
 def floor_of(value: float, margin: float = SCORE_MARGIN) -> float:
-    return math.floor((value - margin) * 100) / 100
+    """value - margin, rounded down to 0.01 (rounded first: 0.7 - 0.05 is 0.6499999...)."""
+    return math.floor(round((value - margin) * 100, 9)) / 100
 
 
 def ceiling_of(value: float, margin: float = ERROR_MARGIN) -> float:
+    """value + margin of it, rounded up to three significant digits."""
     raised = value * (1 + margin)
-    digits = max(0, 2 - int(math.floor(math.log10(abs(raised))))) if raised else 2
-    return float(math.ceil(raised * 10**digits) / 10**digits)
+    if raised <= 0:
+        return 0.0
+    scale = 10.0 ** (math.floor(math.log10(raised)) - 2)
+    return float(round(math.ceil(round(raised / scale, 9)) * scale, 12))
 
 
 def write_o16n(path: Path, limits: dict[str, dict[str, float]]) -> list[str]:
@@ -194,28 +199,45 @@ def write_o16n(path: Path, limits: dict[str, dict[str, float]]) -> list[str]:
     ]
 
 
-def write_health(path: Path, metrics: Mapping[str, float]) -> list[str]:
-    """Every `metric` trigger gets thresholds from the new model's value."""
+def write_health(path: Path, metrics: Mapping[str, float], missing: float = 0.0) -> list[str]:
+    """Every `metric` trigger gets thresholds from the new model's value; when the table has
+    missing values (`missing`: the largest share of a column), the `missing_share` triggers warn
+    and fail above that share, not at the sample's (which had none)."""
     health = load(path)
     changed = []
     for trigger in health.get("triggers") or []:
-        if not isinstance(trigger, CommentedMap) or trigger.get("check") != "metric":
+        if not isinstance(trigger, CommentedMap):
             continue
-        metric = (trigger.get("params") or {}).get("metric")
-        if not isinstance(metric, str) or metric not in metrics:
-            continue
-        value = metrics[metric]
-        if metric in ERRORS:
-            levels = {"warn": ceiling_of(value, ERROR_MARGIN / 2), "fail": ceiling_of(value)}
+        if trigger.get("check") == "missing_share" and missing > 0:
+            levels = {
+                "warn": _up(missing + MISSING_MARGIN),
+                "fail": _up(missing + 2 * MISSING_MARGIN),
+            }
+        elif trigger.get("check") == "metric":
+            metric = (trigger.get("params") or {}).get("metric")
+            if not isinstance(metric, str) or metric not in metrics:
+                continue
+            levels = _metric_levels(metric, metrics[metric])
         else:
-            levels = {"warn": floor_of(value, WARN_MARGIN), "fail": floor_of(value)}
+            continue
         for level in ("warn", "fail"):
             if level in trigger:
                 trigger[level] = levels[level]
         shown = ", ".join(f"{lv} {trigger[lv]}" for lv in ("warn", "fail") if lv in trigger)
-        changed.append(f"health.yaml: {trigger.get('id')} ({metric}): {shown}")
+        what = (trigger.get("params") or {}).get("metric") or "the share of missing values"
+        changed.append(f"health.yaml: {trigger.get('id')} ({what}): {shown}")
     dump(path, health)
     return changed
+
+
+def _metric_levels(metric: str, value: float) -> dict[str, float]:
+    if metric in ERRORS:
+        return {"warn": ceiling_of(value, ERROR_MARGIN / 2), "fail": ceiling_of(value)}
+    return {"warn": floor_of(value, WARN_MARGIN), "fail": floor_of(value)}
+
+
+def _up(share: float) -> float:
+    return min(1.0, math.ceil(round(share * 100, 9)) / 100)
 
 
 def write_kpis(path: Path, target: Target) -> list[str]:

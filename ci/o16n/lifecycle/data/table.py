@@ -248,11 +248,11 @@ def _kind(values: pd.Series) -> tuple[str, str]:
             "and list the new columns in params.yaml"
         )
     text = present.astype(str)
-    if text.str.len().mean() >= TEXT_LENGTH and distinct > MAX_CATEGORIES:
+    if text.str.len().mean() >= TEXT_LENGTH and distinct > len(present) / 2:
         return "drop", "free text: it needs text features (e.g. TF-IDF) added to train.py"
+    if distinct >= 0.9 * len(present):
+        return "drop", "an identifier (almost every value different)"
     if distinct > MAX_CATEGORIES:
-        if distinct >= 0.9 * len(present):
-            return "drop", "an identifier (almost every value different)"
         return "drop", (
             f"{distinct} distinct values: too many to one-hot encode (at most {MAX_CATEGORIES}); "
             "group the rare ones in ingest.py"

@@ -25,7 +25,7 @@ import pandas as pd
 from o16n.adapters import dvc, files, git, proc
 from o16n.errors import ConfigError, ToolError, UsageError
 from o16n.lifecycle.data import settings
-from o16n.lifecycle.data.table import Columns, Target, find_target, kinds, read_table
+from o16n.lifecycle.data.table import TARGET, Columns, Target, find_target, kinds, read_table
 
 SOURCE_DIR = "data/source"
 SAMPLE_STAGE = "sample"
@@ -264,7 +264,8 @@ def _rewrite_settings(
 ) -> list[str]:
     changed = settings.write_o16n(work / "o16n.yaml", limits)
     if (work / "health.yaml").is_file():
-        changed += settings.write_health(work / "health.yaml", metrics)
+        missing = float(raw.drop(columns=TARGET).isna().mean().max())
+        changed += settings.write_health(work / "health.yaml", metrics, missing)
     if (work / "kpis.yaml").is_file():
         changed += settings.write_kpis(work / "kpis.yaml", target)
     if (work / "model_card.yaml").is_file():
