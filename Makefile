@@ -115,6 +115,7 @@ bench: setup $(EVIDENTLY) ## benchmarks (figures, not pass/fail): template, serv
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_ledger.py
 	$(BIN)/python bench/bench_verify.py
+	$(BIN)/python bench/bench_data_use.py
 	$(BIN)/python bench/bench_health.py --evidently $(EVIDENTLY)
 
 clean: ## remove build outputs and the venv

@@ -442,3 +442,52 @@ def test_a_failing_test_is_refused_and_changes_nothing(baked: Path, tmp_path: Pa
         assert snapshot(baked) == before
     finally:
         mine.unlink()
+
+
+def test_the_readme_route_by_hand_works_as_written(bake: Bake, tmp_path: Path) -> None:
+    """The generated README's "By hand" block, run line by line; its comment lines are the
+    edits a person makes, done here the way it says."""
+    project = bake()
+    readme = (project / "README.md").read_text()
+    block = readme[readme.index("**By hand.**") :].split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.splitlines() if line and not line.startswith("#")]
+    edits = [line for line in block.splitlines() if line.startswith("#")]
+    assert commands[-1] == "make repro && make test" and len(edits) == 3
+    source = tmp_path / "table.csv"
+    penguins().dropna().to_csv(source, index=False)
+    for line in commands[:-1]:
+        run("bash", "-c", line.replace("path/to/table.csv", str(source)), cwd=project)
+
+    numeric = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+    categorical = ["species", "island"]
+    text = (project / "params.yaml").read_text()
+    settings = yaml.safe_load(text)
+    settings["data"] = {
+        "source": "data/source/table.csv",
+        "target": "sex",
+        "positive": "male",
+        "numeric": numeric,
+        "categorical": categorical,
+        "drop": ["year"],
+    }
+    (project / "params.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
+    pipeline = (project / "dvc.yaml").read_text()
+    assert pipeline.count("data/source/sample.csv") == 1  # `dvc remove sample` took the stage
+    (project / "dvc.yaml").write_text(
+        pipeline.replace("data/source/sample.csv", "data/source/table.csv")
+    )
+    frame = penguins().dropna()
+    columns = {c: {"kind": "numeric", "min": 0, "max": 10_000} for c in numeric}
+    columns |= {
+        c: {"kind": "categorical", "values": sorted(frame[c].unique())} for c in categorical
+    }
+    columns["target"] = {"kind": "binary"}
+    (project / "tests" / "data_contract.yaml").write_text(
+        yaml.safe_dump({"version": 1, "columns": columns}, sort_keys=False)
+    )
+    done = run("bash", "-c", f"make repro BIN={BIN} && make test BIN={BIN}", cwd=project)
+    assert " passed" in done.stdout and "failed" not in done.stdout
+    assert (
+        yaml.safe_load((project / "dvc.lock").read_text())["stages"]["ingest"]["deps"][1]["path"]
+        == "data/source/table.csv"
+    )

@@ -321,3 +321,37 @@ def test_a_fast_forward_of_an_unapproved_change_and_an_empty_commit_is_refused_a
     assert done.returncode == 1, done.stdout
     assert "unapproved on main since the last version" in done.stdout
     assert "(o16n.yaml)" in done.stdout
+
+
+def test_a_pull_request_that_brings_new_data_is_a_new_baseline_governance_approves(
+    project: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    """`o16n data use` on a branch: the model on main learned other data, so no-regression and
+    the KPI comparison say "not comparable" instead of failing, and the new baseline (and the
+    floors data use reset) pass only once governance approves."""
+    import palmerpenguins
+
+    source = tmp_path / "penguins.csv"
+    palmerpenguins.load_penguins().to_csv(source, index=False)
+    git(project, "switch", "--quiet", "-c", "penguins")
+    use = ["data", "use", str(source), "--target", "sex", "--positive", "male"]
+    run(BIN / "o16n", *use, cwd=project)
+    git(project, "commit", "--quiet", "-m", "Train on the Palmer penguins")
+
+    changed = facts(project)["data"]
+    assert changed["changed"] is True  # type: ignore[index]
+    assert "target: target -> sex" in changed["changes"]  # type: ignore[index]
+    code, out = gate(project)
+    assert code == 1
+    assert "fail new-baseline-approved" in out and "fail governed-change-approved" in out
+    assert "fail no-regression" not in out and "fail kpi-not-below-baseline" not in out
+    assert "not comparable: the data changed" in out
+
+    assert "the gate counts it" in approve(project, keys["gov"])
+    code, out = gate(project)
+    assert code == 0, out
+    check = run(BIN / "o16n", "check", "--base", "main", cwd=project, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    health = json.loads((project / "reports" / "health.json").read_text())
+    regression = [f for f in health["findings"] if f["trigger"] == "no-regression"]
+    assert regression and all("not comparable" in f["message"] for f in regression)
