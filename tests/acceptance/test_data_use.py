@@ -487,7 +487,5 @@ def test_the_readme_route_by_hand_works_as_written(bake: Bake, tmp_path: Path) -
     )
     done = run("bash", "-c", f"make repro BIN={BIN} && make test BIN={BIN}", cwd=project)
     assert " passed" in done.stdout and "failed" not in done.stdout
-    assert (
-        yaml.safe_load((project / "dvc.lock").read_text())["stages"]["ingest"]["deps"][1]["path"]
-        == "data/source/table.csv"
-    )
+    ingest = yaml.safe_load((project / "dvc.lock").read_text())["stages"]["ingest"]
+    assert "data/source/table.csv" in {dep["path"] for dep in ingest["deps"]}
