@@ -489,3 +489,54 @@ def test_the_readme_route_by_hand_works_as_written(bake: Bake, tmp_path: Path) -
     assert " passed" in done.stdout and "failed" not in done.stdout
     ingest = yaml.safe_load((project / "dvc.lock").read_text())["stages"]["ingest"]
     assert "data/source/table.csv" in {dep["path"] for dep in ingest["deps"]}
+
+
+def test_a_model_of_strings_and_gaps_is_served_as_it_predicts_locally(
+    bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Released, deployed and served by a real MLServer: rows with string categories, a
+    category it never saw and missing values get the probabilities the saved model gives."""
+    import joblib
+
+    from o16n.serving import v2
+    from tests.acceptance.test_governance import as_person
+    from tests.acceptance.test_release import sign_as_ci
+    from tests.acceptance.test_serve import free_port, infer
+    from tests.signing import allowed_signers, make_key
+
+    project = bake(governance_owners="gov@example.com")
+    sign_as_ci(project, tmp_path / "keys", monkeypatch)
+    gov = make_key(tmp_path / "keys", "gov")
+    trust = project / "policies" / "allowed_signers"
+    trust.write_text(trust.read_text() + allowed_signers([("gov@example.com", gov, "git")]))
+    run("git", "commit", "--quiet", "-am", "Trust the governance owner's key", cwd=project)
+
+    run("git", "switch", "--quiet", "-c", "penguins", cwd=project)
+    source = tmp_path / "penguins.csv"
+    penguins().to_csv(source, index=False)
+    o16n(project, "data", "use", str(source), "--target", "sex", "--positive", "male")
+    card = project / "model_card.yaml"
+    intended = card.read_text().replace("use_cases: []", "use_cases: [Sexing field records]")
+    card.write_text(intended.replace("users: []", "users: [Field biologists]"))
+    run("git", "commit", "--quiet", "-am", "Train on the Palmer penguins", cwd=project)
+    run(BIN / "o16n", "approve", cwd=project, **as_person("Gov", "gov@example.com", gov))
+    run("git", "switch", "--quiet", "main", cwd=project)
+    run("git", "merge", "--quiet", "--no-ff", "penguins", "-m", "Merge penguins", cwd=project)
+    run(BIN / "o16n", "release", cwd=project)
+    run(BIN / "o16n", "deploy", "--env", "staging", cwd=project)
+
+    rows = pd.read_csv(project / "data" / "prepared" / "test.csv").drop(columns="target").head(4)
+    rows.loc[rows.index[0], "bill_length_mm"] = np.nan
+    rows.loc[rows.index[1], "island"] = "Antarctica"  # never seen in training
+    rows.loc[rows.index[2], "species"] = None
+    expected = joblib.load(project / "models" / "model.joblib").predict_proba(rows)[:, 1]
+
+    port = free_port()
+    o16n(project, "serve", "--env", "staging", "--port", str(port), "--detach")
+    try:
+        status, version, answer = infer(port, v2.encode(rows, ["predict_proba"]))
+        assert (status, version) == (200, "v1.0.0"), answer
+        served = [pair[1] for pair in v2.outputs(answer, len(rows))["predict_proba"]]
+        assert served == pytest.approx(list(expected), abs=1e-9)
+    finally:
+        o16n(project, "serve", "--env", "staging", "--stop", check=False)

@@ -31,7 +31,11 @@ def request(rows: pd.DataFrame, outputs: Sequence[str] = ()) -> dict[str, Any]:
     for name in rows.columns:
         column = rows[name]
         kind = datatype(column)
-        data = column.tolist() if kind != "BYTES" else column.astype(str).tolist()
+        # A missing value is JSON's null, which MLServer's pandas codec reads back as NaN (the
+        # model's imputer fills it); NaN itself is not JSON.
+        present = column.notna().tolist()
+        values = column.tolist() if kind != "BYTES" else column.astype(str).tolist()
+        data = [value if known else None for value, known in zip(values, present, strict=True)]
         inputs.append({"name": str(name), "shape": [len(rows), 1], "datatype": kind, "data": data})
     body: dict[str, Any] = {"inputs": inputs, "parameters": {"content_type": "pd"}}
     if outputs:

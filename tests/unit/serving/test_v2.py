@@ -26,9 +26,15 @@ def test_a_request_has_one_typed_input_per_column_and_the_pandas_content_type() 
     ]
 
 
-def test_a_missing_value_cannot_be_sent_as_json() -> None:
-    with pytest.raises(ValueError, match="Out of range float values"):
-        v2.encode(pd.DataFrame({"x": [float("nan")]}))
+def test_a_missing_value_is_sent_as_null_and_mlserver_reads_it_back_as_missing() -> None:
+    rows = pd.DataFrame({"x": [1.5, float("nan")], "city": ["a", None]})
+    body = json.loads(v2.encode(rows))
+    assert [i["data"] for i in body["inputs"]] == [[1.5, None], ["a", None]]
+    codecs = pytest.importorskip("mlserver.codecs")
+    types = pytest.importorskip("mlserver.types")
+    decoded = codecs.PandasCodec.decode_request(types.InferenceRequest(**body))
+    assert decoded["x"].isna().tolist() == [False, True]
+    assert decoded["city"].isna().tolist() == [False, True]
 
 
 def test_outputs_are_split_per_row() -> None:
