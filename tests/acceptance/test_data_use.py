@@ -540,3 +540,17 @@ def test_a_model_of_strings_and_gaps_is_served_as_it_predicts_locally(
         assert served == pytest.approx(list(expected), abs=1e-9)
     finally:
         o16n(project, "serve", "--env", "staging", "--stop", check=False)
+
+
+def test_a_table_named_like_the_sample_replaces_it(bake: Bake, tmp_path: Path) -> None:
+    """data/source/sample.csv is the sample stage's output: a user's sample.csv takes its place
+    (the stage goes first, so DVC does not see two owners of one path)."""
+    project = bake()
+    source = tmp_path / "sample.csv"
+    penguins().to_csv(source, index=False)
+    o16n(project, "data", "use", str(source), "--target", "sex", "--positive", "male")
+    assert (project / "data" / "source" / "sample.csv.dvc").is_file()
+    assert "sample" not in yaml.safe_load((project / "dvc.yaml").read_text())["stages"]
+    table = pd.read_csv(project / "data" / "source" / "sample.csv")
+    assert list(table.columns) == list(penguins().columns)
+    commit(project, "Train on a table called sample.csv")

@@ -71,6 +71,8 @@ def use(
         copied = _copy_project(project, work)
         name = _source_name(origin)
         source = f"{SOURCE_DIR}/{name}"
+        old_source = str(data_settings.get("source", ""))
+        _retire(work, old_source, source)  # first: a table named like the old one replaces it
         if url:
             _import_url(work, origin, source)
             judged = _judge(
@@ -86,8 +88,6 @@ def use(
             shutil.copyfile(path, work / source)
             _dvc(work, "add", "--quiet", source)
         target, columns = judged
-        old_source = str(data_settings.get("source", ""))
-        _retire(work, old_source, source)
         _point_ingest_at(work, old_source, source)
         changed = [f"{source}: tracked by DVC ({source}.dvc)" + (f", from {origin}" if url else "")]
         changed += settings.write_params(work / "params.yaml", source, target, columns)
