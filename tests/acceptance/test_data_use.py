@@ -160,6 +160,7 @@ def test_penguins_from_parquet_with_strings_and_missing_values(bake: Bake, tmp_p
     assert "Breast Cancer" not in card and "penguins.parquet, training split" in card
     assert "benign" not in (project / "kpis.yaml").read_text() + card
     assert "a person must decide" in out and "kpis.yaml" in out
+    assert "CI cannot pull your table" in out  # the default remote is local
 
     commit(project, "Train on the Palmer penguins")
     check_passes(project)

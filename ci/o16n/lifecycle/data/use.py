@@ -103,9 +103,20 @@ def use(
         _run_tests(work, origin, columns)
         staged = _swap(work, project, copied, old_source if old_source != source else None)
     decide = _to_decide(target, columns, metrics, limits)
+    if not _shared_remote(project):
+        decide.append(
+            "the DVC remote is a directory on this machine: CI cannot pull your table; "
+            "configure a shared one (README, 'The DVC remote'), then `dvc push`"
+        )
     return Used(
         origin, source, len(raw), target, columns, metrics, tuple(changed), tuple(decide), staged
     )
+
+
+def _shared_remote(project: Path) -> bool:
+    """Whether the committed DVC config names a remote (a local one is in config.local)."""
+    config = project / ".dvc" / "config"
+    return config.is_file() and "url =" in config.read_text()
 
 
 def _project_data(project: Path) -> dict[str, object]:
