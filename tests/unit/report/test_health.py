@@ -143,7 +143,7 @@ def test_json_round_trips_with_every_column_and_a_fixed_key_order() -> None:
     assert data["drift"]["dataset_drift_share"] == 0.5
     columns = data["drift"]["columns"]
     assert [list(c) for c in columns] == [
-        ["column", "kind", "method", "value", "threshold", "drifted"]
+        ["column", "kind", "method", "value", "threshold", "drifted", "tested_as", "why"]
     ] * 6
     assert {c["column"]: c["drifted"] for c in columns} == {
         "income": True,
@@ -191,6 +191,8 @@ def test_json_turns_nan_and_infinity_into_null() -> None:
                 "value": None,
                 "threshold": 0.1,
                 "drifted": False,
+                "tested_as": "",
+                "why": "",
             }
         ],
     }

@@ -133,6 +133,9 @@ def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> CheckResult
 
 
 def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Finding:
+    if not result.tested:  # text or datetime: Evidently's kinds, no test a profile can run
+        message = f"{result.column}: not tested ({result.why})"
+        return Finding(trigger.id, trigger.check, OK, message, None, None, "none", result.column)
     if trigger.warn is not None or trigger.fail is not None:  # one method: grade its score
         worse_when = "below" if result.method in drift.P_VALUE_METHODS else "above"
         severity = grade(result.value, trigger.warn, trigger.fail, worse_when=worse_when)
@@ -158,14 +161,15 @@ def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResu
     profiles = inputs.reference_profile(), inputs.current_profile()
     results = _drifts(trigger, *profiles)
     drifted = [r.column for r in results if r.drifted]
-    share = len(drifted) / len(results) if results else 0.0
+    tested = [r for r in results if r.tested]
+    share = len(drifted) / len(tested) if tested else 0.0
     fired = share >= trigger.params.share
     listed = ", ".join(drifted[:10]) + (
         f" and {len(drifted) - 10} more" if len(drifted) > 10 else ""
     )
     at = trigger.params.share
     message = (
-        f"{len(drifted)} of {len(results)} columns drifted ({share:.0%}; dataset drift at {at:.0%})"
+        f"{len(drifted)} of {len(tested)} columns drifted ({share:.0%}; dataset drift at {at:.0%})"
     )
     message += f": {listed}" if drifted else ""
     finding = Finding(

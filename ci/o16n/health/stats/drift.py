@@ -1,13 +1,18 @@
-"""Drift of each column, reference profile vs current profile, with Evidently's default method
-selection so users recognise the results (evidently.legacy.calculations.stattests):
+"""Drift of each column, reference profile vs current profile, with Evidently 0.7.23's default
+method selection so users recognise the results (`DataDriftPreset`; the choice is
+`evidently.legacy.calculations.stattests.registry._get_default_stattest`):
 
-- reference <= 1000 rows: KS (numeric, > 5 distinct values), chi-square (categorical or <= 5
-  values, > 2 of them), two-proportion z-test (2 values); drift when the p-value < 0.05;
-- larger references: Wasserstein distance normalized by the reference std (numeric, > 5
-  values), Jensen-Shannon distance, base 2 (otherwise); drift when the value >= 0.1;
+- each column's kind as Evidently infers it on the current data (`kinds.drift_kind`): integers
+  with at most 10 values are categorical, strings mostly distinct are text (not tested here:
+  Evidently's text test is a classifier on the words), datetimes are not tested;
+- "rows" are the reference's non-missing, finite values (Evidently drops NaN and infinities
+  first), "distinct values" the union of reference and current;
+- reference <= 1000 values: KS (numerical, > 5 distinct values), chi-square (categorical or
+  <= 5 values, > 2 of them), two-proportion z-test (2 values); drift when the p-value < 0.05;
+- larger references: Wasserstein distance normalized by the reference std (numerical, > 5
+  values), Jensen-Shannon distance in nats (scipy's `jensenshannon`, base e) otherwise; drift
+  when the value >= 0.1;
 - PSI on request (warn 0.1, fail 0.25): reference deciles as bins, empty bins set to 1e-4.
-
-"Distinct values" counts the union of reference and current, as Evidently does.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ import math
 
 import numpy as np
 
-from o16n.health.stats.kinds import NUMERIC_KINDS
+from o16n.health.stats.kinds import NUMERIC_KINDS, DriftKind, drift_kind
 from o16n.health.stats.model import Categorical, Column, Numeric, Profile, cdf_points, deciles
-from o16n.health.stats.outcome import ColumnDrift
+from o16n.health.stats.outcome import NOT_TESTED, ColumnDrift
 
 P_VALUE_METHODS = {"ks", "chisquare", "z"}  # drift when value < threshold; else value >= threshold
 DEFAULT_THRESHOLD = {
@@ -31,7 +36,7 @@ DEFAULT_THRESHOLD = {
 }
 SMALL_REFERENCE = 1000
 PSI_EPSILON = 1e-4  # Evidently's value for an empty bin
-JS_BINS = 30  # Evidently's n_bins for binned numeric tests
+JS_EXACT_VALUES = 20  # Evidently's JS counts values while the reference has at most 20
 SAMPLE_POINTS = 1000  # reference quantiles standing in for a large reference in KS
 
 
@@ -41,10 +46,18 @@ def is_drift(method: str, value: float, threshold: float) -> bool:
     return value < threshold if method in P_VALUE_METHODS else value >= threshold
 
 
-def choose_method(reference: Profile, ref: Column, cur: Column) -> str:
+def tested_as(ref: Column, cur: Column) -> tuple[DriftKind, str]:
+    """The kind Evidently gives the column, judged on the current data as its Report does."""
+    s = cur.summary
+    return drift_kind(cur.kind, cur.dtype, s.distinct, s.count, s.missing)
+
+
+def choose_method(ref: Column, cur: Column, kind: DriftKind) -> str:
+    if kind in ("text", "datetime"):
+        return NOT_TESTED
     distinct = _distinct_union(ref, cur)
-    numeric = ref.kind in NUMERIC_KINDS and distinct > 5
-    if reference.rows <= SMALL_REFERENCE:
+    numeric = kind == "numerical" and distinct > 5
+    if ref.summary.count <= SMALL_REFERENCE:  # Evidently counts the values left after dropna
         if numeric:
             return "ks"
         return "chisquare" if distinct > 2 else "z"
@@ -58,12 +71,18 @@ def column_drift(
     method: str = "auto",
     threshold: float | None = None,
 ) -> ColumnDrift:
+    """One column's drift. `method` "auto" picks Evidently's test for the column's kind; any
+    other method is applied as asked (a per-column override in health.yaml)."""
     ref, cur = reference.columns[name], current.columns[name]
+    kind, why = tested_as(ref, cur)
     if method == "auto":
-        method = choose_method(reference, ref, cur)
+        method = choose_method(ref, cur, kind)
+    if method == NOT_TESTED:
+        return ColumnDrift(name, ref.kind, method, math.nan, math.nan, False, kind, why)
     value = METHODS[method](ref, cur)
     limit = DEFAULT_THRESHOLD[method] if threshold is None else threshold
-    return ColumnDrift(name, ref.kind, method, value, limit, is_drift(method, value, limit))
+    drifted = is_drift(method, value, limit)
+    return ColumnDrift(name, ref.kind, method, value, limit, drifted, kind, why)
 
 
 # ---- frequencies over a shared set of categories ------------------------------------------------
@@ -98,7 +117,7 @@ def _distinct_union(ref: Column, cur: Column) -> int:
     merged = sketch.kmv_merge(
         np.array(ref.summary.kmv, dtype=np.uint64), np.array(cur.summary.kmv, dtype=np.uint64)
     )
-    return sketch.kmv_estimate(merged)
+    return sketch.kmv_estimate(merged, at_most=ref.summary.count + cur.summary.count)
 
 
 # ---- the tests ------------------------------------------------------------
@@ -187,17 +206,26 @@ def _integrate_abs(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def jensenshannon(ref: Column, cur: Column) -> float:
-    """Jensen-Shannon distance, base 2 (0 = same distribution, 1 = disjoint)."""
+    """Jensen-Shannon distance in nats, as scipy's `jensenshannon` with its default base e,
+    which Evidently calls (0 = same distribution, sqrt(ln 2) = 0.8326 disjoint). Shares per
+    value, or, for a numeric reference of more than 20 values, per bin of Sturges' rule over
+    both sides' range (`get_binned_data`)."""
     if ref.kind in NUMERIC_KINDS and _numeric(ref).values is None:
-        a, b = _shared_bins(ref, cur, JS_BINS)
+        a, b = _shared_bins(ref, cur, _sturges(ref, cur))
     else:
         a, b, _ = _frequencies(ref, cur)
     p, q = a / a.sum(), b / b.sum()
     m = (p + q) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        kl_p = np.where(p > 0, p * np.log2(p / m), 0.0).sum()
-        kl_q = np.where(q > 0, q * np.log2(q / m), 0.0).sum()
+        kl_p = np.where(p > 0, p * np.log(p / m), 0.0).sum()
+        kl_q = np.where(q > 0, q * np.log(q / m), 0.0).sum()
     return float(math.sqrt(max((kl_p + kl_q) / 2, 0.0)))
+
+
+def _sturges(ref: Column, cur: Column) -> int:
+    """numpy's "sturges" bin count for both sides together: ceil(log2(n) + 1)."""
+    n = _numeric(ref).count + _numeric(cur).count
+    return max(int(math.ceil(math.log2(max(n, 1)) + 1)), 1)
 
 
 def psi(ref: Column, cur: Column) -> float:

@@ -61,7 +61,7 @@ class Numeric:
 
     @property
     def distinct(self) -> int:
-        return sketch.kmv_estimate(np.array(self.kmv, dtype=np.uint64))
+        return sketch.kmv_estimate(np.array(self.kmv, dtype=np.uint64), at_most=self.count)
 
 
 @dataclass
@@ -74,7 +74,7 @@ class Categorical:
 
     @property
     def distinct(self) -> int:
-        return sketch.kmv_estimate(np.array(self.kmv, dtype=np.uint64))
+        return sketch.kmv_estimate(np.array(self.kmv, dtype=np.uint64), at_most=self.count)
 
 
 Summary = Numeric | Categorical

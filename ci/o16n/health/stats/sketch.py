@@ -60,9 +60,12 @@ def kmv_merge(a: np.ndarray, b: np.ndarray, k: int = KMV_SIZE) -> np.ndarray:
     return unique(np.concatenate([a, b]))[0][:k]
 
 
-def kmv_estimate(sketch: np.ndarray, k: int = KMV_SIZE) -> int:
-    """Exact below k; else the KMV estimator: (k - 1) / (k-th smallest hash / 2^64)."""
+def kmv_estimate(sketch: np.ndarray, k: int = KMV_SIZE, at_most: int | None = None) -> int:
+    """Exact below k; else the KMV estimator, (k - 1) / (k-th smallest hash / 2^64), kept
+    within what is known: at least the k distinct hashes held, at most `at_most` (the values
+    counted; an estimate of 7,515 distinct among 7,500 values is impossible)."""
     if len(sketch) < k:
         return len(sketch)
     fraction = float(sketch[k - 1]) / 2.0**64
-    return int(round((k - 1) / fraction))
+    estimate = max(int(round((k - 1) / fraction)), len(sketch))
+    return estimate if at_most is None else min(estimate, at_most)

@@ -98,13 +98,14 @@ def test_wasserstein_within_one_bin_of_scipy(a: list[float], b: list[float]) -> 
     )
 
 
-def test_jensenshannon_equals_scipy_base_2() -> None:
+def test_jensenshannon_equals_scipy_in_nats() -> None:
+    # Evidently calls scipy's jensenshannon with base=None: the natural log, not bits
     ref = pd.DataFrame({"c": list("aabbbc") * 40})
     cur = pd.DataFrame({"c": list("abccc") * 40})
     reference, current = profiles(ref, cur)
     p = ref["c"].value_counts(normalize=True).sort_index()
     q = cur["c"].value_counts(normalize=True).reindex(p.index, fill_value=0)
-    theirs = distance.jensenshannon(p, q, base=2)
+    theirs = distance.jensenshannon(p, q)
     assert drift.jensenshannon(reference.columns["c"], current.columns["c"]) == pytest.approx(
         theirs
     )
@@ -140,12 +141,16 @@ def test_psi_on_numbers_uses_reference_deciles() -> None:
 @pytest.mark.parametrize(
     ("rows", "values", "kind", "method"),
     [
-        (500, list(range(10)), "numeric", "ks"),
-        (500, [1, 2, 3, 4, 5], "numeric", "chisquare"),
+        (500, [i + 0.5 for i in range(10)], "numeric", "ks"),
+        (500, list(range(10)), "numeric", "chisquare"),  # integers, <= 10 values: categorical
+        (500, list(range(11)), "numeric", "ks"),
+        (500, [1.5, 2.5, 3.5, 4.5, 5.5], "numeric", "chisquare"),
         (500, ["a", "b", "c"], "categorical", "chisquare"),
         (500, [0, 1], "numeric", "z"),
         (500, ["yes", "no"], "categorical", "z"),
-        (5000, list(range(10)), "numeric", "wasserstein"),
+        (5000, [i + 0.5 for i in range(10)], "numeric", "wasserstein"),
+        (5000, list(range(10)), "numeric", "jensenshannon"),
+        (5000, list(range(11)), "numeric", "wasserstein"),
         (5000, [1, 2, 3], "numeric", "jensenshannon"),
         (5000, ["a", "b", "c"], "categorical", "jensenshannon"),
     ],
