@@ -117,6 +117,7 @@ bench: setup $(EVIDENTLY) ## benchmarks (figures, not pass/fail): template, serv
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_data_use.py
 	$(BIN)/python bench/bench_health.py --evidently $(EVIDENTLY)
+	PYTHONPATH=ci $(BIN)/python bench/evidently_agreement.py --evidently $(EVIDENTLY)
 
 clean: ## remove build outputs and the venv
 	rm -rf build $(VENV) $(TOOLS) .venv-evidently
