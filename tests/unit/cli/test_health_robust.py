@@ -149,3 +149,104 @@ def test_a_reference_column_with_no_values_is_not_a_crash(
     reference.to_csv(tmp_path / "full.csv", index=False)
     code, _ = health(capsys, tmp_path, "full.csv")
     assert code in (0, 1)
+
+
+def edited(folder: Path, change: Any) -> None:
+    path = folder / "ref.json"
+    document = json.loads(path.read_text())
+    path.write_text(json.dumps(change(document)))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: {**d, "rows": "many"},
+            "ref.json: rows: not an o16n profile: key 'rows': input should be a valid integer",
+        ),
+        (  # strict: a number in quotes is not a number
+            lambda d: {**d, "duplicate_rows": "5"},
+            "ref.json: duplicate_rows: not an o16n profile: key 'duplicate_rows': input should",
+        ),
+        (
+            lambda d: [d],
+            "ref.json: not an o16n profile: a profile is one JSON object, not a JSON list",
+        ),
+        (
+            lambda d: {**d, "columns": {**d["columns"], "a": {"kind": "numeric"}}},
+            "ref.json: columns.a.dtype: not an o16n profile: column 'a', key 'dtype': field "
+            "required; column 'a', key 'count': field required;",
+        ),
+        (
+            lambda d: {**d, "comment": "edited by hand"},
+            "ref.json: comment: not an o16n profile: key 'comment': extra inputs are not permitted",
+        ),
+        (
+            lambda d: {
+                **d,
+                "columns": {**d["columns"], "c": {**d["columns"]["c"], "kind": "colour"}},
+            },
+            "ref.json: columns.c: not an o16n profile: column 'c' has an unknown kind 'colour' "
+            "(known:",
+        ),
+        (
+            lambda d: {**d, "columns": {**d["columns"], "a": {**d["columns"]["a"], "count": -1}}},
+            "column 'a', key 'count': input should be greater than or equal to 0",
+        ),
+        (
+            lambda d: {**d, "columns": {**d["columns"], "a": {**d["columns"]["a"], "counts": [3]}}},
+            "ref.json: columns.a: not an o16n profile: column 'a': counts has 1 bins, edges 500",
+        ),
+        (
+            lambda d: {**d, "schema": {"a": "numeric"}},
+            "ref.json: not an o16n profile: `schema` and `columns` disagree on column(s) "
+            "'b', 'c', 'k'",
+        ),
+    ],
+)
+def test_a_hand_edited_profile_exits_2_naming_the_column_and_key(
+    tmp_path: Path,
+    reference: pd.DataFrame,
+    capsys: pytest.CaptureFixture[str],
+    change: Any,
+    message: str,
+) -> None:
+    reference.to_csv(tmp_path / "cur.csv", index=False)
+    edited(tmp_path, change)
+    code = cli.main(
+        [
+            "health",
+            "--reference",
+            str(tmp_path / "ref.json"),
+            "--current",
+            str(tmp_path / "cur.csv"),
+        ]
+    )
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert message in " ".join(err.split())
+
+
+def test_the_shipped_profile_schema_accepts_what_o16n_writes(
+    tmp_path: Path, reference: pd.DataFrame
+) -> None:
+    import jsonschema
+
+    from o16n.config.schemas import schema_path
+
+    schema = json.loads(schema_path("profile").read_text())
+    jsonschema.validate(json.loads((tmp_path / "ref.json").read_text()), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            {**json.loads((tmp_path / "ref.json").read_text()), "rows": "5"}, schema
+        )
+
+
+def test_the_profile_model_knows_the_kinds_the_profiler_makes() -> None:
+    from typing import get_args
+
+    from o16n.config.profile import CategoricalKind, NumericKind
+    from o16n.health.stats.kinds import KINDS, NUMERIC_KINDS
+
+    assert set(get_args(NumericKind)) == NUMERIC_KINDS
+    assert set(get_args(NumericKind)) | set(get_args(CategoricalKind)) == KINDS
