@@ -12,6 +12,7 @@ from o16n.health.checks.grading import grade, graded, threshold_of
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import OK, CheckResult, Distribution, Finding
 from o16n.health.stats import drift, quality
+from o16n.health.stats.kinds import NUMERIC_KINDS
 from o16n.health.stats.model import Profile
 from o16n.health.stats.outcome import ColumnDrift
 
@@ -163,8 +164,33 @@ def _drifts(
         )
         if method == "auto" and override is None:
             method = trigger.params.method
+        _numeric_method(trigger, reference, name, method, override is not None)
         results.append(drift.column_drift(reference, current, name, method, threshold))
     return results, notes
+
+
+NUMERIC_METHODS = frozenset({"ks", "wasserstein"})  # they compare CDFs: numbers only
+
+
+def _numeric_method(
+    trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger,
+    reference: Profile,
+    name: str,
+    method: str,
+    overridden: bool,
+) -> None:
+    """KS and Wasserstein on a column of categories measure nothing: a config error naming
+    the column and where the method was set, not a crash in the drift code."""
+    kind = reference.columns[name].kind
+    if method not in NUMERIC_METHODS or kind in NUMERIC_KINDS:
+        return
+    where = f"params.overrides.{name}.method" if overridden else "params.method"
+    raise ConfigError(
+        f"{method} compares numbers; column {name!r} is {kind}",
+        key=f"{trigger.id}.{where}",
+        hint=f"exclude it, or give it another method: overrides: {{{name}: {{method: "
+        "jensenshannon}}",
+    )
 
 
 def _with_drift(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -48,8 +49,12 @@ def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
     compared = []
     for name in p.metrics:
         current = inputs.metric_value(p.file, name)
-        if baseline is None or name not in baseline:
-            message = f"{name}: no baseline value in {p.file} at {label}; cannot compare"
+        known = baseline.get(name) if baseline is not None else None
+        if not isinstance(known, int | float) or isinstance(known, bool):
+            what = (
+                "no baseline value" if known is None else f"baseline value {known!r} is no number"
+            )
+            message = f"{name}: {what} in {p.file} at {label}; cannot compare"
             findings.append(
                 Finding(
                     trigger.id,
@@ -63,7 +68,7 @@ def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
                 )
             )
             continue
-        old = float(baseline[name])
+        old = float(known)
         compared.append(MetricComparison(name, current, old, label))
         findings.append(_compare(trigger, name, current, old, label))
     return CheckResult(tuple(findings), metrics=tuple(compared))
@@ -212,12 +217,30 @@ def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> CheckResult:
             "they must be the same rows in the same order",
             key=where,
         )
-    value = FAIRNESS[p.metric](
-        predictions["actual"], predictions["prediction"], groups[p.sensitive]
+    actual, predicted = (
+        _binary(predictions[c], inputs.path(p.predictions), c, where)
+        for c in ("actual", "prediction")
     )
+    value = FAIRNESS[p.metric](actual, predicted, groups[p.sensitive])
     worse_when = "below" if p.metric.endswith("ratio") else "above"
     message = f"{p.metric} across {p.sensitive} = {value:.4g}"
     return CheckResult((graded(trigger, value, message, p.metric, p.sensitive, worse_when),))
+
+
+def _binary(values: pd.Series, path: Path, column: str, key: str) -> pd.Series:
+    """A 0/1 column as floats; anything else (labels, scores) is named, not a crash."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce")
+    wrong = values[numbers.isna() & values.notna() | ~numbers.isin([0, 1]) & numbers.notna()]
+    if len(wrong):
+        raise ConfigError(
+            f"column {column!r} holds {wrong.iloc[0]!r}: fairness needs 0/1 classes",
+            file=path,
+            key=key,
+            hint="the evaluate stage writes the positive class as 1, the others as 0",
+        )
+    return numbers.astype(float)
 
 
 # Fairness metrics, as fairlearn defines them (fairlearn.metrics, "between_groups" aggregation):

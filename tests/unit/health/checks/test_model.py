@@ -396,3 +396,22 @@ def test_predictions_without_the_column_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "data/predictions/test.csv").write_text("actual\n1\n")
     with pytest.raises(ConfigError, match=r"test.csv: balance.params.predictions: column 'pred"):
         balance(inputs)
+
+
+def test_predictions_that_are_not_0_1_are_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("actual,prediction\n1,yes\n0,no\n")
+    (tmp_path / "d.csv").write_text("s\na\nb\n")
+    params = {"sensitive": "s", "predictions": "p.csv", "data": "d.csv"}
+    with pytest.raises(ConfigError, match="p.csv: f.params: column 'prediction' holds 'yes'"):
+        check(tmp_path, id="f", check="fairness", params=params, fail=0.1)
+
+
+def test_a_baseline_value_that_is_no_number_cannot_be_compared(project: Path) -> None:
+    (project / "metrics.json").write_text(json.dumps({"accuracy": "n/a"}))
+    run("git", "commit", "--quiet", "-am", "broken", cwd=project)
+    run("git", "switch", "--quiet", "-c", "next", cwd=project)
+    (project / "metrics.json").write_text(json.dumps({"accuracy": 0.9}))
+    params = {"metrics": ["accuracy"], "baseline": "change"}
+    [finding] = check(project, id="reg", check="regression", params=params)
+    assert finding.severity == "fail"
+    assert finding.message.startswith("accuracy: baseline value 'n/a' is no number in metrics.json")
