@@ -4,6 +4,7 @@ checks return each column's drift beside their findings."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from o16n.config import health as cfg
@@ -229,8 +230,10 @@ def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Fin
     else:
         severity, threshold = (trigger.severity if result.drifted else OK), result.threshold
     verdict = "drifted" if severity != OK else "no drift"
-    measured = f"{result.method} = {result.value:.4g}, threshold {threshold:.4g}"
-    message = f"{result.column}: {verdict} ({measured})"
+    if math.isnan(result.value):  # graded as a fail: a test that cannot be made is no pass
+        verdict = "drift not measurable"
+    level = f", threshold {threshold:.4g}" if threshold is not None else ""
+    message = f"{result.column}: {verdict} ({result.method} = {result.value:.4g}{level})"
     return Finding(
         trigger.id,
         trigger.check,

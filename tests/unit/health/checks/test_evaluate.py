@@ -132,3 +132,14 @@ def test_a_numbers_only_drift_method_on_categories_is_a_config_error(tmp_path: P
     inputs = Inputs(tmp_path, reference="d.csv", current="d.csv")
     with pytest.raises(ConfigError, match=r"d\.params\.method: ks compares numbers; column 'c'"):
         CHECKS["column_drift"](spec, inputs)
+
+
+def test_a_drift_score_that_cannot_be_computed_fails_with_a_message_not_a_crash() -> None:
+    """A NaN score graded with only `warn` has no threshold to print; it still fails."""
+    from o16n.health.checks import data
+
+    spec = HealthConfig.model_validate(
+        {"triggers": [{"id": "d", "check": "column_drift", "params": {"method": "psi"}, "warn": 1}]}
+    ).triggers[0]
+    found = data._column_finding(spec, ColumnDrift("x", "numeric", "psi", float("nan"), 0.1, False))  # type: ignore[arg-type]
+    assert (found.severity, found.message) == ("fail", "x: drift not measurable (psi = nan)")
