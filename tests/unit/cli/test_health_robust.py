@@ -250,3 +250,20 @@ def test_the_profile_model_knows_the_kinds_the_profiler_makes() -> None:
 
     assert set(get_args(NumericKind)) == NUMERIC_KINDS
     assert set(get_args(NumericKind)) | set(get_args(CategoricalKind)) == KINDS
+
+
+def test_a_parquet_column_of_lists_is_a_change_of_kind(
+    tmp_path: Path, reference: pd.DataFrame, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Arrow cannot dictionary-encode lists or structs: read as their text, they are a kind the
+    schema check names, not an ArrowNotImplementedError."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(reference.drop(columns="a"), preserve_index=False)
+    rows = len(reference)
+    table = table.append_column("a", pa.array([[1.0, float(i % 3)] for i in range(rows)]))
+    pq.write_table(table, tmp_path / "lists.parquet")
+    code, report = health(capsys, tmp_path, "lists.parquet")
+    assert code == 1
+    assert fired(report)["schema"] == ["column 'a' changed from numeric to categorical"]
