@@ -252,7 +252,7 @@ def test_a_regression_target_after_a_second_data_use(bake: Bake, tmp_path: Path)
     assert contract(project)["sex"]["missing"] == 0.08  # 9 of 342 rows, plus 0.05
     health = yaml.safe_load((project / "health.yaml").read_text())["triggers"]
     missing = next(t for t in health if t["id"] == "missing-values")
-    assert (missing["warn"], missing["fail"]) == (0.08, 0.13)
+    assert (missing["warn"], missing["fail"]) == (0.01, 0.05)  # above the reference's share
     metrics = json.loads((project / "metrics.json").read_text())
     assert 0.7 < metrics["r2"] < 0.99
     limits = yaml.safe_load((project / "o16n.yaml").read_text())["policy_vars"]

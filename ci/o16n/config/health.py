@@ -40,10 +40,27 @@ class SchemaTrigger(Trigger):
     fail: float | None = 0
 
 
+class ShareParams(Strict):
+    compare: Literal["reference", "absolute"] = Field(
+        "reference",
+        description="reference: warn/fail on the current share minus the reference's (a "
+        "tolerance); absolute: on the current share itself",
+    )
+
+
 class MissingShareTrigger(ColumnTrigger):
-    """Share of missing values per column."""
+    """Share of missing values per column, by default above the reference's share."""
 
     check: Literal["missing_share"]
+    params: ShareParams = ShareParams()
+
+
+class InfiniteValuesTrigger(ColumnTrigger):
+    """Share of +inf/-inf per numeric column; by default fails when it exceeds the reference's."""
+
+    check: Literal["infinite_values"]
+    params: ShareParams = ShareParams()
+    fail: float | None = 0
 
 
 class OutOfRangeTrigger(ColumnTrigger):
@@ -59,9 +76,10 @@ class UnseenCategoriesTrigger(ColumnTrigger):
 
 
 class DuplicateRowsTrigger(Trigger):
-    """Share of rows that repeat an earlier row."""
+    """Share of rows that repeat an earlier row, by default above the reference's share."""
 
     check: Literal["duplicate_rows"]
+    params: ShareParams = ShareParams()
 
 
 class ConstantColumnsTrigger(ColumnTrigger):
@@ -248,6 +266,7 @@ class ClassBalanceTrigger(Trigger):
 AnyTrigger = Annotated[
     SchemaTrigger
     | MissingShareTrigger
+    | InfiniteValuesTrigger
     | OutOfRangeTrigger
     | UnseenCategoriesTrigger
     | DuplicateRowsTrigger
@@ -290,6 +309,7 @@ class HealthConfig(Strict):
 DEFAULT_TRIGGERS = [
     {"id": "schema", "check": "schema"},
     {"id": "missing-values", "check": "missing_share", "warn": 0.05},
+    {"id": "infinite-values", "check": "infinite_values"},
     {"id": "out-of-range", "check": "out_of_range", "warn": 0.05},
     {"id": "unseen-categories", "check": "unseen_categories", "warn": 0.01},
     {"id": "duplicate-rows", "check": "duplicate_rows", "warn": 0.05},

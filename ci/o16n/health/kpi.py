@@ -129,6 +129,16 @@ def from_predictions(text: str, where: str, config: KPIConfig, threshold: float)
             file=where,
             hint=f"evaluate writes {', '.join(needed)}; it has: {', '.join(frame.columns)}",
         )
+    for column in needed:  # labels or text where numbers belong: named, not a crash
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        wrong = frame[column][numbers.isna() & frame[column].notna()]
+        if len(wrong):
+            raise ConfigError(
+                f"column {column!r} holds {wrong.iloc[0]!r}, not a number",
+                file=where,
+                hint="evaluate writes the classes as 0/1 and probabilities as numbers",
+            )
+        frame[column] = numbers
     if isinstance(kpi, ClassificationKPI):
         result = classification(
             frame["actual"].to_numpy(), frame["probability"].to_numpy(), kpi, threshold

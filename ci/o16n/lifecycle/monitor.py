@@ -50,6 +50,7 @@ DATA_CHECKS = frozenset(
     {
         "schema",
         "missing_share",
+        "infinite_values",
         "out_of_range",
         "unseen_categories",
         "duplicate_rows",

@@ -136,6 +136,25 @@ def test_metric_triggers_get_thresholds_from_the_new_model(tmp_path: Path) -> No
     ]
 
 
+def test_only_absolute_missing_share_triggers_take_the_tables_share(tmp_path: Path) -> None:
+    """A missing_share trigger compared with the reference already allows the table's own
+    share (the training data's is the reference's): its tolerances stay as they are."""
+    path = tmp_path / "health.yaml"
+    path.write_text(
+        "version: 1\ntriggers:\n"
+        "  - id: missing-values\n    check: missing_share\n    warn: 0.01\n    fail: 0.05\n"
+        "  - id: missing-absolute\n    check: missing_share\n    params: {compare: absolute}\n"
+        "    warn: 0.01\n    fail: 0.05\n"
+    )
+    changed = settings.write_health(path, {}, missing=0.2)
+    relative, absolute = yaml.safe_load(path.read_text())["triggers"]
+    assert (relative["warn"], relative["fail"]) == (0.01, 0.05)
+    assert (absolute["warn"], absolute["fail"]) == (0.25, 0.3)
+    assert changed == [
+        "health.yaml: missing-absolute (the share of missing values): warn 0.25, fail 0.3"
+    ]
+
+
 def test_kpi_values_are_reset_to_not_set_with_the_new_classes_named(tmp_path: Path) -> None:
     path = tmp_path / "kpis.yaml"
     path.write_text(

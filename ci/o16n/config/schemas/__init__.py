@@ -12,6 +12,7 @@ from o16n.config.health import HealthConfig
 from o16n.config.kpis import KPIConfig
 from o16n.config.modelcard import ModelCard
 from o16n.config.pack import PackSpec
+from o16n.config.profile import ProfileDocument
 from o16n.config.project import ProjectConfig
 from o16n.config.waivers import WaiversFile
 
@@ -21,6 +22,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "model_card": ModelCard,
     "o16n": ProjectConfig,
     "policy_pack": PackSpec,
+    "profile": ProfileDocument,
     "waivers": WaiversFile,
 }
 

@@ -22,6 +22,7 @@ Check = Callable[[Any, Inputs], CheckResult]
 CHECKS: dict[str, Check] = {
     "schema": data.schema,
     "missing_share": data.missing_share,
+    "infinite_values": data.infinite_values,
     "out_of_range": data.out_of_range,
     "unseen_categories": data.unseen_categories,
     "duplicate_rows": data.duplicate_rows,

@@ -4,6 +4,7 @@ checks return each column's drift beside their findings."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from o16n.config import health as cfg
@@ -12,13 +13,15 @@ from o16n.health.checks.grading import grade, graded, threshold_of
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import OK, CheckResult, Distribution, Finding
 from o16n.health.stats import drift, quality
+from o16n.health.stats.kinds import NUMERIC_KINDS
 from o16n.health.stats.model import Profile
 from o16n.health.stats.outcome import ColumnDrift
 
 
 def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -> list[str]:
     """The trigger's columns: every one the reference has (less `exclude`), or the ones named,
-    each of which must exist. Columns missing from the current data are the schema check's."""
+    each of which must exist. Columns missing from the current data, or read there as another
+    kind, are the schema check's: the others measure only columns of the same kind."""
     known = list(reference.columns)
     named = known if trigger.columns == "all" else trigger.columns
     for name in [*named, *trigger.exclude]:
@@ -29,6 +32,39 @@ def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -
                 hint=f"the reference has: {', '.join(known)}",
             )
     return [c for c in named if c not in trigger.exclude and c in current.columns]
+
+
+def comparable(
+    trigger: cfg.ColumnTrigger, reference: Profile, current: Profile
+) -> tuple[list[str], tuple[Finding, ...]]:
+    """The selected columns whose kind is the reference's, and a note for each one skipped
+    because its kind changed: a string column has no range or numeric drift to measure, and
+    the schema trigger fails on it, naming both kinds."""
+    names, notes = [], []
+    for name in selected(trigger, reference, current):
+        was, now = reference.columns[name].kind, current.columns[name].kind
+        if was == now:
+            names.append(name)
+            continue
+        message = (
+            f"{name}: skipped, its kind changed from {was} to {now} (the schema check reports it)"
+        )
+        notes.append(
+            Finding(trigger.id, trigger.check, OK, message, None, None, SKIPPED_KIND, name)
+        )
+    return names, tuple(notes)
+
+
+SKIPPED_KIND = "skipped: kind changed"
+SKIPPED_EMPTY = "skipped: no values"
+
+
+def _no_values(trigger: cfg.ColumnTrigger, reference: Profile, name: str) -> Finding:
+    """A column with no values on one side has no distribution to compare: the missing-values
+    check is the one that reports it."""
+    side = "the reference" if not reference.columns[name].summary.count else "the current data"
+    message = f"{name}: not tested for drift, {side} has no values in it (missing or infinite)"
+    return Finding(trigger.id, trigger.check, OK, message, None, None, SKIPPED_EMPTY, name)
 
 
 def schema(trigger: cfg.SchemaTrigger, inputs: Inputs) -> CheckResult:
@@ -42,41 +78,62 @@ def _per_column(
 ) -> Callable[..., CheckResult]:
     def check(trigger: cfg.ColumnTrigger, inputs: Inputs) -> CheckResult:
         reference, current = inputs.reference_profile(), inputs.current_profile()
+        names, notes = comparable(trigger, reference, current)
         findings = []
-        for name in selected(trigger, reference, current):
+        for name in names:
             found = measure(reference, current, name)
             if found is not None:
                 findings.append(graded(trigger, found.value, found.message, method, name))
-        return CheckResult(tuple(findings))
+        return CheckResult((*findings, *notes))
 
     return check
 
 
-missing_share = _per_column(
-    lambda _ref, cur, name: quality.missing_share(cur, name), "missing share"
-)
+def _relative(
+    trigger: cfg.MissingShareTrigger | cfg.InfiniteValuesTrigger | cfg.DuplicateRowsTrigger,
+) -> bool:
+    return trigger.params.compare == "reference"
+
+
+def _method(what: str, relative: bool) -> str:
+    return f"{what} share above the reference's" if relative else f"{what} share"
+
+
+def missing_share(trigger: cfg.MissingShareTrigger, inputs: Inputs) -> CheckResult:
+    relative = _relative(trigger)
+    return _per_column(
+        lambda ref, cur, name: quality.missing_share(ref, cur, name, relative),
+        _method("missing", relative),
+    )(trigger, inputs)
+
+
+def infinite_values(trigger: cfg.InfiniteValuesTrigger, inputs: Inputs) -> CheckResult:
+    relative = _relative(trigger)
+    return _per_column(
+        lambda ref, cur, name: quality.infinite_share(ref, cur, name, relative),
+        _method("infinite", relative),
+    )(trigger, inputs)
+
+
 out_of_range = _per_column(quality.out_of_range_share, "share outside the reference range")
 unseen_categories = _per_column(quality.unseen_share, "share of unseen categories")
 
 
 def duplicate_rows(trigger: cfg.DuplicateRowsTrigger, inputs: Inputs) -> CheckResult:
-    found = quality.duplicate_share(inputs.current_profile())
-    return CheckResult(
-        (graded(trigger, found.value, found.message, "duplicate row share (row hashes)"),)
-    )
+    relative = _relative(trigger)
+    found = quality.duplicate_share(inputs.reference_profile(), inputs.current_profile(), relative)
+    method = _method("duplicate row", relative) + " (row hashes)"
+    return CheckResult((graded(trigger, found.value, found.message, method),))
 
 
 def constant_columns(trigger: cfg.ConstantColumnsTrigger, inputs: Inputs) -> CheckResult:
     reference, current = inputs.reference_profile(), inputs.current_profile()
-    constant = [
-        quality.became_constant(reference, current, n)
-        for n in selected(trigger, reference, current)
-    ]
+    names, notes = comparable(trigger, reference, current)
+    constant = [quality.became_constant(reference, current, n) for n in names]
     hits = [m for m in constant if m.value]
     message = "; ".join(m.message for m in hits) or "no column became constant"
-    return CheckResult(
-        (graded(trigger, float(len(hits)), message, "columns that became constant"),)
-    )
+    found = graded(trigger, float(len(hits)), message, "columns that became constant")
+    return CheckResult((found, *notes))
 
 
 def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> CheckResult:
@@ -88,9 +145,17 @@ def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> CheckResult:
 
 def _drifts(
     trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger, reference: Profile, current: Profile
-) -> list[ColumnDrift]:
+) -> tuple[list[ColumnDrift], tuple[Finding, ...]]:
+    """Each comparable column's drift, and the notes on the columns skipped."""
+    names, notes = comparable(trigger, reference, current)
+    empty = [
+        n
+        for n in names
+        if not (reference.columns[n].summary.count and current.columns[n].summary.count)
+    ]
+    notes += tuple(_no_values(trigger, reference, n) for n in empty)
     results = []
-    for name in selected(trigger, reference, current):
+    for name in (n for n in names if n not in empty):
         override = trigger.params.overrides.get(name)
         method = override.method if override else trigger.params.method
         threshold = (
@@ -100,8 +165,33 @@ def _drifts(
         )
         if method == "auto" and override is None:
             method = trigger.params.method
+        _numeric_method(trigger, reference, name, method, override is not None)
         results.append(drift.column_drift(reference, current, name, method, threshold))
-    return results
+    return results, notes
+
+
+NUMERIC_METHODS = frozenset({"ks", "wasserstein"})  # they compare CDFs: numbers only
+
+
+def _numeric_method(
+    trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger,
+    reference: Profile,
+    name: str,
+    method: str,
+    overridden: bool,
+) -> None:
+    """KS and Wasserstein on a column of categories measure nothing: a config error naming
+    the column and where the method was set, not a crash in the drift code."""
+    kind = reference.columns[name].kind
+    if method not in NUMERIC_METHODS or kind in NUMERIC_KINDS:
+        return
+    where = f"params.overrides.{name}.method" if overridden else "params.method"
+    raise ConfigError(
+        f"{method} compares numbers; column {name!r} is {kind}",
+        key=f"{trigger.id}.{where}",
+        hint=f"exclude it, or give it another method: overrides: {{{name}: {{method: "
+        "jensenshannon}}",
+    )
 
 
 def _with_drift(
@@ -127,9 +217,9 @@ def _distribution(reference: Profile, current: Profile, name: str) -> Distributi
 
 def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> CheckResult:
     profiles = inputs.reference_profile(), inputs.current_profile()
-    results = _drifts(trigger, *profiles)
+    results, notes = _drifts(trigger, *profiles)
     findings = tuple(_column_finding(trigger, result) for result in results)
-    return _with_drift(findings, results, profiles)
+    return _with_drift((*findings, *notes), results, profiles)
 
 
 def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Finding:
@@ -143,8 +233,10 @@ def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Fin
     else:
         severity, threshold = (trigger.severity if result.drifted else OK), result.threshold
     verdict = "drifted" if severity != OK else "no drift"
-    measured = f"{result.method} = {result.value:.4g}, threshold {threshold:.4g}"
-    message = f"{result.column}: {verdict} ({measured})"
+    if math.isnan(result.value):  # graded as a fail: a test that cannot be made is no pass
+        verdict = "drift not measurable"
+    level = f", threshold {threshold:.4g}" if threshold is not None else ""
+    message = f"{result.column}: {verdict} ({result.method} = {result.value:.4g}{level})"
     return Finding(
         trigger.id,
         trigger.check,
@@ -159,7 +251,7 @@ def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Fin
 
 def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResult:
     profiles = inputs.reference_profile(), inputs.current_profile()
-    results = _drifts(trigger, *profiles)
+    results, notes = _drifts(trigger, *profiles)
     drifted = [r.column for r in results if r.drifted]
     tested = [r for r in results if r.tested]
     share = len(drifted) / len(tested) if tested else 0.0
@@ -181,4 +273,4 @@ def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResu
         trigger.params.share,
         "share of drifted columns",
     )
-    return _with_drift((finding,), results, profiles, share)
+    return _with_drift((finding, *notes), results, profiles, share)

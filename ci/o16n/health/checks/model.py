@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from o16n.config import health as cfg
 from o16n.errors import ConfigError
 from o16n.health.checks.grading import grade, graded, higher_is_better, threshold_of
 from o16n.health.checks.inputs import Inputs
-from o16n.health.findings import OK, WARN, CheckResult, Finding, MetricComparison
+from o16n.health.findings import FAIL, OK, WARN, CheckResult, Finding, MetricComparison
 
 if TYPE_CHECKING:  # pandas costs half a second to import; the data path does not need it
     import pandas as pd
@@ -48,8 +49,12 @@ def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
     compared = []
     for name in p.metrics:
         current = inputs.metric_value(p.file, name)
-        if baseline is None or name not in baseline:
-            message = f"{name}: no baseline value in {p.file} at {label}; cannot compare"
+        known = baseline.get(name) if baseline is not None else None
+        if not isinstance(known, int | float) or isinstance(known, bool):
+            what = (
+                "no baseline value" if known is None else f"baseline value {known!r} is no number"
+            )
+            message = f"{name}: {what} in {p.file} at {label}; cannot compare"
             findings.append(
                 Finding(
                     trigger.id,
@@ -63,7 +68,7 @@ def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
                 )
             )
             continue
-        old = float(baseline[name])
+        old = float(known)
         compared.append(MetricComparison(name, current, old, label))
         findings.append(_compare(trigger, name, current, old, label))
     return CheckResult(tuple(findings), metrics=tuple(compared))
@@ -112,6 +117,8 @@ def _compare(
 
 
 def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> CheckResult:
+    """p50/p95/p99 of timed predictions. Rows the model cannot score (infinities; or the model
+    raising on the data) are a finding, not a crash: they are what production would send."""
     p = trigger.params
     model = inputs.load_model(p.model)
     rows = inputs.read_table(p.data).drop(columns=p.target, errors="ignore")
@@ -119,18 +126,59 @@ def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> CheckResult:
         raise ConfigError(
             "no rows to time predictions on", file=p.data, key=f"{trigger.id}.params.data"
         )
+    rows, unscorable = _scorable(trigger, rows)
+    found = (unscorable,) if unscorable else ()
+    if rows.empty:
+        return CheckResult(found)
     import pandas as pd
 
     batch = pd.concat([rows] * (p.batch // len(rows) + 1), ignore_index=True).iloc[: p.batch]
+    try:
+        times = _timed(model, batch, p.repeats)
+    except Exception as exc:  # the project's model, on the project's data: report what it said
+        message = f"the model cannot score the rows of {p.data}: {type(exc).__name__}: {exc}"
+        return CheckResult((*found, _unscorable(trigger, message, len(rows))))
+    value = float(np.percentile(times, {"p50": 50, "p95": 95, "p99": 99}[p.quantile]))
+    message = f"{p.quantile} latency {value:.2f} ms per batch of {p.batch} rows ({p.repeats} calls)"
+    return CheckResult((*found, graded(trigger, value, message, f"{p.quantile} ms, measured")))
+
+
+def _timed(model: Any, batch: pd.DataFrame, repeats: int) -> list[float]:
     model.predict(batch)  # warm-up: first calls pay for lazy imports and caches
     times = []
-    for _ in range(p.repeats):
+    for _ in range(repeats):
         started = time.perf_counter()
         model.predict(batch)
         times.append((time.perf_counter() - started) * 1000)
-    value = float(np.percentile(times, {"p50": 50, "p95": 95, "p99": 99}[p.quantile]))
-    message = f"{p.quantile} latency {value:.2f} ms per batch of {p.batch} rows ({p.repeats} calls)"
-    return CheckResult((graded(trigger, value, message, f"{p.quantile} ms, measured"),))
+    return times
+
+
+def _scorable(
+    trigger: cfg.LatencyTrigger, rows: pd.DataFrame
+) -> tuple[pd.DataFrame, Finding | None]:
+    """The rows without +inf/-inf (no estimator scores them), and a finding naming the columns
+    that hold them; counted with one vectorized pass over the numeric columns."""
+    numeric = rows.select_dtypes("number")
+    infinite = np.isinf(numeric.to_numpy(dtype=np.float64, na_value=np.nan))
+    bad = infinite.any(axis=1)
+    if not bad.any():
+        return rows, None
+    per_column = infinite.sum(axis=0)
+    named = ", ".join(
+        f"{name!r} ({int(n):,})" for name, n in zip(numeric.columns, per_column, strict=True) if n
+    )
+    message = (
+        f"{int(bad.sum()):,} of {len(rows):,} rows of {trigger.params.data} cannot be scored: "
+        f"infinite values in {named}"
+        + ("; latency is timed on the other rows" if not bad.all() else "")
+    )
+    return rows[~bad], _unscorable(trigger, message, int(bad.sum()))
+
+
+def _unscorable(trigger: cfg.LatencyTrigger, message: str, rows: int) -> Finding:
+    return Finding(
+        trigger.id, trigger.check, FAIL, message, float(rows), None, "rows the model cannot score"
+    )
 
 
 def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> CheckResult:
@@ -169,12 +217,30 @@ def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> CheckResult:
             "they must be the same rows in the same order",
             key=where,
         )
-    value = FAIRNESS[p.metric](
-        predictions["actual"], predictions["prediction"], groups[p.sensitive]
+    actual, predicted = (
+        _binary(predictions[c], inputs.path(p.predictions), c, where)
+        for c in ("actual", "prediction")
     )
+    value = FAIRNESS[p.metric](actual, predicted, groups[p.sensitive])
     worse_when = "below" if p.metric.endswith("ratio") else "above"
     message = f"{p.metric} across {p.sensitive} = {value:.4g}"
     return CheckResult((graded(trigger, value, message, p.metric, p.sensitive, worse_when),))
+
+
+def _binary(values: pd.Series, path: Path, column: str, key: str) -> pd.Series:
+    """A 0/1 column as floats; anything else (labels, scores) is named, not a crash."""
+    import pandas as pd
+
+    numbers = pd.to_numeric(values, errors="coerce")
+    wrong = values[numbers.isna() & values.notna() | ~numbers.isin([0, 1]) & numbers.notna()]
+    if len(wrong):
+        raise ConfigError(
+            f"column {column!r} holds {wrong.iloc[0]!r}: fairness needs 0/1 classes",
+            file=path,
+            key=key,
+            hint="the evaluate stage writes the positive class as 1, the others as 0",
+        )
+    return numbers.astype(float)
 
 
 # Fairness metrics, as fairlearn defines them (fairlearn.metrics, "between_groups" aggregation):

@@ -64,23 +64,75 @@ def _numeric_json(s: Numeric) -> dict[str, Any]:
     }
 
 
+class ProfileError(ValueError):
+    """Not a profile `to_json` wrote; `key` is where (e.g. `columns.age.count`)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 def from_json(text: str) -> Profile:
-    """The profile `to_json` wrote. ValueError, KeyError or TypeError: not such a document."""
+    """The profile `to_json` wrote, checked against its model (`o16n.config.profile`) first:
+    a hand-edited file fails here, naming the column and key, not later in a check.
+    ValueError (ProfileError, or json's): not such a document."""
     document = json.loads(text)
+    if not isinstance(document, dict):
+        raise ProfileError(f"a profile is one JSON object, not a JSON {type(document).__name__}")
     if document.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(
+        raise ProfileError(
             f"profile schema_version {document.get('schema_version')!r}, expected {SCHEMA_VERSION}"
         )
+    _validate(text)
     columns = {name: _column(name, data) for name, data in document["columns"].items()}
     return Profile(
         document["rows"], columns, document["duplicate_rows"], document["schema_version"]
     )
 
 
+def _validate(text: str) -> None:
+    """Strict, on the JSON itself (where an array may be a [value, count] pair)."""
+    from pydantic import ValidationError
+
+    from o16n.config.profile import ProfileDocument
+
+    try:
+        ProfileDocument.model_validate_json(text)
+    except ValidationError as exc:
+        problems = [_problem(error["loc"], _message(error)) for error in exc.errors()]
+        shown = "; ".join(message for _, message in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise ProfileError(shown + more, problems[0][0] or None) from None
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "union_tag_invalid":  # the kind: say which are known
+        return (
+            f"Has an unknown kind {error['ctx']['tag']!r} (known: {error['ctx']['expected_tags']})"
+        )
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _problem(loc: tuple[int | str, ...], message: str) -> tuple[str, str]:
+    """(key, message) for one validation error: `columns.<name>.<key>` read as "column
+    'name', key 'count'", the union's tag (the kind) left out of the path."""
+    parts = [str(part) for part in loc]
+    text = message[0].lower() + message[1:]
+    if parts[:1] == ["columns"] and len(parts) > 1:
+        column, inner = parts[1], parts[3:]
+        key = ".".join(["columns", column, *inner])
+        if not inner and text.startswith("has "):
+            return key, f"column {column!r} {text}"
+        where = f"column {column!r}" + (f", key {'.'.join(inner)!r}" if inner else "")
+        return key, f"{where}: {text}"
+    key = ".".join(parts)
+    return key, (f"key {key!r}: {text}" if key else text)
+
+
 def _column(name: str, data: dict[str, Any]) -> Column:
     kind, dtype = data.pop("kind"), data.pop("dtype")
-    if kind not in KINDS:
-        raise ValueError(f"column {name!r} has an unknown kind {kind!r}")
+    if kind not in KINDS:  # the model checked it; this tells mypy
+        raise ProfileError(f"column {name!r} has an unknown kind {kind!r}", f"columns.{name}.kind")
     for derived in DERIVED:
         data.pop(derived, None)
     if kind in NUMERIC_KINDS:

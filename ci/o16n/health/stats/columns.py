@@ -95,7 +95,10 @@ def _numeric(
     if edges is None:
         edges = kernels.bin_edges(summary.min, summary.max)
     summary.edges = list(edges)
-    summary.counts, summary.below, summary.above = kernels.histogram(finite, edges, scratch)
+    if edges:
+        summary.counts, summary.below, summary.above = kernels.histogram(finite, edges, scratch)
+    else:  # like a reference column that had no values: every value is outside its range
+        summary.above = count
     if len(summary.kmv) <= model.EXACT_VALUES:
         unique, counts = sketch.unique(finite)
         summary.values = {float(v): int(c) for v, c in zip(unique, counts, strict=True)}

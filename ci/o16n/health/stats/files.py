@@ -23,7 +23,7 @@ import numpy as np
 
 from o16n.errors import ConfigError
 from o16n.health.stats import kernels, sketch
-from o16n.health.stats.codec import from_json
+from o16n.health.stats.codec import ProfileError, from_json
 from o16n.health.stats.columns import profile_frame, profile_table
 from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
 from o16n.health.stats.merge import merge
@@ -46,7 +46,14 @@ def load_profile(path: Path) -> Profile:
         raise ConfigError(
             "profile not found", file=path, hint="run `dvc repro` (train writes it)"
         ) from None
-    except (ValueError, KeyError, TypeError) as exc:
+    except ProfileError as exc:
+        raise ConfigError(
+            f"not an o16n profile: {exc}",
+            file=path,
+            key=exc.key,
+            hint="write it again with `o16n profile DATA -o PROFILE.json`",
+        ) from None
+    except (ValueError, UnicodeDecodeError) as exc:  # json's JSONDecodeError is a ValueError
         raise ConfigError(
             f"not an o16n profile: {exc}",
             file=path,

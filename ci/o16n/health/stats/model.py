@@ -104,7 +104,10 @@ class Profile:
 
 def cdf_points(summary: Numeric) -> tuple[np.ndarray, np.ndarray]:
     """(x, F(x)) at the bin edges, with the tails (below/above) as bins out to min and max;
-    the CDF is piecewise linear between them (values spread evenly inside a bin)."""
+    the CDF is piecewise linear between them (values spread evenly inside a bin). Without
+    edges (profiled like a reference column that had no values), evenly from min to max."""
+    if not summary.edges:
+        return np.array([summary.min, summary.max]), np.array([0.0, 1.0])
     edges = np.array(summary.edges, dtype=float)
     counts = np.array(summary.counts, dtype=float)
     xs, masses = list(edges), [0.0, *counts]

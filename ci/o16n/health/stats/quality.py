@@ -33,22 +33,71 @@ def schema(reference: Profile, current: Profile) -> list[Measure]:
     return found
 
 
-def missing_share(current: Profile, name: str) -> Measure:
-    s = current.columns[name].summary
-    share = s.missing / current.rows if current.rows else 0.0
-    return Measure(share, f"{share:.2%} of {name!r} missing ({s.missing} of {current.rows})", name)
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
 
 
-def out_of_range_share(reference: Profile, current: Profile, name: str) -> Measure | None:
+def _against(
+    what: str, current: float, reference: float, counted: str, relative: bool, column: str | None
+) -> Measure:
+    """A share of the current data, alone or as its excess over the reference's share (the
+    value then graded): data that is 20% missing in training is not worse at 19.5%."""
+    if not relative:
+        return Measure(current, f"{current:.2%} {what} ({counted})", column)
+    excess = current - reference
+    message = (
+        f"{current:.2%} {what} ({counted}), {reference:.2%} in the reference "
+        f"({excess * 100:+.2f} points)"
+    )
+    return Measure(excess, message, column)
+
+
+def missing_share(
+    reference: Profile, current: Profile, name: str, relative: bool = True
+) -> Measure:
+    ref, cur = reference.columns[name].summary, current.columns[name].summary
+    counted = f"{cur.missing} of {current.rows}"
+    return _against(
+        f"of {name!r} missing",
+        _share(cur.missing, current.rows),
+        _share(ref.missing, reference.rows),
+        counted,
+        relative,
+        name,
+    )
+
+
+def infinite_share(
+    reference: Profile, current: Profile, name: str, relative: bool = True
+) -> Measure | None:
+    """+inf and -inf: no model scores them and no statistic includes them, so they are
+    counted as what they are, a data problem."""
     ref, cur = reference.columns[name].summary, current.columns[name].summary
     if not isinstance(ref, Numeric) or not isinstance(cur, Numeric):
         return None
-    outside = cur.below + cur.above
-    share = outside / cur.count if cur.count else 0.0
+    counted = f"{cur.infinite} of {current.rows}"
+    return _against(
+        f"of {name!r} infinite",
+        _share(cur.infinite, current.rows),
+        _share(ref.infinite, reference.rows),
+        counted,
+        relative,
+        name,
+    )
+
+
+def out_of_range_share(reference: Profile, current: Profile, name: str) -> Measure | None:
+    """Values outside the reference's finite [min, max]; infinities are outside every range."""
+    ref, cur = reference.columns[name].summary, current.columns[name].summary
+    if not isinstance(ref, Numeric) or not isinstance(cur, Numeric):
+        return None
+    outside = cur.below + cur.above + cur.infinite
+    share = _share(outside, cur.count + cur.infinite)
+    infinite = f", {cur.infinite} of them infinite" if cur.infinite else ""
     return Measure(
         share,
         f"{share:.2%} of {name!r} outside the reference range "
-        f"[{ref.min:.6g}, {ref.max:.6g}] ({outside} values)",
+        f"[{ref.min:.6g}, {ref.max:.6g}] ({outside} values{infinite})",
         name,
     )
 
@@ -71,9 +120,17 @@ def unseen_share(reference: Profile, current: Profile, name: str) -> Measure | N
     )
 
 
-def duplicate_share(current: Profile) -> Measure:
-    share = current.duplicate_rows / current.rows if current.rows else 0.0
-    return Measure(share, f"{share:.2%} of rows repeat an earlier row ({current.duplicate_rows})")
+def duplicate_share(reference: Profile, current: Profile, relative: bool = True) -> Measure:
+    """Rows that repeat an earlier row; against the reference's share by default, since data
+    with few columns repeats naturally."""
+    return _against(
+        "of rows repeat an earlier row",
+        _share(current.duplicate_rows, current.rows),
+        _share(reference.duplicate_rows, reference.rows),
+        f"{current.duplicate_rows} of {current.rows}",
+        relative,
+        None,
+    )
 
 
 def became_constant(reference: Profile, current: Profile, name: str) -> Measure:

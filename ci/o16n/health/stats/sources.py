@@ -122,7 +122,10 @@ def arrow_source(name: str, column: Any) -> Source:
         # Parquet keeps strings dictionary-encoded: read that way, nothing is materialized.
         combined = column.combine_chunks()
         if not pa.types.is_dictionary(combined.type):
-            combined = combined.dictionary_encode()
+            try:
+                combined = combined.dictionary_encode()
+            except pa.ArrowNotImplementedError:  # lists, structs, maps: categories by their text
+                return _codes_of_text(combined.to_pylist())
         indices = combined.indices
         found = _values(indices).astype(np.int64)
         valid = _valid(indices)
@@ -138,6 +141,16 @@ def arrow_source(name: str, column: Any) -> Source:
         as_numbers,
         codes,
     )
+
+
+def _codes_of_text(values: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of values Arrow cannot dictionary-encode, read as their text: a list column where
+    the reference has numbers is then a change of kind the schema check names, not a crash."""
+    texts = [None if v is None else str(v) for v in values]
+    labels = sorted({t for t in texts if t is not None})
+    index = {label: code for code, label in enumerate(labels)}
+    codes = np.array([-1 if t is None else index[t] for t in texts], dtype=np.int64)
+    return codes, np.array(labels, dtype=object)
 
 
 def string_kind(sample: Any) -> ProfileKind:

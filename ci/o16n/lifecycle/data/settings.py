@@ -201,14 +201,17 @@ def write_o16n(path: Path, limits: dict[str, dict[str, float]]) -> list[str]:
 
 def write_health(path: Path, metrics: Mapping[str, float], missing: float = 0.0) -> list[str]:
     """Every `metric` trigger gets thresholds from the new model's value; when the table has
-    missing values (`missing`: the largest share of a column), the `missing_share` triggers warn
-    and fail above that share, not at the sample's (which had none)."""
+    missing values (`missing`: the largest share of a column), a `missing_share` trigger on
+    absolute shares warns and fails above that share, not at the sample's (which had none).
+    One compared with the reference (the default) is left as it is: the training data's share
+    is the reference's, and its warn/fail are the tolerance above it."""
     health = load(path)
     changed = []
     for trigger in health.get("triggers") or []:
         if not isinstance(trigger, CommentedMap):
             continue
-        if trigger.get("check") == "missing_share" and missing > 0:
+        absolute = (trigger.get("params") or {}).get("compare") == "absolute"
+        if trigger.get("check") == "missing_share" and absolute and missing > 0:
             levels = {
                 "warn": _up(missing + MISSING_MARGIN),
                 "fail": _up(missing + 2 * MISSING_MARGIN),

@@ -119,3 +119,27 @@ def test_results_are_collected_in_trigger_order() -> None:
     assert report.dataset_drift_share == 0.25
     assert report.metrics == (MetricComparison("accuracy", 0.9, 0.8, "main (abc1234)"),)
     assert report.inputs == {"reference": "reference.json", "current": "current.csv"}
+
+
+def test_a_numbers_only_drift_method_on_categories_is_a_config_error(tmp_path: Path) -> None:
+    from o16n.errors import ConfigError
+
+    frame = pd.DataFrame({"n": [1.0, 2.0, 3.0] * 10, "c": ["a", "b", "c"] * 10})
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    spec = HealthConfig.model_validate(
+        {"triggers": [{"id": "d", "check": "column_drift", "params": {"method": "ks"}}]}
+    ).triggers[0]
+    inputs = Inputs(tmp_path, reference="d.csv", current="d.csv")
+    with pytest.raises(ConfigError, match=r"d\.params\.method: ks compares numbers; column 'c'"):
+        CHECKS["column_drift"](spec, inputs)
+
+
+def test_a_drift_score_that_cannot_be_computed_fails_with_a_message_not_a_crash() -> None:
+    """A NaN score graded with only `warn` has no threshold to print; it still fails."""
+    from o16n.health.checks import data
+
+    spec = HealthConfig.model_validate(
+        {"triggers": [{"id": "d", "check": "column_drift", "params": {"method": "psi"}, "warn": 1}]}
+    ).triggers[0]
+    found = data._column_finding(spec, ColumnDrift("x", "numeric", "psi", float("nan"), 0.1, False))  # type: ignore[arg-type]
+    assert (found.severity, found.message) == ("fail", "x: drift not measurable (psi = nan)")

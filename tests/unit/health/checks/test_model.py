@@ -134,6 +134,38 @@ def test_latency_is_measured_and_graded(fitted: Path) -> None:
     )
 
 
+def test_rows_with_infinities_are_a_finding_and_the_rest_are_timed(fitted: Path) -> None:
+    rows = pd.read_csv(fitted / "data" / "test.csv")
+    rows.loc[:9, "x"] = np.inf
+    rows.loc[10, "x"] = -np.inf
+    rows.to_csv(fitted / "data" / "test.csv", index=False)
+    params = {"model": "model.joblib", "data": "data/test.csv", "batch": 20, "repeats": 2}
+    unscorable, timed = check(fitted, id="lat", check="latency", params=params)
+    assert (unscorable.severity, unscorable.value) == ("fail", 11.0)
+    assert unscorable.message == (
+        "11 of 50 rows of data/test.csv cannot be scored: infinite values in 'x' (11); "
+        "latency is timed on the other rows"
+    )
+    assert timed.severity == "ok" and timed.message.startswith("p95 latency ")
+
+
+def test_a_model_that_raises_on_the_data_is_a_finding(tmp_path: Path) -> None:
+    """scikit-learn's `Input X contains infinity`, or strings where it learned numbers: the
+    check reports what the model said (exit 1), never a crash (exit 3)."""
+    from sklearn.linear_model import LogisticRegression
+
+    train = pd.DataFrame({"x": np.arange(50.0), "target": np.arange(50) % 2})
+    joblib.dump(LogisticRegression().fit(train[["x"]], train["target"]), tmp_path / "m.joblib")
+    pd.DataFrame({"x": ["a", "b"], "target": [0, 1]}).to_csv(tmp_path / "t.csv", index=False)
+    params = {"model": "m.joblib", "data": "t.csv", "batch": 4, "repeats": 1}
+    [finding] = check(tmp_path, id="lat", check="latency", params=params)
+    assert finding.severity == "fail"
+    assert finding.message.startswith("the model cannot score the rows of t.csv: ValueError:")
+    pd.DataFrame({"x": [np.inf, -np.inf], "target": [0, 1]}).to_csv(tmp_path / "t.csv", index=False)
+    [finding] = check(tmp_path, id="lat", check="latency", params=params)
+    assert finding.message == ("2 of 2 rows of t.csv cannot be scored: infinite values in 'x' (2)")
+
+
 def test_model_size_in_megabytes(fitted: Path) -> None:
     [finding] = check(
         fitted, id="size", check="model_size", params={"model": "model.joblib"}, warn=1
@@ -364,3 +396,22 @@ def test_predictions_without_the_column_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "data/predictions/test.csv").write_text("actual\n1\n")
     with pytest.raises(ConfigError, match=r"test.csv: balance.params.predictions: column 'pred"):
         balance(inputs)
+
+
+def test_predictions_that_are_not_0_1_are_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "p.csv").write_text("actual,prediction\n1,yes\n0,no\n")
+    (tmp_path / "d.csv").write_text("s\na\nb\n")
+    params = {"sensitive": "s", "predictions": "p.csv", "data": "d.csv"}
+    with pytest.raises(ConfigError, match="p.csv: f.params: column 'prediction' holds 'yes'"):
+        check(tmp_path, id="f", check="fairness", params=params, fail=0.1)
+
+
+def test_a_baseline_value_that_is_no_number_cannot_be_compared(project: Path) -> None:
+    (project / "metrics.json").write_text(json.dumps({"accuracy": "n/a"}))
+    run("git", "commit", "--quiet", "-am", "broken", cwd=project)
+    run("git", "switch", "--quiet", "-c", "next", cwd=project)
+    (project / "metrics.json").write_text(json.dumps({"accuracy": 0.9}))
+    params = {"metrics": ["accuracy"], "baseline": "change"}
+    [finding] = check(project, id="reg", check="regression", params=params)
+    assert finding.severity == "fail"
+    assert finding.message.startswith("accuracy: baseline value 'n/a' is no number in metrics.json")

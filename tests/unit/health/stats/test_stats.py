@@ -215,7 +215,12 @@ def test_infinities_and_missing_values_are_counted_not_binned() -> None:
     s = profile.columns["x"].summary
     assert isinstance(s, Numeric)
     assert (s.count, s.infinite, s.missing, sum(s.counts), s.min, s.max) == (3, 2, 1, 3, 1.0, 3.0)
-    assert quality.missing_share(profile, "x").value == pytest.approx(1 / 6)
+    assert quality.missing_share(profile, profile, "x", relative=False).value == pytest.approx(
+        1 / 6
+    )
+    assert quality.missing_share(profile, profile, "x").value == 0.0  # as the reference's
+    infinite = quality.infinite_share(profile, profile, "x", relative=False)
+    assert infinite is not None and infinite.value == pytest.approx(2 / 6)
 
 
 def test_single_value_and_empty_columns_do_not_break_drift() -> None:
@@ -240,7 +245,8 @@ def test_quality_measures() -> None:
     assert quality.out_of_range_share(reference, current, "n").value == pytest.approx(0.75)
     unseen = quality.unseen_share(reference, current, "c")
     assert unseen is not None and unseen.value == pytest.approx(0.75) and "'z'" in unseen.message
-    assert quality.duplicate_share(current).value == pytest.approx(0.25)  # the repeated last row
+    repeated = quality.duplicate_share(reference, current)  # the repeated last row
+    assert repeated.value == pytest.approx(0.25) and "0.00% in the reference" in repeated.message
     assert quality.became_constant(reference, current, "k").value == 1.0
     assert quality.row_ratio(reference, current).value == pytest.approx(0.04)
     assert [m.message for m in quality.schema(reference, current)] == [
