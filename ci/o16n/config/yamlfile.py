@@ -20,9 +20,13 @@ Model = TypeVar("Model", bound=BaseModel)
 
 class Strict(BaseModel):
     """The base of every model of a YAML file o16n reads: unknown keys are errors (a typo is
-    named, not ignored) and a loaded config cannot be changed afterwards."""
+    named, not ignored), values are taken as YAML typed them (`warn: "0.01"` is text, not a
+    number; `true` is not 1; `"yes"` is not a boolean), and a loaded config cannot be changed
+    afterwards. A quoted number usually means a template or a tool wrote the file wrongly:
+    reading it as the number would hide that, and a comparison with text fails later, far
+    from the line to fix."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 Location = Sequence[str | int]
@@ -83,6 +87,13 @@ def line_of(node: yaml.Node | None, location: Location) -> int | None:
     return line
 
 
+def node_at(node: yaml.Node | None, location: Location) -> yaml.Node | None:
+    """The node on `location`, or None where the file has no such key or item."""
+    for step in location:
+        node = _child(node, step) if node is not None else None
+    return node
+
+
 def _child(node: yaml.Node, step: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         return next((value for key, value in node.value if key.value == step), None)
@@ -120,10 +131,54 @@ def _config_error(exc: ValidationError, path: Path, node: yaml.Node | None) -> C
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
         location.append("check")  # point at the discriminating key itself
     more = exc.error_count() - 1
-    message = first["msg"] + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+    message = _type_message(first) or first["msg"]
+    message += f" (and {more} more problem{'s' * (more > 1)})" if more else ""
     return ConfigError(
-        message, file=path, line=line_of(node, location), key=dotted(location) or None
+        message,
+        file=path,
+        line=line_of(node, location),
+        key=dotted(location) or None,
+        hint=_type_hint(first),
     )
+
+
+_EXPECTED = {"float_type": "a number", "int_type": "a whole number", "bool_type": "true or false"}
+
+
+def _type_message(error: Any) -> str | None:
+    """Say what was found where a number or a boolean belongs, in YAML's words."""
+    expected = _EXPECTED.get(error["type"])
+    if expected is None:
+        return None
+    value = error.get("input")
+    if isinstance(value, bool):
+        found = f"the boolean {str(value).lower()}"
+    elif isinstance(value, str):
+        found = f"the text {value!r}"
+    elif isinstance(value, float):
+        found = f"the number {value!r}"
+    else:
+        return None
+    return f"must be {expected}, not {found}"
+
+
+def _type_hint(error: Any) -> str | None:
+    value = error.get("input")
+    if error["type"] in ("float_type", "int_type") and isinstance(value, str) and _numeric(value):
+        return f"remove the quotes: {value.strip()} is a number only without them"
+    if error["type"] == "bool_type" and isinstance(value, str):
+        return "write true or false without quotes"
+    if error["type"] == "int_type" and isinstance(value, float) and value.is_integer():
+        return f"write {int(value)}"
+    return None
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _without_union_tags(node: yaml.Node | None, location: Location) -> list[str | int]:

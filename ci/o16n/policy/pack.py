@@ -25,7 +25,7 @@ from lark import Token, Tree
 from o16n.adapters.dvc.lineage import digest
 from o16n.config.pack import PackSpec, RuleSpec
 from o16n.config.project import ProjectConfig
-from o16n.config.yamlfile import line_of, load_model_and_node
+from o16n.config.yamlfile import line_of, load_model_and_node, node_at
 from o16n.errors import ConfigError
 
 PACK_FILE = "pack.yaml"
@@ -213,7 +213,7 @@ def _syntax_error(
 ) -> ConfigError:
     row = getattr(exc, "line", None) or 1
     column = getattr(exc, "column", None) or 1
-    value_node = _node_at(node, location)
+    value_node = node_at(node, location)
     line = line_of(node, location)
     block = getattr(value_node, "style", None) in ("|", ">")
     if line is not None and block:
@@ -230,17 +230,6 @@ def _syntax_error(
         key=f"rules[{location[1]}].{key}",
         hint="see https://github.com/google/cel-spec/blob/master/doc/langdef.md",
     )
-
-
-def _node_at(node: yaml.Node | None, location: list[str | int]) -> yaml.Node | None:
-    for step in location:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            node = node.value[step] if step < len(node.value) else None
-        else:
-            return None
-    return node
 
 
 # ---- references: every fact a rule names must exist ----------------------------------------

@@ -104,11 +104,29 @@ def write(path: Path, text: str) -> Path:
         ),
         (
             "triggers:\n  - {id: a, check: missing_share, columns: [nope]}\n",
-            "a.columns: column 'nope' is not in the reference",
+            "health.yaml:2: a.columns: column 'nope' is not in the reference",
+        ),
+        (
+            "triggers:\n  - id: schema\n    check: schema\n  - id: feature-drift\n"
+            "    check: column_drift\n    exclude: [c]\n    columns:\n      - x0\n      - x\n",
+            "health.yaml:7: feature-drift.columns: column 'x' is not in the reference",
+        ),
+        (
+            "triggers:\n  - id: drift\n    check: column_drift\n    exclude: [gone]\n",
+            "health.yaml:4: drift.exclude: column 'gone' is not in the reference",
+        ),
+        (
+            'triggers:\n  - {id: a, check: missing_share, warn: "0.01"}\n',
+            "health.yaml:2: triggers[0].warn: must be a number, not the text '0.01'\n"
+            "  hint: remove the quotes: 0.01 is a number only without them",
+        ),
+        (
+            "triggers:\n  - id: a\n    check: row_count\n    fail: false\n",
+            "health.yaml:4: triggers[0].fail: must be a number, not the boolean false",
         ),
         (
             "triggers:\n  - {id: a, check: missing_share, warn: lots}\n",
-            "health.yaml:2: triggers[0].warn: Input should be a valid number",
+            "health.yaml:2: triggers[0].warn: must be a number, not the text 'lots'",
         ),
     ],
 )
