@@ -25,7 +25,15 @@ from lark import Token, Tree
 from o16n.adapters.dvc.lineage import digest
 from o16n.config.pack import PackSpec, RuleSpec
 from o16n.config.project import ProjectConfig
-from o16n.config.yamlfile import line_of, load_model_and_node, node_at
+from o16n.config.yamlfile import (
+    describe,
+    dotted,
+    line_of,
+    load_model_and_node,
+    load_yaml,
+    node_at,
+    numeric,
+)
 from o16n.errors import ConfigError
 
 PACK_FILE = "pack.yaml"
@@ -359,4 +367,58 @@ def for_project(project: Path, config: ProjectConfig) -> Pack:
             f"{builtin_packs()} into policies/, or name a folder in policies/",
         )
     pack = load(folder)
+    _check_policy_vars(pack.vars, config.policy_vars, project / PROJECT_FILE)
     return dataclasses.replace(pack, vars=_deep_merge(pack.vars, config.policy_vars))
+
+
+def _check_policy_vars(defaults: Mapping[str, Any], values: Mapping[str, Any], path: Path) -> None:
+    """Each of o16n.yaml's `policy_vars` is the kind of value the pack's default is (a number
+    for a number, true/false for a boolean), and never a quoted number where no default says
+    text: a floor of "0.9" would make its rule compare a number with text when it runs."""
+    found = _var_problem(defaults, values, ("policy_vars",))
+    if found is None:
+        return
+    location, message, hint = found
+    _, node = load_yaml(path) if path.is_file() else (None, None)
+    raise ConfigError(
+        message, file=path, line=line_of(node, location), key=dotted(location), hint=hint
+    )
+
+
+def _var_problem(
+    defaults: Mapping[str, Any], values: Mapping[str, Any], where: tuple[str, ...]
+) -> tuple[tuple[str, ...], str, str] | None:
+    for key, value in values.items():
+        location = (*where, str(key))
+        default = defaults.get(key)
+        expected = _kind(default)
+        if expected is not None and _kind(value) != expected:
+            return location, f"must be {expected}, not {describe(value)}", _fix(value, default)
+        if isinstance(value, str) and numeric(value) and not isinstance(default, str):
+            return location, f"must be a number, not {describe(value)}", _fix(value, 0)
+        if isinstance(value, Mapping):
+            inner = _var_problem(default if isinstance(default, Mapping) else {}, value, location)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _kind(value: Any) -> str | None:
+    """What a pack's default asks for, in words; None: anything goes."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return None
+
+
+def _fix(value: Any, default: Any) -> str:
+    if isinstance(value, str) and numeric(value) and _kind(default) == "a number":
+        return f"remove the quotes: {value.strip()} is a number only without them"
+    return f"the pack's default is {default!r}"
