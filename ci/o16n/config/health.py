@@ -279,6 +279,11 @@ class HealthConfig(Strict):
     _file: Path | None = PrivateAttr(None)
     _node: yaml.Node | None = PrivateAttr(None)
 
+    @property
+    def source(self) -> Path | None:
+        """The health.yaml this was read from; None for the defaults."""
+        return self._file
+
     @field_validator("triggers")
     @classmethod
     def _unique_ids(cls, triggers: list[Trigger]) -> list[Trigger]:
@@ -331,7 +336,7 @@ def located(config: HealthConfig, trigger: Trigger, error: ConfigError) -> Confi
         error.reason,
         file=config._file,
         line=_key_line(config._node, ["triggers", index, *steps]),
-        key=error.key or f"triggers[{index}]",
+        key=error.key or trigger.id,
         hint=error.hint,
     )
 

@@ -238,6 +238,7 @@ def monitoring_triggers(config: HealthConfig, label: str) -> tuple[HealthConfig,
     if not kept:
         raise ConfigError(
             "no data trigger to monitor with (schema, missing_share, column_drift, ...)",
+            file=config.source,
             key="triggers",
             hint="add data quality and drift triggers to health.yaml, or pass --config FILE",
         )

@@ -12,7 +12,7 @@ error when the pack loads, never a rule that is silently false.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -362,6 +362,7 @@ def for_project(project: Path, config: ProjectConfig) -> Pack:
         raise ConfigError(
             f"policy pack {config.policy_pack!r} not found at {folder / PACK_FILE}",
             file=project / PROJECT_FILE,
+            line=_project_line(project / PROJECT_FILE, ["policy_pack"]),
             key="policy_pack",
             hint=f"copy one of o16n's packs ({', '.join(_builtin_names())}) from "
             f"{builtin_packs()} into policies/, or name a folder in policies/",
@@ -379,10 +380,13 @@ def _check_policy_vars(defaults: Mapping[str, Any], values: Mapping[str, Any], p
     if found is None:
         return
     location, message, hint = found
-    _, node = load_yaml(path) if path.is_file() else (None, None)
-    raise ConfigError(
-        message, file=path, line=line_of(node, location), key=dotted(location), hint=hint
-    )
+    line = _project_line(path, location)
+    raise ConfigError(message, file=path, line=line, key=dotted(location), hint=hint)
+
+
+def _project_line(path: Path, location: Sequence[str | int]) -> int | None:
+    """The line of a key of o16n.yaml, read again only for an error (None: the defaults)."""
+    return line_of(load_yaml(path)[1], location) if path.is_file() else None
 
 
 def _var_problem(

@@ -148,6 +148,17 @@ def test_bad_config_exits_2_naming_file_line_and_key(
     assert "Traceback" not in err
 
 
+def test_a_missing_reference_names_the_trigger_that_needs_it(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        data / "health.yaml", "version: 1\ntriggers:\n  - id: drift\n    check: column_drift\n"
+    )
+    code, _, err = health(capsys, "--config", str(path), "--current", str(data / "cur.csv"))
+    assert code == 2
+    assert f"error: {path}:3: drift: no reference given\n  hint: set `reference:`" in err
+
+
 @pytest.mark.parametrize(
     ("current", "message"),
     [
