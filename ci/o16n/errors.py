@@ -53,6 +53,7 @@ class ConfigError(O16nError):
         )
         super().__init__(f"{where}: {message}" if where else message, hint=hint)
         self.file, self.line, self.key = file, line, key
+        self.reason = message  # without the place: to say it again at another place
 
 
 class ToolError(O16nError):

@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from o16n.config.yamlfile import line_of
 from o16n.errors import ConfigError
 
 PARAMS = "params.yaml"
@@ -57,30 +58,35 @@ class Comparison:
         return bool(self.changes)
 
 
-def from_params(params: Any, where: str = PARAMS) -> DataSchema | None:
+def from_params(
+    params: Any, where: str = PARAMS, node: yaml.Node | None = None
+) -> DataSchema | None:
     """params.yaml's `data` section as a schema; None when there is none. A section whose
-    target or columns are not what the template writes is a ConfigError naming the key."""
+    target or columns are not what the template writes is a ConfigError naming the key (and
+    its line, given the file's YAML nodes)."""
     if not isinstance(params, Mapping) or params.get("data") is None:
         return None
+
+    def error(message: str, key: str, hint: str | None = None) -> ConfigError:
+        line = line_of(node, key.split("."))
+        return ConfigError(message, file=where, line=line, key=key, hint=hint)
+
     data = params["data"]
     if not isinstance(data, Mapping):
-        raise ConfigError("`data` must be a mapping", file=where, key="data")
+        raise error("`data` must be a mapping", "data")
     target = data.get("target")
     if target is not None and not isinstance(target, str | int):
-        raise ConfigError("must be a column name", file=where, key="data.target")
+        raise error("must be a column name", "data.target")
     columns: dict[str, str] = {}
     for kind in KINDS:
         names = data.get(kind) or []
         if not isinstance(names, list) or not all(isinstance(n, str | int) for n in names):
-            raise ConfigError("must be a list of column names", file=where, key=f"data.{kind}")
+            raise error("must be a list of column names", f"data.{kind}")
         for name in map(str, names):
             if name in columns:
                 twice = "twice" if columns[name] == kind else f"as {columns[name]} and {kind}"
-                raise ConfigError(
-                    f"column {name!r} is listed {twice}",
-                    file=where,
-                    key=f"data.{kind}",
-                    hint="list each column once",
+                raise error(
+                    f"column {name!r} is listed {twice}", f"data.{kind}", "list each column once"
                 )
             columns[name] = kind
     positive = data.get("positive")
@@ -133,10 +139,8 @@ def compare(old: Read, new: Read, old_label: str = "base", new_label: str = "hea
     """Whether the data of revision `new` compare with those of `old` (see the module's text
     for what counts). Reads params.yaml at both, and the reference profiles only when the base
     declares no `data` section."""
-    old_params = _params(old, f"{old_label}:{PARAMS}")
-    new_params = _params(new, f"{new_label}:{PARAMS}")
-    old_schema = from_params(old_params, f"{old_label}:{PARAMS}")
-    new_schema = from_params(new_params, f"{new_label}:{PARAMS}")
+    old_schema = from_params(*_params(old, f"{old_label}:{PARAMS}"))
+    new_schema = from_params(*_params(new, f"{new_label}:{PARAMS}"))
     if old_schema is not None:
         if new_schema is None:
             return Comparison(("data: the section was removed from params.yaml",), PARAMS)
@@ -151,12 +155,13 @@ def compare(old: Read, new: Read, old_label: str = "base", new_label: str = "hea
     return Comparison(tuple(differences(before, after)), "reference profile")
 
 
-def _params(read: Read, where: str) -> Any:
+def _params(read: Read, where: str) -> tuple[Any, str, yaml.Node | None]:
+    """params.yaml at a revision: its values, where it is, and its nodes (for lines)."""
     text = read(PARAMS)
     if not text:
-        return None
+        return None, where, None
     try:
-        return yaml.safe_load(text)
+        return yaml.safe_load(text), where, yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

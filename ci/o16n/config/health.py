@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+import yaml
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from o16n.config.yamlfile import Strict, load_model
-from o16n.errors import UsageError
+from o16n.config.yamlfile import Strict, line_of, load_model_and_node, node_at
+from o16n.errors import ConfigError, UsageError
 
 DriftMethod = Literal["auto", "ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"]
 Severity = Literal["warn", "fail"]
@@ -293,6 +294,14 @@ class HealthConfig(Strict):
     reference: str | None = Field(None, description="reference profile (JSON) or data file")
     current: str | None = Field(None, description="the data to check (CSV or Parquet)")
     triggers: list[AnyTrigger] = Field(min_length=1)
+    # Where it was read from, for errors found when a trigger runs (`located`); none: defaults.
+    _file: Path | None = PrivateAttr(None)
+    _node: yaml.Node | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> Path | None:
+        """The health.yaml this was read from; None for the defaults."""
+        return self._file
 
     @field_validator("triggers")
     @classmethod
@@ -324,6 +333,62 @@ def default_config() -> HealthConfig:
     return HealthConfig.model_validate({"triggers": DEFAULT_TRIGGERS})
 
 
+def load_health(path: Path) -> HealthConfig:
+    """health.yaml, remembering its path and YAML nodes so that a trigger's error found later
+    (a column the reference does not have) can name the file and the trigger's line."""
+    config, node = load_model_and_node(path, HealthConfig)
+    config._file, config._node = path, node
+    return config
+
+
+def located(config: HealthConfig, trigger: Trigger, error: ConfigError) -> ConfigError:
+    """A check's ConfigError that names no file, placed in health.yaml: at the key it names
+    (`<id>.columns` -> that trigger's `columns:` line), else at the trigger. An error naming a
+    file already (a data or model file) is returned as it is."""
+    if error.file is not None or config._file is None:
+        return error
+    index = _trigger_index(config._node, trigger.id)
+    if index is None:
+        return error
+    inside = (error.key or "").removeprefix(f"{trigger.id}.")
+    steps = inside.split(".") if error.key and inside != error.key else []
+    return ConfigError(
+        error.reason,
+        file=config._file,
+        line=_key_line(config._node, ["triggers", index, *steps]),
+        key=error.key or trigger.id,
+        hint=error.hint,
+    )
+
+
+def _key_line(node: yaml.Node | None, location: list[str | int]) -> int | None:
+    """The line of the last key on `location` (`columns:`, not the first item of a block list
+    under it), or of the deepest node there."""
+    parent = location[:-1]
+    holder = node_at(node, parent)
+    if isinstance(holder, yaml.MappingNode) and location:
+        for key, _ in holder.value:
+            if key.value == location[-1]:
+                return int(key.start_mark.line) + 1
+    return line_of(node, location)
+
+
+def _trigger_index(node: yaml.Node | None, trigger_id: str) -> int | None:
+    """The position of the trigger with this id in the file's `triggers:` list (the config a
+    caller runs may be a filtered copy, so its own index can differ)."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    triggers = next((v for k, v in node.value if k.value == "triggers"), None)
+    if not isinstance(triggers, yaml.SequenceNode):
+        return None
+    for index, item in enumerate(triggers.value):
+        if isinstance(item, yaml.MappingNode) and any(
+            k.value == "id" and getattr(v, "value", None) == trigger_id for k, v in item.value
+        ):
+            return index
+    return None
+
+
 def resolve_config(
     project: Path, config: Path | None, reference: str | None, current: str | None
 ) -> tuple[HealthConfig, str | None, str | None]:
@@ -336,7 +401,7 @@ def resolve_config(
                 hint="pass --config health.yaml, or --reference REF --current CUR for the defaults",
             )
         return default_config(), _absolute(reference), _absolute(current)
-    loaded = load_model(path, HealthConfig)
+    loaded = load_health(path)
     return loaded, _absolute(reference) or loaded.reference, _absolute(current) or loaded.current
 
 

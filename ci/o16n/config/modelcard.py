@@ -39,7 +39,7 @@ class Owner(Strict):
 
 class Version(Strict):
     name: str = Field("", description="empty: o16n shows the registered version or the commit")
-    date: datetime.date | None = None
+    date: datetime.date | None = Field(None, strict=False)  # quoted or not: YYYY-MM-DD
     diff: str = Field("", description="what changed since the previous version")
 
 

@@ -24,7 +24,10 @@ class WaiverSpec(Strict):
     rule: str = Field(min_length=1, description="the id of the rule waived")
     reason: str = Field(min_length=10, description="why shipping anyway is acceptable")
     approved_by: str = Field(min_length=3, description="who accepts it: 'Name <e-mail>'")
-    expires: dt.date = Field(description="last day the waiver applies (YYYY-MM-DD)")
+    expires: dt.date = Field(
+        description="last day the waiver applies (YYYY-MM-DD)",
+        strict=False,  # quoted or not, YYYY-MM-DD is the date
+    )
     triggers: list[Annotated[str, Field(pattern=TRIGGER_ID)]] = Field(
         default_factory=list,
         description="health trigger ids (health.yaml) this waiver also covers in the rule "

@@ -239,6 +239,7 @@ def monitoring_triggers(config: HealthConfig, label: str) -> tuple[HealthConfig,
     if not kept:
         raise ConfigError(
             "no data trigger to monitor with (schema, missing_share, column_drift, ...)",
+            file=config.source,
             key="triggers",
             hint="add data quality and drift triggers to health.yaml, or pass --config FILE",
         )
@@ -432,8 +433,7 @@ def _issue(m: Monitored, client: Any, actions: Actions, text: IssueText) -> str:
 
 def monitoring_config(project: Path, config: Path | None) -> HealthConfig:
     """--config, else the project's health.yaml, else the default data triggers."""
-    from o16n.config.health import default_config
-    from o16n.config.yamlfile import load_model
+    from o16n.config.health import default_config, load_health
 
     path = config if config is not None else project / "health.yaml"
     if config is None and not path.is_file():
@@ -441,4 +441,4 @@ def monitoring_config(project: Path, config: Path | None) -> HealthConfig:
         # Rows relative to the training set say little about one batch: leave that one out.
         triggers = [t for t in defaults.triggers if t.check != "row_count"]
         return defaults.model_copy(update={"triggers": triggers})
-    return load_model(path, HealthConfig)
+    return load_health(path)

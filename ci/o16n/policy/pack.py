@@ -12,7 +12,7 @@ error when the pack loads, never a rule that is silently false.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,15 @@ from lark import Token, Tree
 from o16n.adapters.dvc.lineage import digest
 from o16n.config.pack import PackSpec, RuleSpec
 from o16n.config.project import ProjectConfig
-from o16n.config.yamlfile import line_of, load_model_and_node
+from o16n.config.yamlfile import (
+    describe,
+    dotted,
+    line_of,
+    load_model_and_node,
+    load_yaml,
+    node_at,
+    numeric,
+)
 from o16n.errors import ConfigError
 
 PACK_FILE = "pack.yaml"
@@ -213,7 +221,7 @@ def _syntax_error(
 ) -> ConfigError:
     row = getattr(exc, "line", None) or 1
     column = getattr(exc, "column", None) or 1
-    value_node = _node_at(node, location)
+    value_node = node_at(node, location)
     line = line_of(node, location)
     block = getattr(value_node, "style", None) in ("|", ">")
     if line is not None and block:
@@ -230,17 +238,6 @@ def _syntax_error(
         key=f"rules[{location[1]}].{key}",
         hint="see https://github.com/google/cel-spec/blob/master/doc/langdef.md",
     )
-
-
-def _node_at(node: yaml.Node | None, location: list[str | int]) -> yaml.Node | None:
-    for step in location:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == step), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-            node = node.value[step] if step < len(node.value) else None
-        else:
-            return None
-    return node
 
 
 # ---- references: every fact a rule names must exist ----------------------------------------
@@ -365,9 +362,67 @@ def for_project(project: Path, config: ProjectConfig) -> Pack:
         raise ConfigError(
             f"policy pack {config.policy_pack!r} not found at {folder / PACK_FILE}",
             file=project / PROJECT_FILE,
+            line=_project_line(project / PROJECT_FILE, ["policy_pack"]),
             key="policy_pack",
             hint=f"copy one of o16n's packs ({', '.join(_builtin_names())}) from "
             f"{builtin_packs()} into policies/, or name a folder in policies/",
         )
     pack = load(folder)
+    _check_policy_vars(pack.vars, config.policy_vars, project / PROJECT_FILE)
     return dataclasses.replace(pack, vars=_deep_merge(pack.vars, config.policy_vars))
+
+
+def _check_policy_vars(defaults: Mapping[str, Any], values: Mapping[str, Any], path: Path) -> None:
+    """Each of o16n.yaml's `policy_vars` is the kind of value the pack's default is (a number
+    for a number, true/false for a boolean), and never a quoted number where no default says
+    text: a floor of "0.9" would make its rule compare a number with text when it runs."""
+    found = _var_problem(defaults, values, ("policy_vars",))
+    if found is None:
+        return
+    location, message, hint = found
+    line = _project_line(path, location)
+    raise ConfigError(message, file=path, line=line, key=dotted(location), hint=hint)
+
+
+def _project_line(path: Path, location: Sequence[str | int]) -> int | None:
+    """The line of a key of o16n.yaml, read again only for an error (None: the defaults)."""
+    return line_of(load_yaml(path)[1], location) if path.is_file() else None
+
+
+def _var_problem(
+    defaults: Mapping[str, Any], values: Mapping[str, Any], where: tuple[str, ...]
+) -> tuple[tuple[str, ...], str, str] | None:
+    for key, value in values.items():
+        location = (*where, str(key))
+        default = defaults.get(key)
+        expected = _kind(default)
+        if expected is not None and _kind(value) != expected:
+            return location, f"must be {expected}, not {describe(value)}", _fix(value, default)
+        if isinstance(value, str) and numeric(value) and not isinstance(default, str):
+            return location, f"must be a number, not {describe(value)}", _fix(value, 0)
+        if isinstance(value, Mapping):
+            inner = _var_problem(default if isinstance(default, Mapping) else {}, value, location)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _kind(value: Any) -> str | None:
+    """What a pack's default asks for, in words; None: anything goes."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return None
+
+
+def _fix(value: Any, default: Any) -> str:
+    if isinstance(value, str) and numeric(value) and _kind(default) == "a number":
+        return f"remove the quotes: {value.strip()} is a number only without them"
+    return f"the pack's default is {default!r}"

@@ -104,11 +104,29 @@ def write(path: Path, text: str) -> Path:
         ),
         (
             "triggers:\n  - {id: a, check: missing_share, columns: [nope]}\n",
-            "a.columns: column 'nope' is not in the reference",
+            "health.yaml:2: a.columns: column 'nope' is not in the reference",
+        ),
+        (
+            "triggers:\n  - id: schema\n    check: schema\n  - id: feature-drift\n"
+            "    check: column_drift\n    exclude: [c]\n    columns:\n      - x0\n      - x\n",
+            "health.yaml:7: feature-drift.columns: column 'x' is not in the reference",
+        ),
+        (
+            "triggers:\n  - id: drift\n    check: column_drift\n    exclude: [gone]\n",
+            "health.yaml:4: drift.exclude: column 'gone' is not in the reference",
+        ),
+        (
+            'triggers:\n  - {id: a, check: missing_share, warn: "0.01"}\n',
+            "health.yaml:2: triggers[0].warn: must be a number, not the text '0.01'\n"
+            "  hint: remove the quotes: 0.01 is a number only without them",
+        ),
+        (
+            "triggers:\n  - id: a\n    check: row_count\n    fail: false\n",
+            "health.yaml:4: triggers[0].fail: must be a number, not the boolean false",
         ),
         (
             "triggers:\n  - {id: a, check: missing_share, warn: lots}\n",
-            "health.yaml:2: triggers[0].warn: Input should be a valid number",
+            "health.yaml:2: triggers[0].warn: must be a number, not the text 'lots'",
         ),
     ],
 )
@@ -128,6 +146,17 @@ def test_bad_config_exits_2_naming_file_line_and_key(
     assert code == 2
     assert message in err
     assert "Traceback" not in err
+
+
+def test_a_missing_reference_names_the_trigger_that_needs_it(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        data / "health.yaml", "version: 1\ntriggers:\n  - id: drift\n    check: column_drift\n"
+    )
+    code, _, err = health(capsys, "--config", str(path), "--current", str(data / "cur.csv"))
+    assert code == 2
+    assert f"error: {path}:3: drift: no reference given\n  hint: set `reference:`" in err
 
 
 @pytest.mark.parametrize(

@@ -106,9 +106,11 @@ def test_without_a_data_section_at_the_base_the_profiles_decide() -> None:
 
 
 def test_a_column_listed_as_two_kinds_names_the_key() -> None:
-    with pytest.raises(ConfigError, match=r"head:params.yaml: data.categorical: column 'island'"):
+    with pytest.raises(
+        ConfigError, match=r"head:params.yaml:\d+: data.categorical: column 'island'"
+    ):
         compare({"params.yaml": params()}, {"params.yaml": params(categorical=["island"] * 2)})
-    with pytest.raises(ConfigError, match=r"base:params.yaml: data.numeric: must be a list"):
+    with pytest.raises(ConfigError, match=r"base:params.yaml:\d+: data.numeric: must be a list"):
         compare({"params.yaml": params(numeric="bill")}, {"params.yaml": params()})
 
 
@@ -118,3 +120,12 @@ def test_params_that_are_not_yaml_name_the_revision_and_line() -> None:
 
     with pytest.raises(ConfigError, match=r"^base:params.yaml:\d+: invalid YAML"):
         dataschema.compare(broken, reader({}))
+
+
+def test_a_bad_data_section_names_the_line_of_its_key() -> None:
+    text = "prepare:\n  seed: 42\ndata:\n  target: sex\n  numeric: [a]\n  categorical:\n    - a\n"
+    with pytest.raises(ConfigError) as caught:
+        dataschema.compare(reader({}), lambda path: text if path == "params.yaml" else None)
+    assert str(caught.value).startswith(
+        "head:params.yaml:7: data.categorical: column 'a' is listed as numeric and categorical"
+    )

@@ -86,3 +86,24 @@ def test_every_check_kind_has_exactly_one_check_function() -> None:
     models = get_args(get_args(AnyTrigger)[0])
     kinds = {get_args(model.model_fields["check"].annotation)[0] for model in models}
     assert kinds == set(CHECKS)
+
+
+def test_a_check_error_is_placed_at_its_trigger_even_in_a_filtered_copy(tmp_path: Path) -> None:
+    """monitor runs a copy without some triggers: the line is found by id, not position."""
+    from o16n.config.health import load_health, located
+
+    path = tmp_path / "health.yaml"
+    path.write_text(
+        "triggers:\n  - {id: acc, check: metric, params: {metric: accuracy}}\n"
+        "  - id: drift\n    check: column_drift\n    columns:\n      - x\n"
+    )
+    loaded = load_health(path)
+    copy = loaded.model_copy(update={"triggers": loaded.triggers[1:]})
+    (drift,) = copy.triggers
+    placed = located(
+        copy, drift, ConfigError("column 'x' is not in the reference", key="drift.columns")
+    )
+    assert str(placed) == f"{path}:5: drift.columns: column 'x' is not in the reference"
+    elsewhere = ConfigError("model file not found", file="m.joblib", key="drift.params.model")
+    assert located(copy, drift, elsewhere) is elsewhere  # it names its own file already
+    assert copy.source == path and load_model(path, HealthConfig).source is None

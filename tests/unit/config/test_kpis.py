@@ -4,13 +4,16 @@ person must set are named, by the config and by the shipped JSON Schema alike.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
-from o16n.config.kpis import KPIConfig, unset_keys, unset_warning
+from o16n.config.kpis import KPIConfig, RegressionKPI, unset_keys, unset_warning
 from o16n.config.schemas import schema_path
+from o16n.config.yamlfile import load_model
+from o16n.errors import ConfigError
 
 ZERO_CLASSIFICATION: dict[str, Any] = {
     "kpi": {
@@ -60,3 +63,39 @@ def test_a_negative_cost_is_still_refused() -> None:
     bad = {"kpi": {**ZERO_REGRESSION["kpi"], "cost_per_unit_under": -1}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, json.loads(schema_path("kpis").read_text()))
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("    true_positive: '10'",
+         ":7: kpi.value.true_positive: must be a number, not the text '10'"),
+        ("    true_positive: yes",
+         ":7: kpi.value.true_positive: must be a number, not the boolean true"),
+        ("    true_positive: 10\n  base_rate: \"0.2\"",
+         ":8: kpi.base_rate: must be a number, not the text '0.2'"),
+    ],
+)  # fmt: skip
+def test_a_quoted_number_or_a_boolean_in_kpis_yaml_names_the_line_and_key(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    path = tmp_path / "kpis.yaml"
+    path.write_text(
+        "kpi:\n  kind: classification\n  unit: EUR\n  value:\n    false_positive: -1\n"
+        f"    false_negative: -5\n{line}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_model(path, KPIConfig)
+    assert str(caught.value).startswith(f"{path}{expected}")
+
+
+def test_numbers_keep_their_meaning_in_every_spelling(tmp_path: Path) -> None:
+    """An integer for a float, and YAML 1.2's exponents (PyYAML alone reads `1e3` as text)."""
+    path = tmp_path / "kpis.yaml"
+    path.write_text(
+        "kpi:\n  kind: regression\n  unit: EUR\n  cost_per_unit_under: 1e3\n"
+        "  cost_per_unit_over: 2\n"
+    )
+    kpi = load_model(path, KPIConfig).kpi
+    assert isinstance(kpi, RegressionKPI)
+    assert (kpi.cost_per_unit_under, kpi.cost_per_unit_over) == (1000.0, 2.0)

@@ -345,6 +345,65 @@ def test_project_vars_override_the_pack(tmp_path: Path) -> None:
     assert dataclasses.replace(loaded, vars={}).rules == loaded.rules
 
 
+@pytest.mark.parametrize(
+    ("policy_vars", "expected"),
+    [
+        (
+            "  kpi_tolerance: '0.5'\n",
+            ":4: policy_vars.kpi_tolerance: must be a number, not the text '0.5'\n"
+            "  hint: remove the quotes",
+        ),
+        (
+            '  regression:\n    higher_is_better: [auc]\n    tolerance: "0.05"\n',
+            ":6: policy_vars.regression.tolerance: must be a number, not the text '0.05'",
+        ),
+        (
+            "  regression: {tolerance: true}\n",
+            ":4: policy_vars.regression.tolerance: must be a number, not the boolean true",
+        ),
+        (  # no default names roc_auc, but a quoted number is never a floor
+            '  metric_floors:\n    roc_auc: "0.9"\n',
+            ":5: policy_vars.metric_floors.roc_auc: must be a number, not the text '0.9'",
+        ),
+        (
+            "  metric_floors: 0.9\n",
+            ":4: policy_vars.metric_floors: must be a mapping, not the number 0.9\n"
+            "  hint: the pack's default is {}",
+        ),
+        (
+            "  regression: {lower_is_better: mae}\n",
+            ":4: policy_vars.regression.lower_is_better: must be a list, not the text 'mae'",
+        ),
+    ],
+)
+def test_a_policy_var_of_another_kind_than_the_packs_names_key_and_line(
+    tmp_path: Path, policy_vars: str, expected: str
+) -> None:
+    from o16n.config.project import load_project
+
+    pack.install("baseline", tmp_path / "policies")
+    (tmp_path / "o16n.yaml").write_text("version: 1\nmodel: m\npolicy_vars:\n" + policy_vars)
+    with pytest.raises(ConfigError) as caught:
+        pack.for_project(tmp_path, load_project(tmp_path))
+    assert str(caught.value).startswith(f"{tmp_path / 'o16n.yaml'}{expected}")
+
+
+def test_policy_vars_keep_their_meaning_in_every_numeric_spelling(tmp_path: Path) -> None:
+    """Integers for floats, exponents (YAML 1.2's `1e-3`, which PyYAML alone reads as text)."""
+    from o16n.config.project import load_project
+
+    pack.install("baseline", tmp_path / "policies")
+    (tmp_path / "o16n.yaml").write_text(
+        "version: 1\nmodel: m\npolicy_vars:\n  kpi_tolerance: 1\n"
+        "  regression: {tolerance: 1e-3, error_tolerance: 5.0E-2}\n  metric_floors: {r2: .3}\n"
+    )
+    loaded = pack.for_project(tmp_path, load_project(tmp_path))
+    assert loaded.vars["kpi_tolerance"] == 1
+    assert loaded.vars["regression"]["tolerance"] == 0.001
+    assert loaded.vars["regression"]["error_tolerance"] == 0.05
+    assert loaded.vars["metric_floors"] == {"r2": 0.3}
+
+
 @pytest.mark.parametrize("pack_name", PACK_NAMES)
 def test_shipped_packs_validate_against_the_shipped_schema(pack_name: str) -> None:
     import jsonschema

@@ -75,8 +75,8 @@ def test_a_deploy_stage_needs_an_environment_of_o16n_yaml(repo: Path) -> None:
 
 def test_a_pack_o16n_yaml_names_but_policies_lacks_is_a_config_error(repo: Path) -> None:
     (repo / "o16n.yaml").write_text("version: 1\nmodel: churn\npolicy_pack: strict\n")
-    with pytest.raises(ConfigError, match="policy pack 'strict' not found"):
+    with pytest.raises(ConfigError, match="o16n.yaml:3: policy_pack: policy pack 'strict' not"):
         judge(repo, stage="pr", base="main", today=TODAY)  # the change's own choice is loaded
     sh(repo, "commit", "-qam", "Choose a pack that is not there")
-    with pytest.raises(ConfigError, match=r"[0-9a-f]{7}:o16n.yaml: policy_pack: policy pack 's"):
+    with pytest.raises(ConfigError, match=r"[0-9a-f]{7}:o16n.yaml:3: policy_pack: policy pack 's"):
         judge(repo, stage="pr", base="HEAD", today=TODAY)  # in force: named as committed

@@ -224,3 +224,9 @@ def test_facts_keep_the_files_order(tmp_path: Path) -> None:
         ("health-ok", True),
     ]
     assert [w.line for w in loaded] == [3, 7]
+
+
+def test_a_quoted_expiry_date_is_still_the_date(tmp_path: Path) -> None:
+    """Strict numbers do not make `expires: "2026-12-31"` text: YYYY-MM-DD is the date."""
+    waiver = load_one(tmp_path, ONE.replace("2026-12-31", '"2026-12-31"'))
+    assert waiver.spec.expires.isoformat() == "2026-12-31"

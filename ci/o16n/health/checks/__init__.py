@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from o16n.config.health import HealthConfig
+from o16n.config.health import HealthConfig, Trigger, located
+from o16n.errors import ConfigError
 from o16n.health.checks import data, model
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import CheckResult, Distribution, HealthReport, MetricComparison
@@ -42,8 +43,16 @@ CHECKS: dict[str, Check] = {
 
 def evaluate(config: HealthConfig, inputs: Inputs) -> HealthReport:
     """Run every trigger in order and collect all findings; one firing does not stop the rest."""
-    results = [CHECKS[trigger.check](trigger, inputs) for trigger in config.triggers]
+    results = [_run(config, trigger, inputs) for trigger in config.triggers]
     return collect(results, {"reference": inputs.reference, "current": inputs.current})
+
+
+def _run(config: HealthConfig, trigger: Trigger, inputs: Inputs) -> CheckResult:
+    """One check; its config error, if any, names health.yaml and the trigger's line."""
+    try:
+        return CHECKS[trigger.check](trigger, inputs)
+    except ConfigError as error:
+        raise located(config, trigger, error) from None
 
 
 def collect(results: Sequence[CheckResult], inputs: dict[str, Any]) -> HealthReport:

@@ -24,11 +24,11 @@ def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -
     kind, are the schema check's: the others measure only columns of the same kind."""
     known = list(reference.columns)
     named = known if trigger.columns == "all" else trigger.columns
-    for name in [*named, *trigger.exclude]:
-        if name not in reference.columns:
+    for field, names in (("columns", named), ("exclude", trigger.exclude)):
+        for name in (n for n in names if n not in reference.columns):
             raise ConfigError(
                 f"column {name!r} is not in the reference",
-                key=f"{trigger.id}.columns",
+                key=f"{trigger.id}.{field}",
                 hint=f"the reference has: {', '.join(known)}",
             )
     return [c for c in named if c not in trigger.exclude and c in current.columns]
