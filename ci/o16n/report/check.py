@@ -13,20 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from o16n.lifecycle.check import FAILED, PASSED, CheckReport, MetricChange, ParamChange
-from o16n.report import decision, health
-from o16n.report.markup import cell
+from o16n.report import decision, health, icons
+from o16n.report.markup import cell, num, signed
 
 MARKER = "<!-- o16n-report -->"  # finds o16n's own comment on a pull request
 ICON = {PASSED: "✅", FAILED: "❌"}
 STYLE = {PASSED: "ok", FAILED: "fail"}
-
-
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4g}"
-
-
-def _signed(value: float | None) -> str:
-    return "—" if value is None else ("0" if value == 0 else f"{value:+.4g}")
 
 
 def to_text(report: CheckReport, console: Console) -> None:
@@ -58,7 +50,7 @@ def _metrics_table(metrics: tuple[MetricChange, ...], base: str) -> Table:
             escape(column), justify="left" if column in ("file", "metric") else "right"
         )
     for m in metrics:
-        table.add_row(m.file, m.name, _number(m.old), _number(m.new), _signed(m.diff))
+        table.add_row(escape(m.file), escape(m.name), num(m.old), num(m.new), signed(m.diff))
     return table
 
 
@@ -100,12 +92,12 @@ def to_markdown(report: CheckReport) -> str:
     for step in report.steps:
         icon = ICON.get(step.status, "⏭️")
         lines.append(f"| {step.name} | {icon} {step.status} | {cell(step.summary)} |")
-    if report.metrics:
+    if report.metrics:  # the one metrics table: the health section below leaves its own out
         lines += ["", f"### Metrics vs `{report.base}`", ""]
         lines += [f"| metric | `{report.base}` | this change | diff |", "|---|---:|---:|---:|"]
         for m in report.metrics:
             name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
-            lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
+            lines.append(f"| {cell(name)} | {num(m.old)} | {num(m.new)} | {signed(m.diff)} |")
     if report.params:
         lines += ["", f"### Params vs `{report.base}`", ""]
         lines += [f"| param | `{report.base}` | this change |", "|---|---|---|"]
@@ -118,7 +110,7 @@ def to_markdown(report: CheckReport) -> str:
         )
         lines += ["", gate_markdown.rstrip("\n")]
     if report.health is not None:
-        health_markdown = health.to_markdown(report.health)
+        health_markdown = health.to_markdown(report.health, metrics=not report.metrics)
         section = health_markdown.replace(f"{health.MARKER}\n", "").replace("## ", "### ", 1)
         lines += ["", section.rstrip("\n")]
     for step in report.steps:
@@ -143,7 +135,7 @@ def to_html(report: CheckReport) -> str:
     from markdown_it import MarkdownIt
 
     markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
-    rendered = markdown.render(to_markdown(report))
+    rendered = icons.html_icons(markdown.render(to_markdown(report)))  # no emoji font needed
     style = health.CSS if report.health is not None else ""
     charts = health.html_body(report.health) if report.health is not None else ""
     verdict = "passed" if report.passed else "failed"
