@@ -218,12 +218,13 @@ def test_html_is_one_page_of_the_markdown_report() -> None:
     assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
     assert "<title>o16n check: failed</title>" in page
     assert "<table>" in page and "<details>" in page
-    assert "Health charts" not in page
+    assert "o16n health report" not in page
 
 
 def test_html_has_the_health_charts_when_health_ran() -> None:
     page = check.to_html(CheckReport("main", (LINT,), health=sample_report()))
-    assert "<h2>Health charts</h2>" in page
+    assert page.count("<h1>o16n health report</h1>") == 1
+    assert page.count("<h2>What fired</h2>") == 1  # the health HTML only, not its Markdown too
     assert "<svg viewBox" in page and '<svg class="mini"' in page
 
 

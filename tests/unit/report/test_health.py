@@ -459,3 +459,37 @@ def test_nice_axis_steps() -> None:
         [0.1, 0.1, 0.01, 0.2]
     )
     assert not math.isnan(health._nice_step(1e-9))
+
+
+def test_each_drift_value_is_labelled_with_the_way_it_drifts() -> None:
+    """p-values drift low, distances high: read off the verdict, names only for a NaN."""
+    assert health.value_label(ColumnDrift("a", "numeric", "ks", 0.01, 0.05, True)) == (
+        "p-value, drift below 0.05"
+    )
+    assert health.value_label(ColumnDrift("a", "numeric", "ks", 0.3, 0.05, False)) == (
+        "p-value, drift below 0.05"
+    )
+    assert health.value_label(ColumnDrift("a", "numeric", "wasserstein", 0.3, 0.1, True)) == (
+        "distance, drift at or above 0.1"
+    )
+    assert health.value_label(ColumnDrift("a", "numeric", "psi", 0.01, 0.1, False)) == (
+        "index, drift at or above 0.1"
+    )
+    nan = float("nan")
+    assert health.drifts_below(ColumnDrift("a", "numeric", "chisquare", nan, 0.05, False))
+    assert not health.drifts_below(ColumnDrift("a", "numeric", "jensenshannon", nan, 0.1, False))
+
+
+def test_thresholds_are_named_warn_or_fail_levels() -> None:
+    assert health.level(finding(1, WARN)) == "warn level 0.5"
+    assert health.level(finding(1, FAIL)) == "fail level 0.5"
+    assert health.level(finding(1, OK)) == "limit 0.5"
+    assert health.level(Finding("t", "c", WARN, "m")) == "—"
+
+
+def test_sparklines_share_one_scale_and_merge_many_bins() -> None:
+    shape = Distribution("x", ("a", "b"), (0.5, 0.5), (0.0, 1.0))
+    assert health.spark_pair(shape) == "ref ▅▅ · cur ▁█"
+    many = Distribution("x", tuple("0123456789" * 5), (0.02,) * 50, (0.02,) * 50)
+    assert health.spark_pair(many, width=10) == "ref ██████████ · cur ██████████"
+    assert health.spark_pair(Distribution("x", (), (), ())) == ""
