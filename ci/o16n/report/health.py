@@ -102,6 +102,18 @@ def value_label(d: ColumnDrift) -> str:
     return f"{what}, drift at or above {num(d.threshold)}"
 
 
+def method_of(f: Finding, drift: Mapping[str, ColumnDrift]) -> str:
+    """A finding's method, and for a column's drift score which way drifts:
+    "ks (p-value: lower drifts)", "wasserstein (distance: higher drifts)"."""
+    found = drift.get(f.column or "")
+    if found is None or found.method != f.method:
+        return f.method
+    if drifts_below(found):
+        return f"{f.method} (p-value: lower drifts)"
+    what = {"psi": "index", "kl_div": "divergence"}.get(found.method, "distance")
+    return f"{f.method} ({what}: higher drifts)"
+
+
 def level(f: Finding) -> str:
     """A finding's threshold named for what it is: the warning level a warn crossed, the fail
     level a fail crossed, or for an ok the limit it stayed within."""
@@ -151,6 +163,7 @@ def to_text(report: HealthReport, console: Console) -> None:
 
 
 def _rich_findings(report: HealthReport) -> Table:
+    drift = _drift_of(report)
     with_column = any(f.column for f in report.findings)  # no empty column for model checks
     table = Table(title="o16n health", title_justify="left")
     table.add_column("severity", no_wrap=True)
@@ -164,6 +177,8 @@ def _rich_findings(report: HealthReport) -> Table:
         cells = [f"[{f.severity}]{f.severity}[/]", escape(f.trigger)]
         cells += [escape(f.column or "")] if with_column else []
         cells += [num(f.value), escape(level(f)), escape(f.message)]
+        method = method_of(f, drift)  # no method column here: a drift score says its direction
+        cells[-1] += f" · {escape(method)}" if method != f.method else ""
         table.add_row(*cells)
     return table
 
@@ -273,14 +288,17 @@ def _fit(header: Sequence[str], rows: Sequence[str], budget: int) -> str:
     return "\n".join([*header, *kept, *(["", _left_out(left)] if left else [])])
 
 
-def _md_findings(findings: Iterable[Finding]) -> tuple[list[str], list[str]]:
+def _md_findings(
+    findings: Iterable[Finding], drift: Mapping[str, ColumnDrift]
+) -> tuple[list[str], list[str]]:
     header = [
         "| | trigger | column | value | threshold | method | message |",
         "|---|---|---|---:|---:|---|---|",
     ]
     rows = [
         f"| {ICON[f.severity]} | {_text(f.trigger)} | {_text(f.column or '')} "
-        f"| {num(f.value)} | {cell(level(f))} | {_text(f.method)} | {_text(f.message)} |"
+        f"| {num(f.value)} | {cell(level(f))} | {_text(method_of(f, drift))} "
+        f"| {_text(f.message)} |"
         for f in findings
     ]
     return header, rows
@@ -344,7 +362,7 @@ def _md_summary(report: HealthReport, limit: int, metrics: bool = True) -> list[
     parts = [MARKER, f"## {ICON[report.severity]} {report.verdict}"]
     fired = [f for f in report.by_severity() if f.severity != OK]
     if fired:
-        header, rows = _md_findings(fired[:FIRED_ROWS])
+        header, rows = _md_findings(fired[:FIRED_ROWS], _drift_of(report))
         table = _fit(header, rows, limit * 2 // 5)
         more = len(fired) - FIRED_ROWS
         tail = f"\n\n_{more} more in the details below._" if more > 0 else ""
@@ -380,7 +398,8 @@ def to_markdown(report: HealthReport, limit: int = MARKDOWN_LIMIT, *, metrics: b
         remaining -= len(drift) + 2
     rest = _rest(report)
     if rest:
-        folded.append(_folded(_rest_summary(report), _md_findings(rest), remaining))
+        table = _md_findings(rest, _drift_of(report))
+        folded.append(_folded(_rest_summary(report), table, remaining))
     # A blank line after each </details> ends its HTML block, so Markdown resumes after it.
     return "\n".join([*parts, "", "\n\n".join(folded)]) + "\n"
 
@@ -736,7 +755,9 @@ def _badge(severity: str, text: str = "") -> str:
 FINDING_HEADER = ("severity", "trigger", "column", "value", "threshold", "method", "message")
 
 
-def _finding_rows(findings: Iterable[Finding]) -> list[tuple[str, list[str]]]:
+def _finding_rows(
+    findings: Iterable[Finding], drift: Mapping[str, ColumnDrift]
+) -> list[tuple[str, list[str]]]:
     return [
         (
             f.severity,
@@ -746,7 +767,7 @@ def _finding_rows(findings: Iterable[Finding]) -> list[tuple[str, list[str]]]:
                 _e(f.column or ""),
                 num(f.value),
                 _e(level(f)),
-                _e(f.method),
+                _e(method_of(f, drift)),
                 _e(f.message),
             ],
         )
@@ -764,13 +785,14 @@ def _html_findings(report: HealthReport) -> str:
         return '<h2>What fired</h2><p class="muted">No triggers ran.</p>'
     fired = [f for f in report.by_severity() if f.severity != OK]
     passed = [f for f in report.findings if f.severity == OK]
+    drift = _drift_of(report)
     table = (
-        _html_table(FINDING_HEADER, _finding_rows(fired), {3}, prose=6)
+        _html_table(FINDING_HEADER, _finding_rows(fired, drift), {3}, prose=6)
         if fired
         else '<p class="muted">Nothing fired.</p>'
     )
     if passed:
-        rows = _html_table(FINDING_HEADER, _finding_rows(passed), {3}, prose=6)
+        rows = _html_table(FINDING_HEADER, _finding_rows(passed, drift), {3}, prose=6)
         table += _folded_html(f"Passed ({len(passed)})", rows)
     return "<h2>What fired</h2>" + table
 

@@ -103,6 +103,8 @@ def test_text_lists_findings_most_severe_first_then_drift_then_the_verdict() -> 
         r"│ income +│ wasserstein +│ +0\.31 │ distance, drift at or above 0\.1 │ yes +│", income
     )
     assert out.index("│ tenure") < out.index("│ age")  # drifted columns first
+    assert "0.1 · wasserstein" in out and "(distance: higher drifts)" in out  # income (wrapped)
+    assert "· unseen categories" not in out  # not a drift score
 
 
 def test_text_escapes_rich_markup_in_user_strings() -> None:
@@ -230,6 +232,7 @@ def test_markdown_puts_what_fired_first_and_folds_the_details() -> None:
     summary, _, details = markdown.partition("<details>")
     assert summary.index("### What fired") < summary.index("### Metrics vs main (3f2c1a0)")
     fired = [line for line in summary.splitlines() if line.startswith("| ❌") or "| ⚠️" in line]
+    assert "| wasserstein (distance: higher drifts) | income drifted" in summary
     assert [row.split(" | ")[1] for row in fired] == [
         "dataset_drift",
         "no_regression",
