@@ -13,7 +13,7 @@ EVIDENTLY := .venv-evidently/bin/python
 # pytest-xdist workers: the CI machine has 2 cores.
 WORKERS ?= auto
 
-.PHONY: help setup tools ssh-keygen demo demo-loop test test-fast lint bench clean
+.PHONY: help setup tools ssh-keygen chromium demo demo-loop test test-fast lint bench clean
 
 help: ## show the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,12 @@ ssh-keygen:
 	@command -v ssh-keygen >/dev/null || { echo "installing openssh-client (ssh-keygen)"; \
 	  apt-get install -y -qq openssh-client >/dev/null 2>&1 \
 	  || { apt-get update -qq && apt-get install -y -qq openssh-client >/dev/null; }; }
+
+# The report screenshot tests look at each HTML page in headless Chromium (Debian's package).
+chromium:
+	@command -v chromium >/dev/null || { echo "installing chromium (report screenshot tests)"; \
+	  apt-get install -y -qq chromium >/dev/null 2>&1 \
+	  || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; }
 
 # The loop, offline, on a generated project: each step is one o16n (or git/DVC) command.
 KEYS := $(CURDIR)/build/keys
@@ -95,10 +101,10 @@ demo-loop:
 	@echo "desired state: $(DEMO)/deploy/; versions: git tags (gto show); the server's log:"
 	@echo "$(DEMO)/.o16n/serve/staging/. The model server is stopped when the demo ends."
 
-test: setup tools ## the whole test suite
+test: setup tools chromium ## the whole test suite
 	$(BIN)/python -m pytest -n $(WORKERS)
 
-test-fast: setup ssh-keygen ## the tests that generate no project
+test-fast: setup ssh-keygen chromium ## the tests that generate no project
 	$(BIN)/python -m pytest -m "not slow" -n $(WORKERS)
 
 lint: setup ## ruff, mypy (strict) and import-linter (the layers) on the framework

@@ -33,8 +33,9 @@ def test_fresh_project_passes_and_writes_one_report(bake: Bake, tmp_path: Path) 
     for name in ("health.md", "health.json", "health.html", "decision.json", "facts.json"):
         assert (project / "reports" / name).is_file()
     page = (project / "reports" / "check.html").read_text()
-    assert "<h3>⚠️ policy gate (baseline, pr): passed with warnings</h3>" in page
-    assert "<h2>Health charts</h2>" in page and "<script" not in page
+    assert 'aria-label="warning"' in page  # the gate's ⚠️, drawn as an SVG icon
+    assert "policy gate (baseline, pr): passed with warnings</h3>" in page and "⚠" not in page
+    assert "<h1>o16n health report</h1>" in page and "<script" not in page
     markdown = (project / "reports" / "check.md").read_text()
     assert markdown.startswith("<!-- o16n-report -->\n## o16n check: ✅ passed")
     assert "| accuracy | 0.986 | 0.986 | 0 |" in markdown

@@ -159,7 +159,7 @@ def test_modelcard_renders_what_the_pipeline_knows_and_checks_completeness(
     assert "incomplete: the baseline pack requires intended_purpose" in done.stdout
     card = (project / "MODEL_CARD.md").read_text()
     assert card.startswith("# Model card: Credit Risk Model\n")
-    assert "| roc_auc | 0.9977 | 0.9977 | +0 |" in card
+    assert "| roc_auc | 0.9977 | 0.9977 | 0 |" in card  # no change: no sign
     assert "| train.C | 1.0 |" in card
     assert run("git", "status", "--porcelain", cwd=project).stdout == ""  # not committed
 

@@ -32,7 +32,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class Distribution:
-    """Reference vs current, binned alike, for the HTML report's plots of drifted columns."""
+    """Reference vs current, binned alike, for the reports' charts of each column checked."""
 
     column: str
     labels: tuple[str, ...]  # bin labels or category names

@@ -212,6 +212,9 @@ def gate(ctx: Context) -> StepResult:
     )
     summary = f"{judged.pack.name}: {VERDICT_WORD[decision.verdict]}"
     summary += f" ({len(decision.outcomes) - len(problems)}/{len(decision.outcomes)} rules passed)"
+    for outcome in ("error", "fail", "waived", "warn"):  # the rules behind it, by name
+        ids = [o.id for o in problems if o.outcome == outcome]
+        summary += f"; {outcome}: {', '.join(ids)}" if ids else ""
     return StepResult("gate", PASSED if decision.passed else FAILED, summary, details=details)
 
 

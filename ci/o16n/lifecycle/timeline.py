@@ -148,6 +148,9 @@ def _decision(record: Mapping[str, Any]) -> Event:
     where = " → ".join(str(s) for s in (record.get("stage"), record.get("env")) if s)
     version = f" {model['version']}" if model.get("version") else ""
     summary = f"gate {where}{version}: {record.get('verdict')}"
+    if record.get("kind") == "rollback":  # recorded at the deploy stage, but not a deploy
+        was = f" (was {record['from_version']})" if record.get("from_version") else ""
+        summary = f"rollback {record.get('env') or ''} to{version or ' the previous state'}{was}"
     return Event(
         "decision",
         _utc(str(record.get("time") or "")),

@@ -13,20 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from o16n.lifecycle.check import FAILED, PASSED, CheckReport, MetricChange, ParamChange
-from o16n.report import decision, health
-from o16n.report.markup import cell
+from o16n.report import decision, health, icons
+from o16n.report.markup import cell, num, signed
 
 MARKER = "<!-- o16n-report -->"  # finds o16n's own comment on a pull request
 ICON = {PASSED: "✅", FAILED: "❌"}
 STYLE = {PASSED: "ok", FAILED: "fail"}
-
-
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4g}"
-
-
-def _signed(value: float | None) -> str:
-    return "—" if value is None else ("0" if value == 0 else f"{value:+.4g}")
 
 
 def to_text(report: CheckReport, console: Console) -> None:
@@ -58,7 +50,7 @@ def _metrics_table(metrics: tuple[MetricChange, ...], base: str) -> Table:
             escape(column), justify="left" if column in ("file", "metric") else "right"
         )
     for m in metrics:
-        table.add_row(m.file, m.name, _number(m.old), _number(m.new), _signed(m.diff))
+        table.add_row(escape(m.file), escape(m.name), num(m.old), num(m.new), signed(m.diff))
     return table
 
 
@@ -88,7 +80,46 @@ def to_json(report: CheckReport) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
+def _metrics_markdown(report: CheckReport) -> list[str]:
+    """The one metrics table (the health section below leaves its own out): base first."""
+    if not report.metrics:
+        return []
+    lines = [f"### Metrics vs `{report.base}`", ""]
+    lines += [f"| metric | `{report.base}` | this change | diff |", "|---|---:|---:|---:|"]
+    for m in report.metrics:
+        name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
+        lines.append(f"| {cell(name)} | {num(m.old)} | {num(m.new)} | {signed(m.diff)} |")
+    return lines
+
+
+def _params_markdown(report: CheckReport) -> list[str]:
+    if not report.params:
+        return []
+    lines = [f"### Params vs `{report.base}`", ""]
+    lines += [f"| param | `{report.base}` | this change |", "|---|---|---|"]
+    for p in report.params:
+        name = p.name if p.file == "params.yaml" else f"{p.file}: {p.name}"
+        lines.append(f"| {cell(name)} | {cell(_short(p.old))} | {cell(_short(p.new))} |")
+    return lines
+
+
+def _side_by_side(left: list[str], right: list[str]) -> list[str]:
+    """Two Markdown blocks in the cells of one HTML table row, so the params diff sits beside
+    the metrics it explains. The blank lines around each block make GitHub (and markdown-it)
+    render the Markdown inside the HTML; with one block, it stands alone."""
+    if not (left and right):
+        return ["", *left, *right] if left or right else []
+    cells = '<table class="pair"><tr><td valign="top">', '</td><td valign="top">'
+    return ["", cells[0], "", *left, "", cells[1], "", *right, "", "</td></tr></table>"]
+
+
 def to_markdown(report: CheckReport) -> str:
+    return _markdown(report, with_health=True)
+
+
+def _markdown(report: CheckReport, *, with_health: bool) -> str:
+    """The report; `with_health=False` for the HTML page, which shows the health report's own
+    HTML instead (its charts), so nothing is there twice."""
     verdict = "✅ passed" if report.passed else "❌ failed"
     lines = [
         MARKER,
@@ -100,25 +131,14 @@ def to_markdown(report: CheckReport) -> str:
     for step in report.steps:
         icon = ICON.get(step.status, "⏭️")
         lines.append(f"| {step.name} | {icon} {step.status} | {cell(step.summary)} |")
-    if report.metrics:
-        lines += ["", f"### Metrics vs `{report.base}`", ""]
-        lines += [f"| metric | `{report.base}` | this change | diff |", "|---|---:|---:|---:|"]
-        for m in report.metrics:
-            name = m.name if m.file == "metrics.json" else f"{m.file}: {m.name}"
-            lines.append(f"| {name} | {_number(m.old)} | {_number(m.new)} | {_signed(m.diff)} |")
-    if report.params:
-        lines += ["", f"### Params vs `{report.base}`", ""]
-        lines += [f"| param | `{report.base}` | this change |", "|---|---|---|"]
-        for p in report.params:
-            name = p.name if p.file == "params.yaml" else f"{p.file}: {p.name}"
-            lines.append(f"| {cell(name)} | {cell(_short(p.old))} | {cell(_short(p.new))} |")
+    lines += _side_by_side(_metrics_markdown(report), _params_markdown(report))
     if report.gate is not None:
         gate_markdown = decision.to_markdown(
             report.gate.decision, report.gate.pack.name, report.gate.facts
         )
         lines += ["", gate_markdown.rstrip("\n")]
-    if report.health is not None:
-        health_markdown = health.to_markdown(report.health)
+    if report.health is not None and with_health:
+        health_markdown = health.to_markdown(report.health, metrics=not report.metrics)
         section = health_markdown.replace(f"{health.MARKER}\n", "").replace("## ", "### ", 1)
         lines += ["", section.rstrip("\n")]
     for step in report.steps:
@@ -132,18 +152,22 @@ CHECK_CSS = """
 body{font:14px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem}
 table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.25rem .6rem}
 th{background:#f6f8fa}code{background:#f6f8fa;padding:0 .2rem}details{margin:.5rem 0}
+table.pair>tbody>tr>td{border:0;padding:0 2rem 0 0;vertical-align:top}
 """
 
 
 def to_html(report: CheckReport) -> str:
-    """One self-contained page: the Markdown report rendered, then the health report's charts
-    (its styles and content), so the HTML artifact is the whole report."""
+    """One self-contained page: the Markdown report rendered (its emoji drawn as SVG icons),
+    then the health report's own HTML (its styles, tables and charts), so the HTML artifact is
+    the whole report."""
     import html
 
     from markdown_it import MarkdownIt
 
     markdown = MarkdownIt("commonmark", {"html": True}).enable("table")
-    rendered = markdown.render(to_markdown(report))
+    rendered = icons.html_icons(
+        markdown.render(_markdown(report, with_health=False))
+    )  # no emoji font needed
     style = health.CSS if report.health is not None else ""
     charts = health.html_body(report.health) if report.health is not None else ""
     verdict = "passed" if report.passed else "failed"
@@ -151,7 +175,7 @@ def to_html(report: CheckReport) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>o16n check: {html.escape(verdict)}</title>"
         f"<style>{style}{CHECK_CSS}</style></head><body><main>{rendered}"
-        + (f"<hr><h2>Health charts</h2>{charts}" if charts else "")
+        + (f"<hr><section class='health'>{charts}</section>" if charts else "")
         + "</main></body></html>\n"
     )
 

@@ -50,8 +50,20 @@ def to_text(decision: Decision, pack: str, console: Console, facts: Facts | None
         for line in governance_markdown(facts):
             if line:
                 console.print(escape(line), highlight=False)
-    style = "ok" if decision.passed else "fail"
-    console.print(f"gate [{style}]{VERDICT_WORD[decision.verdict]}[/]", highlight=False)
+    console.print(gate_line(decision), highlight=False)
+
+
+def gate_line(decision: Decision) -> str:
+    """The last line a reader sees, naming the rules behind anything short of a clean pass:
+    "gate passed with warnings (warn: model-card-complete)". Rich markup; ids escaped."""
+    style = STYLE[decision.verdict]
+    named = [
+        f"{outcome}: {', '.join(escape(o.id) for o in decision.outcomes if o.outcome == outcome)}"
+        for outcome in (ERROR, FAIL, WAIVED, WARN)
+        if any(o.outcome == outcome for o in decision.outcomes)
+    ]
+    rules = f" ({'; '.join(named)})" if named else ""
+    return f"gate [{style}]{VERDICT_WORD[decision.verdict]}[/]{rules}"
 
 
 def governance_markdown(facts: Facts) -> list[str]:

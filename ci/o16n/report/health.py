@@ -34,6 +34,7 @@ from o16n.health.findings import (
     MetricComparison,
 )
 from o16n.health.stats.outcome import ColumnDrift
+from o16n.report import icons
 from o16n.report.markup import cell, details, num, page, signed
 from o16n.report.theme import THEME
 
@@ -73,6 +74,77 @@ def _drift_of(report: HealthReport) -> dict[str, ColumnDrift]:
     return {d.column: d for d in report.drift}
 
 
+def _distribution_of(report: HealthReport) -> dict[str, Distribution]:
+    return {d.column: d for d in report.distributions}
+
+
+_LOW_MEANS_DRIFT = {"ks", "chisquare", "z", "fisher_exact", "anderson", "mannw", "t_test"}
+
+
+def drifts_below(d: ColumnDrift) -> bool:
+    """Whether a low value means drift (a p-value) rather than a high one (a distance).
+
+    Read off the verdict itself (a p-value drifts when below its threshold, a distance when at
+    or above it), so a method added to the drift code needs no list here; the names are the
+    fallback for a value the comparison cannot place (NaN).
+    """
+    value, threshold = _finite(d.value), _finite(d.threshold)
+    if value is None or threshold is None:
+        return d.method in _LOW_MEANS_DRIFT
+    return (value < threshold) == d.drifted
+
+
+def value_label(d: ColumnDrift) -> str:
+    """What a drift value is and which way drifts: "p-value, drift below 0.05"."""
+    if drifts_below(d):
+        return f"p-value, drift below {num(d.threshold)}"
+    what = {"psi": "index", "kl_div": "divergence"}.get(d.method, "distance")
+    return f"{what}, drift at or above {num(d.threshold)}"
+
+
+def method_of(f: Finding, drift: Mapping[str, ColumnDrift]) -> str:
+    """A finding's method, and for a column's drift score which way drifts:
+    "ks (p-value: lower drifts)", "wasserstein (distance: higher drifts)"."""
+    found = drift.get(f.column or "")
+    if found is None or found.method != f.method:
+        return f.method
+    if drifts_below(found):
+        return f"{f.method} (p-value: lower drifts)"
+    what = {"psi": "index", "kl_div": "divergence"}.get(found.method, "distance")
+    return f"{f.method} ({what}: higher drifts)"
+
+
+def level(f: Finding) -> str:
+    """A finding's threshold named for what it is: the warning level a warn crossed, the fail
+    level a fail crossed, or for an ok the limit it stayed within."""
+    if f.threshold is None:
+        return num(None)
+    name = {FAIL: "fail level", WARN: "warn level"}.get(f.severity, "limit")
+    return f"{name} {num(f.threshold)}"
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(shares: Sequence[float], peak: float) -> str:
+    """Shares as block characters scaled to `peak` (so two sides share a scale): "▁▃█▅"."""
+    top = len(SPARKS) - 1
+    return "".join(
+        SPARKS[min(round(max(_finite(v) or 0.0, 0.0) / (peak or 1.0) * top), top)] for v in shares
+    )
+
+
+def spark_pair(d: Distribution, width: int = 24) -> str:
+    """Reference and current as text sparklines on one scale, for Markdown (GitHub draws no
+    inline SVG in a comment): "ref ▁▃█▅ · cur ▂▅█▃". Bins beyond `width` are merged in runs."""
+    n = min(len(d.reference), len(d.current))
+    run = max(math.ceil(n / width), 1)
+    ref = [sum(_shares(d.reference[i : i + run], run)) for i in range(0, n, run)]
+    cur = [sum(_shares(d.current[i : i + run], run)) for i in range(0, n, run)]
+    peak = max([*ref, *cur, 0.0])
+    return f"ref {sparkline(ref, peak)} · cur {sparkline(cur, peak)}" if n else ""
+
+
 # ---- text ------------------------------------------------------------------------------------
 
 
@@ -91,6 +163,7 @@ def to_text(report: HealthReport, console: Console) -> None:
 
 
 def _rich_findings(report: HealthReport) -> Table:
+    drift = _drift_of(report)
     with_column = any(f.column for f in report.findings)  # no empty column for model checks
     table = Table(title="o16n health", title_justify="left")
     table.add_column("severity", no_wrap=True)
@@ -103,21 +176,23 @@ def _rich_findings(report: HealthReport) -> Table:
     for f in report.by_severity():
         cells = [f"[{f.severity}]{f.severity}[/]", escape(f.trigger)]
         cells += [escape(f.column or "")] if with_column else []
-        cells += [num(f.value), num(f.threshold), escape(f.message)]
+        cells += [num(f.value), escape(level(f)), escape(f.message)]
+        method = method_of(f, drift)  # no method column here: a drift score says its direction
+        cells[-1] += f" · {escape(method)}" if method != f.method else ""
         table.add_row(*cells)
     return table
 
 
 def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
     table = Table(title="drift per column", title_justify="left")
-    for name in ("column", "method", "value", "threshold", "drifted"):
-        table.add_column(name, justify="right" if name in ("value", "threshold") else "left")
-    for d in drift:
+    for name in ("column", "method", "value", "drift when", "drifted"):
+        table.add_column(name, justify="right" if name == "value" else "left")
+    for d in sorted(drift, key=lambda d: not d.drifted):  # drifted columns first
         table.add_row(
             escape(d.column),
             escape(d.method),
             num(d.value),
-            num(d.threshold),
+            escape(value_label(d)),
             "[warn]yes[/]" if d.drifted else "no",
         )
     return table
@@ -213,14 +288,17 @@ def _fit(header: Sequence[str], rows: Sequence[str], budget: int) -> str:
     return "\n".join([*header, *kept, *(["", _left_out(left)] if left else [])])
 
 
-def _md_findings(findings: Iterable[Finding]) -> tuple[list[str], list[str]]:
+def _md_findings(
+    findings: Iterable[Finding], drift: Mapping[str, ColumnDrift]
+) -> tuple[list[str], list[str]]:
     header = [
         "| | trigger | column | value | threshold | method | message |",
         "|---|---|---|---:|---:|---|---|",
     ]
     rows = [
         f"| {ICON[f.severity]} | {_text(f.trigger)} | {_text(f.column or '')} "
-        f"| {num(f.value)} | {num(f.threshold)} | {_text(f.method)} | {_text(f.message)} |"
+        f"| {num(f.value)} | {cell(level(f))} | {_text(method_of(f, drift))} "
+        f"| {_text(f.message)} |"
         for f in findings
     ]
     return header, rows
@@ -234,27 +312,31 @@ def _baseline_label(metrics: Sequence[MetricComparison]) -> str:
 
 def _md_metrics(metrics: Sequence[MetricComparison]) -> tuple[list[str], list[str]]:
     shared = _baseline_label(metrics)
-    header = ["| metric | this change | baseline | diff |", "|---|---:|---:|---:|"]
+    header = ["| metric | base | this change | diff |", "|---|---:|---:|---:|"]
     rows = []
     for m in metrics:
         label = m.baseline_label if m.baseline_label and m.baseline_label != shared else ""
         where = f" ({cell(label, 80)})" if label else ""
         rows.append(
-            f"| {_text(m.name)} | {num(m.current)} | {num(m.baseline)}{where} "
+            f"| {_text(m.name)} | {num(m.baseline)}{where} | {num(m.current)} "
             f"| {signed(_diff(m))} |"
         )
     return header, rows
 
 
-def _md_drift(drift: Sequence[ColumnDrift]) -> tuple[list[str], list[str]]:
+def _md_drift(
+    drift: Sequence[ColumnDrift], shapes: Mapping[str, Distribution]
+) -> tuple[list[str], list[str]]:
+    """Drifted columns first; each with its reference and current shape as text sparklines."""
     header = [
-        "| column | kind | method | value | threshold | drifted |",
-        "|---|---|---|---:|---:|---|",
+        "| column | kind | method | value | drift when | drifted | reference vs current |",
+        "|---|---|---|---:|---|---|---|",
     ]
     rows = [
         f"| {_text(d.column)} | {_text(d.kind)} | {_text(d.method)} | {num(d.value)} "
-        f"| {num(d.threshold)} | {'**yes**' if d.drifted else 'no'} |"
-        for d in drift
+        f"| {cell(value_label(d))} | {'**yes**' if d.drifted else 'no'} "
+        f"| {spark_pair(shapes[d.column]) if d.column in shapes else ''} |"
+        for d in sorted(drift, key=lambda d: not d.drifted)
     ]
     return header, rows
 
@@ -263,17 +345,29 @@ def _folded(summary: str, table: tuple[list[str], list[str]], budget: int) -> st
     return details(summary, _fit(*table, budget - len(details(summary, ""))))
 
 
-def _md_summary(report: HealthReport, limit: int) -> list[str]:
+def _rest(report: HealthReport) -> list[Finding]:
+    """The findings the summary leaves out: fired ones past FIRED_ROWS, then every ok one."""
+    fired = [f for f in report.by_severity() if f.severity != OK]
+    return fired[FIRED_ROWS:] + [f for f in report.findings if f.severity == OK]
+
+
+def _rest_summary(report: HealthReport) -> str:
+    passed = report.counts()[OK]
+    more = max(len(report.findings) - passed - FIRED_ROWS, 0)
+    return f"{more} more fired, {passed} passed" if more else f"Passed ({passed})"
+
+
+def _md_summary(report: HealthReport, limit: int, metrics: bool = True) -> list[str]:
     """What a reviewer reads without unfolding: verdict, what fired, metrics, drift in a line."""
     parts = [MARKER, f"## {ICON[report.severity]} {report.verdict}"]
     fired = [f for f in report.by_severity() if f.severity != OK]
     if fired:
-        header, rows = _md_findings(fired[:FIRED_ROWS])
+        header, rows = _md_findings(fired[:FIRED_ROWS], _drift_of(report))
         table = _fit(header, rows, limit * 2 // 5)
         more = len(fired) - FIRED_ROWS
         tail = f"\n\n_{more} more in the details below._" if more > 0 else ""
         parts.append(f"\n### What fired\n\n{table}{tail}")
-    if report.metrics:
+    if report.metrics and metrics:
         label = _baseline_label(report.metrics)
         heading = f"Metrics vs {cell(label, 80)}" if label else "Metrics vs baseline"
         table = _fit(*_md_metrics(report.metrics), limit // 5)
@@ -283,27 +377,29 @@ def _md_summary(report: HealthReport, limit: int) -> list[str]:
     return parts
 
 
-def to_markdown(report: HealthReport, limit: int = MARKDOWN_LIMIT) -> str:
+def to_markdown(report: HealthReport, limit: int = MARKDOWN_LIMIT, *, metrics: bool = True) -> str:
     """A PR comment or job summary, under `limit` characters whatever the report holds.
 
     The summary comes first and gets its budget first; the detail tables (all findings, every
     column's drift) are folded and cut to what is left, each saying how many rows it left out.
     A caller embedding this in a larger comment passes a smaller `limit`, at least
     `MARKDOWN_MIN_LIMIT`: headings, table headers and notes need that much whatever is cut.
+    `metrics=False` leaves out the metrics table (the check report has its own, with params).
     """
     if limit < MARKDOWN_MIN_LIMIT:
         raise ValueError(f"limit must be at least {MARKDOWN_MIN_LIMIT} characters, not {limit}")
-    parts = _md_summary(report, limit)
+    parts = _md_summary(report, limit, metrics)
     remaining = limit - sum(len(p) + 1 for p in parts) - 8  # 8: joins, the final newline
     folded = []
     if report.drift:
-        drift = _folded(
-            f"Drift per column ({len(report.drift)})", _md_drift(report.drift), remaining // 2
-        )
+        table = _md_drift(report.drift, _distribution_of(report))
+        drift = _folded(f"Drift per column ({len(report.drift)})", table, remaining // 2)
         folded.append(drift)
         remaining -= len(drift) + 2
-    findings = report.by_severity()
-    folded.append(_folded(f"All findings ({len(findings)})", _md_findings(findings), remaining))
+    rest = _rest(report)
+    if rest:
+        table = _md_findings(rest, _drift_of(report))
+        folded.append(_folded(_rest_summary(report), table, remaining))
     # A blank line after each </details> ends its HTML block, so Markdown resumes after it.
     return "\n".join([*parts, "", "\n\n".join(folded)]) + "\n"
 
@@ -348,7 +444,12 @@ td.msg{min-width:16em}
 tr.fail td:first-child{box-shadow:inset 4px 0 var(--fail)}
 tr.warn td:first-child{box-shadow:inset 4px 0 var(--warn)}
 tr.drifted{background:var(--warn-bg)}
-.badge{display:inline-block;min-width:3.2em;text-align:center;padding:1px 8px;
+details.fold{margin:10px 0 0}details.fold>summary{cursor:pointer;color:var(--muted);
+font-weight:600;padding:6px 0}
+.verdict svg.icon{flex:none}.pill svg.icon{vertical-align:-2px}
+svg.mini{display:block;width:132px;height:34px}
+.badge{display:inline-flex;align-items:center;gap:4px;min-width:3.2em;text-align:center;
+padding:1px 8px;
 border-radius:999px;font-size:.75rem;font-weight:700;text-transform:uppercase}
 .badge.fail{background:var(--fail-bg);color:var(--fail)}
 .badge.warn{background:var(--warn-bg);color:var(--warn)}
@@ -504,6 +605,37 @@ def _svg_distribution(d: Distribution, drift: ColumnDrift | None) -> str:
     return "".join(parts)
 
 
+MINI_W, MINI_H = 132.0, 34.0
+
+
+def _svg_mini(d: Distribution) -> str:
+    """A small reference-vs-current chart for a table cell: paired bars on one scale."""
+    n = min(len(d.labels), len(d.reference), len(d.current))
+    reference, current = _shares(d.reference, n), _shares(d.current, n)
+    peak = max([*reference, *current, 0.0]) or 1.0
+    slot = MINI_W / max(n, 1)
+    bar = max(slot * 0.45, 0.4)
+    parts = [
+        f'<svg class="mini" width="{MINI_W:.0f}" height="{MINI_H:.0f}" '
+        f'viewBox="0 0 {MINI_W:.0f} {MINI_H:.0f}" role="img" '
+        f'aria-label="{_e(d.column)}: reference (blue) vs current (orange)">'
+        f"<title>{_e(d.column)}: reference (blue) vs current (orange)</title>",
+        f'<line x1="0" x2="{MINI_W:.0f}" y1="{MINI_H - 0.5:.1f}" y2="{MINI_H - 0.5:.1f}" '
+        'stroke="#98a2b3"/>',
+    ]
+    for i in range(n):
+        for x, share, key in (
+            (i * slot + slot * 0.05, reference[i], "reference"),
+            (i * slot + slot * 0.05 + bar, current[i], "current"),
+        ):
+            height = share / peak * (MINI_H - 2)
+            parts.append(
+                f'<rect x="{x:.1f}" y="{MINI_H - 1 - height:.1f}" width="{bar:.1f}" '
+                f'height="{height:.1f}" fill="{COLOURS[key]}"/>'
+            )
+    return "".join(parts) + "</svg>"
+
+
 # The metrics chart's geometry: names right-aligned left of BAR_X, bars up to BAR_W long (room
 # for the value after them), diffs right-aligned at DIFF_X. Wide, since it spans the page.
 METRICS_W, BAR_X, BAR_W, DIFF_X, BAR_H, GROUP = 1000.0, 250.0, 580.0, 985.0, 17.0, 56.0
@@ -596,7 +728,10 @@ def _html_table(
 
 def _html_header(report: HealthReport) -> str:
     c = report.counts()
-    pills = "".join(f'<span class="pill {s}"><b>{c[s]}</b> {s}</span>' for s in (FAIL, WARN, OK))
+    pills = "".join(
+        f'<span class="pill {s}">{icons.svg(s, 14)} <b>{c[s]}</b> {s}</span>'
+        for s in (FAIL, WARN, OK)
+    )
     inputs = "".join(
         f"<div><dt>{_e(k)}</dt><dd>{_e('—' if v is None else v)}</dd></div>"
         for k, v in report.inputs.items()
@@ -606,33 +741,60 @@ def _html_header(report: HealthReport) -> str:
         "<header><h1>o16n health report</h1>"
         + (f'<dl class="inputs muted">{inputs}</dl>' if inputs else "")
         + f'<div class="verdict {report.severity}" role="status">'
-        f"<span>{_e(report.verdict)}</span>"
+        f"{icons.svg(report.severity, 22)}<span>{_e(report.verdict)}</span>"
         f'<span class="counts">{pills}</span></div>'
         + (f'<p class="drift-line"><strong>Drift:</strong> {_e(drift)}.</p>' if drift else "")
         + "</header>"
     )
 
 
-def _html_findings(report: HealthReport) -> str:
-    if not report.findings:
-        return '<h2>Findings</h2><p class="muted">No triggers ran.</p>'
-    rows = [
+def _badge(severity: str, text: str = "") -> str:
+    return f'<span class="badge {severity}">{icons.svg(severity, 12)} {text or severity}</span>'
+
+
+FINDING_HEADER = ("severity", "trigger", "column", "value", "threshold", "method", "message")
+
+
+def _finding_rows(
+    findings: Iterable[Finding], drift: Mapping[str, ColumnDrift]
+) -> list[tuple[str, list[str]]]:
+    return [
         (
             f.severity,
             [
-                f'<span class="badge {f.severity}">{f.severity}</span>',
+                _badge(f.severity),
                 _e(f.trigger),
                 _e(f.column or ""),
                 num(f.value),
-                num(f.threshold),
-                _e(f.method),
+                _e(level(f)),
+                _e(method_of(f, drift)),
                 _e(f.message),
             ],
         )
-        for f in report.by_severity()
+        for f in findings
     ]
-    header = ["severity", "trigger", "column", "value", "threshold", "method", "message"]
-    return "<h2>Findings</h2>" + _html_table(header, rows, {3, 4}, prose=6)
+
+
+def _folded_html(summary: str, content: str) -> str:
+    return f'<details class="fold"><summary>{_e(summary)}</summary>{content}</details>'
+
+
+def _html_findings(report: HealthReport) -> str:
+    """What fired (fail, then warn) in the open; the checks that passed folded under it."""
+    if not report.findings:
+        return '<h2>What fired</h2><p class="muted">No triggers ran.</p>'
+    fired = [f for f in report.by_severity() if f.severity != OK]
+    passed = [f for f in report.findings if f.severity == OK]
+    drift = _drift_of(report)
+    table = (
+        _html_table(FINDING_HEADER, _finding_rows(fired, drift), {3}, prose=6)
+        if fired
+        else '<p class="muted">Nothing fired.</p>'
+    )
+    if passed:
+        rows = _html_table(FINDING_HEADER, _finding_rows(passed, drift), {3}, prose=6)
+        table += _folded_html(f"Passed ({len(passed)})", rows)
+    return "<h2>What fired</h2>" + table
 
 
 def _html_metrics(report: HealthReport) -> str:
@@ -648,10 +810,13 @@ def _html_metrics(report: HealthReport) -> str:
     )
 
 
-def _html_drift(report: HealthReport) -> str:
-    if not report.drift:
-        return ""
-    rows = [
+DRIFT_HEADER = ("column", "kind", "method", "value", "drift when", "drifted", "ref vs current")
+
+
+def _drift_rows(
+    drift: Iterable[ColumnDrift], shapes: Mapping[str, Distribution]
+) -> list[tuple[str, list[str]]]:
+    return [
         (
             "drifted" if d.drifted else "",
             [
@@ -659,34 +824,49 @@ def _html_drift(report: HealthReport) -> str:
                 _e(d.kind),
                 _e(d.method),
                 num(d.value),
-                num(d.threshold),
-                '<span class="badge warn">yes</span>' if d.drifted else "no",
+                _e(value_label(d)),
+                _badge(WARN, "yes") if d.drifted else "no",
+                _svg_mini(shapes[d.column]) if d.column in shapes else "",
             ],
         )
-        for d in report.drift
+        for d in drift
     ]
-    header = ["column", "kind", "method", "value", "threshold", "drifted"]
-    return "<h2>Drift per column</h2>" + _html_table(header, rows, {3, 4})
+
+
+def _html_drift(report: HealthReport) -> str:
+    """Every column with a small chart; the drifted ones open, the others folded."""
+    if not report.drift:
+        return ""
+    shapes = _distribution_of(report)
+    drifted = [d for d in report.drift if d.drifted]
+    steady = [d for d in report.drift if not d.drifted]
+    parts = ["<h2>Drift per column</h2>"]
+    if drifted:
+        parts.append(_html_table(DRIFT_HEADER, _drift_rows(drifted, shapes), {3}))
+    else:
+        parts.append('<p class="muted">No column drifted.</p>')
+    if steady:
+        table = _html_table(DRIFT_HEADER, _drift_rows(steady, shapes), {3})
+        parts.append(_folded_html(f"No drift ({len(steady)})", table))
+    return "".join(parts)
 
 
 def _html_distributions(report: HealthReport) -> str:
-    if not report.distributions:
-        return ""
+    """A large chart per drifted column (every column has a small one in the drift table)."""
     drift = _drift_of(report)
+    shown = [d for d in report.distributions if d.column not in drift or drift[d.column].drifted]
+    if not shown:
+        return ""
     figures = []
-    for d in report.distributions:
+    for d in shown:
         found = drift.get(d.column)
-        note = (
-            f"{_e(found.method)} {num(found.value)} (threshold {num(found.threshold)})"
-            if found is not None
-            else ""
-        )
+        note = f"{_e(found.method)} {num(found.value)} ({_e(value_label(found))})" if found else ""
         figures.append(
             f"<figure><figcaption>{_e(d.column)}"
             f'<span class="muted">{note}</span></figcaption>'
             f"{_svg_distribution(d, found)}</figure>"
         )
-    return f'<h2>Distributions of drifted columns</h2><div class="charts">{"".join(figures)}</div>'
+    return f'<h2>Drifted columns</h2><div class="charts">{"".join(figures)}</div>'
 
 
 def html_body(report: HealthReport) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 
 DASH = "—"  # a number that is not there (None, NaN)
@@ -59,26 +60,61 @@ def details(summary: str, body: str) -> str:
     return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
-def num(value: float | None) -> str:
-    """Four significant digits: 0.95614 -> 0.9561, 1234.5 -> 1234; None and NaN -> —."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+DIGITS = 4  # significant digits a report shows; the JSON report has every number in full
+
+
+def number(value: object, unit: str = "", *, sign: bool = False) -> str:
+    """The one way a report prints a number: 46503.4965 -> 46,500; -979021.0 -> -979,000;
+    0.95614 -> 0.9561; 1.8e-05 -> 1.8×10⁻⁵; 42 (an int, a count) -> 42 in full; None, NaN -> —.
+
+    At most `DIGITS` significant digits (an int is a count and is exact), thousands separators,
+    no e-notation (readers are not all programmers), `unit` after a space. `sign` marks a
+    difference: +0.01, -2, and 0 without a sign. Anything that is not a number is shown as text.
+    """
+    text = _number(value, sign)
+    return f"{text} {unit}" if unit and text != DASH else text
+
+
+def _number(value: object, sign: bool) -> str:
+    if value is None:
         return DASH
-    return f"{value:.4g}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    plus = "+" if sign else ""
+    if isinstance(value, numbers.Integral):
+        return "0" if value == 0 else f"{int(value):{plus},}"
+    x = float(value)
+    if math.isnan(x):
+        return DASH
+    if math.isinf(x):
+        return ("-" if x < 0 else plus) + "∞"
+    if x == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(float(f"{x:.{DIGITS - 1}e}"))))  # after rounding
+    if not -4 <= exponent < 15:
+        mantissa, power = f"{x:{plus}.{DIGITS - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}×10{str(int(power)).translate(SUPERSCRIPT)}"
+    places = DIGITS - 1 - exponent
+    rounded = round(x, places)  # places < 0 rounds to tens, hundreds: 46503.5 -> 46500
+    text = f"{rounded:{plus},.{max(places, 0)}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def num(value: float | None) -> str:
+    """A measured value: `number` without a unit."""
+    return number(value)
 
 
 def signed(value: float | None) -> str:
     """A difference: +0.01, -2, 0 (no sign); None and NaN -> —."""
-    if value is None or math.isnan(value):
-        return DASH
-    return "0" if value == 0 else f"{value:+.4g}"
+    return number(value, sign=True)
 
 
 def decimals(value: object) -> str:
-    """Up to four decimals, no trailing zeros: 0.95614 -> 0.9561, 55.3 -> 55.3; a value that is
-    not a finite float as it is (42, "—", inf)."""
-    if not isinstance(value, float) or not math.isfinite(value):
-        return str(value)
-    return f"{value:.4f}".rstrip("0").rstrip(".")
+    """A model card's value: `number` (the name is older than the one formatting function)."""
+    return number(value)
 
 
 def page(title: str, css: str, body: str) -> str:

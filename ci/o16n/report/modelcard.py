@@ -12,7 +12,7 @@ from typing import Any, TypeGuard
 
 from o16n.config.modelcard import ModelCard, fact, filled, sections_status, version_fact
 from o16n.config.params import flatten
-from o16n.report.markup import bullets, decimals, table
+from o16n.report.markup import bullets, decimals, signed, table
 
 NOT_AVAILABLE = "Not available."
 NOT_WRITTEN = "_Not written yet: see model_card.yaml._"
@@ -128,8 +128,7 @@ def _is_number(value: object) -> TypeGuard[float]:
 def _change(new: object, old: object) -> str:
     if not (_is_number(new) and _is_number(old)):
         return "—"
-    delta = float(new) - float(old)
-    return ("+" if delta >= 0 else "") + decimals(delta)
+    return signed(float(new) - float(old))
 
 
 def _performance(card: ModelCard, facts: Mapping[str, Any]) -> list[str]:

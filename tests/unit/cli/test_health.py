@@ -86,7 +86,9 @@ def test_markdown_and_html_reports(data: Path, capsys: pytest.CaptureFixture[str
         "<!-- o16n-health -->\n## ⚠️ health passed with warnings: 0 fail, 1 warn"
     )
     page = (data / "h.html").read_text()
-    assert page.count("<svg") == 1  # the one drifted column's distributions
+    assert page.count("<svg viewBox") == 1  # the one drifted column's large chart
+    assert page.count('<svg class="mini"') == 5  # a small chart for every column
+    assert markdown.count(" · cur ") == 5  # and a text sparkline pair each, folded
     assert not re.search(r"<script|<link|@import|url\(|https?://", page)
 
 

@@ -237,7 +237,7 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_markdown_compares_metrics_with_main() -> None:
     text = render_markdown(complete_card(), FACTS)
     assert "| Metric | This model | Main | Change |" in text
-    assert "| roc_auc | 0.9561 | 0.94 | +0.0161 |" in text
+    assert "| roc_auc | 0.9561 | 0.94 | +0.01614 |" in text
     assert "| accuracy | 0.9 | — | — |" in text
     assert "| log_loss | — | 0.2 | — |" in text
 
@@ -253,7 +253,7 @@ def test_markdown_flattens_params_and_shows_facts() -> None:
     assert "| prepare.test_size | 0.25 |\n| prepare.seed | 42 |\n| train.C | 1.0 |" in text
     assert "| data | data/raw/dataset.csv | aaa111 |" in text
     assert "| model | models/model.joblib | bbb222 |" in text
-    assert "| Value per 1,000 predictions | 1234.5 EUR |" in text
+    assert "| Value per 1,000 predictions | 1,234 EUR |" in text
     assert "| Change | +234.5 EUR |" in text
     assert "| Verdict | warn |\n| Checks | 7 ok, 1 warn, 0 fail |" in text
     assert "| Drifted columns | mean_radius |" in text

@@ -168,3 +168,24 @@ def test_outside_git_the_timeline_is_a_config_error(
 ) -> None:
     assert cli.main(["timeline", "--project", str(tmp_path)]) == 2
     assert "is not a git repository" in capsys.readouterr().err
+
+
+def test_a_rollback_is_labelled_a_rollback_not_a_deploy_gate() -> None:
+    """A rollback record has stage "deploy" (the ledger's schema); the timeline names it."""
+    record = {
+        "kind": "rollback",
+        "time": "2026-11-25T09:00:00Z",
+        "actor": "ops <ops@example.com>",
+        "stage": "deploy",
+        "env": "staging",
+        "model": {"name": "churn", "version": "v1.0.0"},
+        "inputs": {"commit": "a" * 40},
+        "from_version": "v1.1.0",
+        "verdict": "pass",
+        "seq": 7,
+    }
+    event = timeline._decision(record)
+    assert event.summary == "rollback staging to v1.0.0 (was v1.1.0)"
+    assert "gate" not in to_markdown([event])
+    deploy = timeline._decision(record | {"kind": "decision"})
+    assert deploy.summary == "gate deploy → staging v1.0.0: pass"

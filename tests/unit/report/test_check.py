@@ -135,6 +135,19 @@ def test_the_gate_and_health_sections_follow_the_tables() -> None:
     assert markdown.index(gate_title) < markdown.index("<details><summary>tests output")
 
 
+def test_one_metrics_table_base_first_when_health_compared_metrics_too() -> None:
+    """The check's metrics table (base | this change | diff) is the only one: the health
+    section embedded below it leaves its own out; alone, health's has the same column order."""
+    report = CheckReport("main", (LINT,), METRICS, health=sample_report())
+    markdown = check.to_markdown(report)
+    assert markdown.count("### Metrics vs") == 1
+    assert "| metric | `main` | this change | diff |" in markdown
+    assert "| accuracy | 0.9 | 0.95 | +0.05 |" in markdown
+    alone = check.to_markdown(CheckReport("main", (LINT,), health=sample_report()))
+    assert alone.count("### Metrics vs") == 1 and "| metric | base | this change | diff |" in alone
+    assert "| roc_auc | 0.905 | 0.871 | -0.034 |" in alone
+
+
 # ---- JSON ---------------------------------------------------------------------------------------
 
 
@@ -205,13 +218,25 @@ def test_html_is_one_page_of_the_markdown_report() -> None:
     assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
     assert "<title>o16n check: failed</title>" in page
     assert "<table>" in page and "<details>" in page
-    assert "Health charts" not in page
+    assert "o16n health report" not in page
 
 
 def test_html_has_the_health_charts_when_health_ran() -> None:
     page = check.to_html(CheckReport("main", (LINT,), health=sample_report()))
-    assert "<h2>Health charts</h2>" in page
-    assert "<svg" in page
+    assert page.count("<h1>o16n health report</h1>") == 1
+    assert page.count("<h2>What fired</h2>") == 1  # the health HTML only, not its Markdown too
+    assert "<svg viewBox" in page and '<svg class="mini"' in page
+
+
+def test_html_draws_its_status_icons_needing_no_emoji_font() -> None:
+    report = CheckReport("main", (LINT, TESTS, REPRO), METRICS, health=sample_report())
+    page = check.to_html(
+        report,
+    )
+    assert not any(emoji in page for emoji in ("✅", "❌", "⚠", "⏭", "🟨", "💥"))
+    assert 'aria-label="passed"' in page and 'aria-label="failed"' in page
+    assert 'aria-label="skipped"' in page  # the repro step
+    assert "✅" in check.to_markdown(report)  # GitHub draws the Markdown's emoji itself
 
 
 # ---- files --------------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def test_the_text_report_has_a_table_then_every_problem_with_its_rule() -> None:
     assert f"  rule: {WHERE}:12\n" in text
     assert "warn model-card: fill in the model card\n  missing: data\n" in text
     assert "note: renew the waiver" in text
-    assert text.rstrip().endswith("gate failed")
+    assert text.rstrip().endswith("gate failed (fail: no-regression; warn: model-card)")
     assert text.index("fail no-regression") < text.index("warn model-card")
 
 
@@ -165,3 +165,18 @@ def test_a_waiver_that_covers_health_triggers_says_which() -> None:
         "- `no-regression` (and health trigger(s) no-regression in health-no-fail) approved by"
         " Gov &lt;gov@example.com&gt; until 2026-12-31: applies"
     )
+
+
+def test_the_terminal_gate_line_names_the_rules_that_warned_failed_or_were_waived() -> None:
+    assert text_of(make(PASSED)).splitlines()[-1] == "gate passed"
+    warned = text_of(make(PASSED, WARNED)).splitlines()[-1]
+    assert warned == "gate passed with warnings (warn: model-card)"
+    mixed = text_of(make(WARNED, FAILED, WAIVED, ERRORED)).splitlines()[-1]
+    assert mixed == (
+        "gate failed (error: kpi-floor; fail: no-regression; waived: health-ok; warn: model-card)"
+    )
+
+
+def test_a_rule_id_with_markup_is_printed_as_written() -> None:
+    odd = outcome("[bold]x[/bold]", gate.WARN, "m")
+    assert text_of(make(odd)).splitlines()[-1] == "gate passed with warnings (warn: [bold]x[/bold])"

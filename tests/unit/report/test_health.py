@@ -99,7 +99,12 @@ def test_text_lists_findings_most_severe_first_then_drift_then_the_verdict() -> 
     assert out.index("dataset_drift") < out.index("column_drift") < out.index("tenure_ok")
     assert out.index("o16n health") < out.index("drift per column") < out.index("health failed")
     income = next(line for line in lines if line.startswith("│ income"))
-    assert re.fullmatch(r"│ income +│ wasserstein +│ +0\.31 │ +0\.1 │ yes +│", income)
+    assert re.fullmatch(
+        r"│ income +│ wasserstein +│ +0\.31 │ distance, drift at or above 0\.1 │ yes +│", income
+    )
+    assert out.index("│ tenure") < out.index("│ age")  # drifted columns first
+    assert "0.1 · wasserstein" in out and "(distance: higher drifts)" in out  # income (wrapped)
+    assert "· unseen categories" not in out  # not a drift score
 
 
 def test_text_escapes_rich_markup_in_user_strings() -> None:
@@ -229,6 +234,7 @@ def test_markdown_puts_what_fired_first_and_folds_the_details() -> None:
     summary, _, details = markdown.partition("<details>")
     assert summary.index("### What fired") < summary.index("### Metrics vs main (3f2c1a0)")
     fired = [line for line in summary.splitlines() if line.startswith("| ❌") or "| ⚠️" in line]
+    assert "| wasserstein (distance: higher drifts) | income drifted" in summary
     assert [row.split(" | ")[1] for row in fired] == [
         "dataset_drift",
         "no_regression",
@@ -236,25 +242,47 @@ def test_markdown_puts_what_fired_first_and_folds_the_details() -> None:
         "city_new",
     ]
     assert "tenure_ok" not in summary  # ok findings only in the details
-    assert "| roc_auc | 0.871 | 0.905 | -0.034 |" in summary
-    assert "| p95_latency_ms | 12.4 | — | — |" in summary
+    assert "| metric | base | this change | diff |" in summary
+    assert "| roc_auc | 0.905 | 0.871 | -0.034 |" in summary
+    assert "| p95_latency_ms | — | 12.4 | — |" in summary
     assert "**Drift:** 3 of 6 columns drifted, dataset drift share 50%." in summary
     assert "<summary>Drift per column (6)</summary>" in details
-    assert "| income | numeric | wasserstein | 0.31 | 0.1 | **yes** |" in details
-    assert "<summary>All findings (6)</summary>" in details
-    everything = details[details.index("All findings") :]
-    assert everything.index("| ❌ | dataset_drift") < everything.index("| ✅ | tenure_ok")
+    income = "| income | numeric | wasserstein | 0.31 | distance, drift at or above 0.1 | **yes** |"
+    assert income + " ref " in details  # then its reference and current sparklines
+    assert details.index("| city |") < details.index("| age |")  # drifted columns first
+    assert "<summary>Passed (2)</summary>" in details  # what fired is not repeated
+    passed = details[details.index("Passed (2)") :]
+    assert "| ✅ | tenure_ok" in passed and "dataset_drift" not in passed
     assert markdown.count("<details>") == markdown.count("</details>") == 2
 
 
 def test_markdown_escapes_pipes_newlines_and_html_in_cells() -> None:
+    evil = "x | y\nz </details> <img>"
     report = HealthReport(
-        findings=(Finding("a|b", "metric", FAIL, "x | y\nz </details> <img>", 1.0, 0.5, "m|n"),)
+        findings=(
+            Finding("a|b", "metric", FAIL, evil, 1.0, 0.5, "m|n"),
+            Finding("a|b", "metric", OK, evil, 1.0, 0.5, "m|n"),  # folded in <details>
+        )
     )
     markdown = to_markdown(report)
-    row = "| ❌ | a\\|b |  | 1 | 0.5 | m\\|n | x \\| y z &lt;/details&gt; &lt;img&gt; |"
-    assert markdown.count(row) == 2  # what fired, and all findings
+    shown = "a\\|b |  | 1 | {} 0.5 | m\\|n | x \\| y z &lt;/details&gt; &lt;img&gt; |"
+    assert markdown.count("| ❌ | " + shown.format("fail level")) == 1  # what fired
+    assert markdown.count("| ✅ | " + shown.format("limit")) == 1  # passed, folded
     assert markdown.count("</details>") == 1
+
+
+def test_markdown_cuts_a_long_message_with_details_and_pipes_inside_its_cell() -> None:
+    """A rule's message of thousands of characters full of `</details>` and `|` stays one
+    cell, cut to CELL_LIMIT, and cannot close the fold it sits in."""
+    long = "</details> | " * 2000
+    report = HealthReport(findings=(finding(1, OK, long), finding(2, FAIL, long)))
+    markdown = to_markdown(report)
+    assert markdown.count("<details>") == markdown.count("</details>") == 1
+    rows = [line for line in markdown.splitlines() if line.startswith(("| ✅", "| ❌"))]
+    assert len(rows) == 2
+    for line in rows:
+        assert "&lt;/details&gt; \\|" in line and line.endswith("… |")
+        assert line.count(" | ") == 6  # 7 cells: no `|` of the message splits the row
 
 
 def test_markdown_of_5000_findings_fits_a_comment_and_says_how_many_rows_it_left_out() -> None:
@@ -263,14 +291,14 @@ def test_markdown_of_5000_findings_fits_a_comment_and_says_how_many_rows_it_left
     assert len(markdown) < 65_000
     assert markdown.startswith(f"{MARKER}\n## ❌ health failed: 5000 fail, 0 warn, 0 ok\n")
     assert "\n_4950 more in the details below._\n" in markdown  # the summary shows 50
-    details = markdown[markdown.index("<summary>All findings (5000)</summary>") :]
+    details = markdown[markdown.index("<summary>4950 more fired, 0 passed</summary>") :]
     shown = sum(line.startswith("| ❌ |") for line in details.splitlines())
     left = re.search(
         r"\n_(\d+) more row\(s\) left out to fit a GitHub comment; see the JSON or HTML report._",
         details,
     )
     assert left is not None and 0 < shown < 5000
-    assert int(left.group(1)) == 5000 - shown
+    assert int(left.group(1)) == 4950 - shown
     assert "message \\| 0 with a newline" in markdown
 
 
@@ -285,7 +313,7 @@ def test_markdown_stays_under_the_limit_with_huge_cells_and_many_of_everything()
     markdown = to_markdown(report)
     assert len(markdown) < MARKDOWN_LIMIT
     assert "\n_250 more in the details below._\n" in markdown  # the summary shows 50
-    # metrics (in the summary), drift per column and all findings (folded) are all cut short
+    # metrics (in the summary), drift per column and the other findings (folded) are cut short
     assert markdown.count("more row(s) left out to fit a GitHub comment") == 3
     assert f"| {'x' * 299}… |" in markdown  # a cell shows at most 300 characters
     assert markdown.count("<details>") == markdown.count("</details>") == 2
@@ -346,8 +374,8 @@ def test_html_links_only_what_the_user_wrote() -> None:
 
 def test_html_has_one_chart_per_distribution_plus_the_metrics_chart() -> None:
     page = to_html(sample_report())
-    assert page.count("<svg") == 3 + 1
-    assert page.count('role="img"') == 4
+    assert page.count("<svg viewBox") == 3 + 1  # drifted columns' large charts, metrics
+    assert page.count('<svg class="mini"') == 3  # the sample has distributions of 3 columns
     assert (
         '<svg viewBox="0 0 1000 324" role="img" aria-label="Metrics: this change vs baseline'
         in (page)
@@ -361,23 +389,29 @@ def test_html_has_one_chart_per_distribution_plus_the_metrics_chart() -> None:
 
 def test_html_without_metrics_or_distributions_has_no_chart() -> None:
     page = to_html(HealthReport(findings=(finding(1, OK),)))
-    assert "<svg" not in page and "Metrics" not in page
+    assert "<svg viewBox" not in page and '<svg class="mini"' not in page and "Metrics" not in page
 
 
 def test_html_header_has_the_verdict_and_counts() -> None:
     page = to_html(sample_report())
-    assert '<div class="verdict fail" role="status"><span>health failed: 2 fail, 2 warn, 2 ok' in (
-        page
+    assert re.search(
+        r'<div class="verdict fail" role="status"><svg class="icon"[^>]*aria-label="failed".*?'
+        r"</svg><span>health failed: 2 fail, 2 warn, 2 ok",
+        page,
     )
-    pills = re.findall(r'<span class="pill (\w+)"><b>(\d+)</b>', page)
+    pills = re.findall(r'<span class="pill (\w+)"><svg class="icon".*?</svg> <b>(\d+)</b>', page)
     assert pills == [("fail", "2"), ("warn", "2"), ("ok", "2")]
     assert "<div><dt>reference</dt><dd>data/reference.json</dd></div>" in page
 
 
 def test_html_findings_are_coloured_by_severity_most_severe_first() -> None:
     page = to_html(sample_report())
-    badges = re.findall(r'<tr class="(\w+)"><td><span class="badge \1">\1</span>', page)
+    badges = re.findall(
+        r'<tr class="(\w+)"><td><span class="badge \1"><svg class="icon".*?</svg> \1</span>', page
+    )
     assert badges == [FAIL, FAIL, WARN, WARN, OK, OK]
+    fired, _, folded = page.partition('<details class="fold"><summary>Passed (2)</summary>')
+    assert 'class="badge ok"' not in fired.split("<h2>Metrics")[0] and "tenure_ok" in folded
     assert (
         '<th scope="col">severity</th>' in page and '<th scope="col" class="n">value</th>' in page
     )
@@ -418,7 +452,7 @@ def test_html_survives_odd_numbers_and_mismatched_distributions() -> None:
         ),
     )
     page = to_html(report)
-    assert page.count("<svg") == 4
+    assert page.count("<svg viewBox") == 4
     assert "no bins to show" in page and ">no baseline</text>" in page
     assert not re.search(r'="[^"]*(nan|inf)[^"]*"', page)  # no NaN in any coordinate
     checker = balance(page)
@@ -430,3 +464,37 @@ def test_nice_axis_steps() -> None:
         [0.1, 0.1, 0.01, 0.2]
     )
     assert not math.isnan(health._nice_step(1e-9))
+
+
+def test_each_drift_value_is_labelled_with_the_way_it_drifts() -> None:
+    """p-values drift low, distances high: read off the verdict, names only for a NaN."""
+    assert health.value_label(ColumnDrift("a", "numeric", "ks", 0.01, 0.05, True)) == (
+        "p-value, drift below 0.05"
+    )
+    assert health.value_label(ColumnDrift("a", "numeric", "ks", 0.3, 0.05, False)) == (
+        "p-value, drift below 0.05"
+    )
+    assert health.value_label(ColumnDrift("a", "numeric", "wasserstein", 0.3, 0.1, True)) == (
+        "distance, drift at or above 0.1"
+    )
+    assert health.value_label(ColumnDrift("a", "numeric", "psi", 0.01, 0.1, False)) == (
+        "index, drift at or above 0.1"
+    )
+    nan = float("nan")
+    assert health.drifts_below(ColumnDrift("a", "numeric", "chisquare", nan, 0.05, False))
+    assert not health.drifts_below(ColumnDrift("a", "numeric", "jensenshannon", nan, 0.1, False))
+
+
+def test_thresholds_are_named_warn_or_fail_levels() -> None:
+    assert health.level(finding(1, WARN)) == "warn level 0.5"
+    assert health.level(finding(1, FAIL)) == "fail level 0.5"
+    assert health.level(finding(1, OK)) == "limit 0.5"
+    assert health.level(Finding("t", "c", WARN, "m")) == "—"
+
+
+def test_sparklines_share_one_scale_and_merge_many_bins() -> None:
+    shape = Distribution("x", ("a", "b"), (0.5, 0.5), (0.0, 1.0))
+    assert health.spark_pair(shape) == "ref ▅▅ · cur ▁█"
+    many = Distribution("x", tuple("0123456789" * 5), (0.02,) * 50, (0.02,) * 50)
+    assert health.spark_pair(many, width=10) == "ref ██████████ · cur ██████████"
+    assert health.spark_pair(Distribution("x", (), (), ())) == ""

@@ -12,7 +12,18 @@ from o16n.health.findings import FAIL, OK, Finding, HealthReport
 from o16n.policy.gate import FAIL as RULE_FAIL
 from o16n.policy.gate import PASS, Decision, Outcome
 from o16n.report import decision, health
-from o16n.report.markup import bullets, cell, decimals, details, num, page, row, signed, table
+from o16n.report.markup import (
+    bullets,
+    cell,
+    decimals,
+    details,
+    num,
+    number,
+    page,
+    row,
+    signed,
+    table,
+)
 
 EVIL = "x | y\nz </details> <b>bold</b>"  # a rule's message, written by whoever wrote the pack
 SHOWN = "x | y z </details> <b>bold</b>"  # what a reader sees in the cell: the text, on one line
@@ -87,7 +98,7 @@ def test_table_row_and_bullets() -> None:
 
 def test_numbers() -> None:
     assert [num(0.95614), num(1234.5), num(None), num(math.nan), num(3)] == [
-        "0.9561", "1234", "—", "—", "3",
+        "0.9561", "1,234", "—", "—", "3",
     ]  # fmt: skip
     assert [signed(0.01), signed(-2.0), signed(0.0), signed(None), signed(math.nan)] == [
         "+0.01", "-2", "0", "—", "—",
@@ -95,7 +106,23 @@ def test_numbers() -> None:
     assert [decimals(0.95614), decimals(55.3), decimals(2.0), decimals(42), decimals("—")] == [
         "0.9561", "55.3", "2", "42", "—",
     ]  # fmt: skip
-    assert decimals(math.inf) == "inf"
+    assert decimals(math.inf) == "∞"
+
+
+def test_one_number_format_the_faults_of_issue_15() -> None:
+    """Thousands separators, at most 4 significant digits, no e-notation, units after a space;
+    counts (ints) exact."""
+    assert number(46503.496503496506) == "46,500"
+    assert number(-979021.0, "EUR") == "-979,000 EUR"
+    assert number(-9.79e05, "EUR") == "-979,000 EUR"  # the same number prints the same way
+    assert number(1.8e-05, sign=True) == "+1.8×10⁻⁵"
+    assert number(0.00012345) == "0.0001234"
+    assert number(9999.6) == "10,000"  # rounding carries into a new digit
+    assert number(1234567) == "1,234,567"  # a count: every digit
+    assert number(-0.0, sign=True) == "0"
+    assert (number(math.inf, sign=True), number(-math.inf)) == ("+∞", "-∞")
+    assert (number(None, "ms"), number(True), number("n/a")) == ("—", "True", "n/a")
+    assert number(3e20) == "3×10²⁰"
 
 
 def test_details_leaves_markdown_room_inside() -> None:
@@ -138,8 +165,16 @@ def test_a_finding_message_cannot_break_the_health_tables_or_their_details_block
         Finding("fine", "schema", OK, "all columns there"),
     )
     rendered = Rendered(health.to_markdown(HealthReport(findings)))
-    evil_row = ["❌", "drift|check", "col name", "0.5", "0.1", "psi", SHOWN]
-    assert rendered.rows.count(evil_row) == 2  # "What fired", and "All findings" (folded)
+    evil_row = ["❌", "drift|check", "col name", "0.5", "fail level 0.1", "psi", SHOWN]
+    assert rendered.rows.count(evil_row) == 1  # "What fired"
     assert all(len(r) == 7 for r in rendered.rows)
     assert (rendered.opened, rendered.closed) == (1, 1)
-    assert SHOWN in rendered.folded[0] and "all columns there" in rendered.folded[0]
+    assert "all columns there" in rendered.folded[0]  # "Passed", folded
+
+
+def test_an_ok_finding_with_details_in_its_message_stays_inside_the_passed_fold() -> None:
+    findings = (Finding("fine|ok", "schema", OK, EVIL * 3, 1.0, 2.0, "m", "c|d"),)
+    rendered = Rendered(health.to_markdown(HealthReport(findings)))
+    assert (rendered.opened, rendered.closed) == (1, 1)
+    assert rendered.rows[-1] == ["✅", "fine|ok", "c|d", "1", "limit 2", "m", SHOWN * 3]
+    assert SHOWN in rendered.folded[0]

@@ -200,12 +200,12 @@ def _with_drift(
     profiles: tuple[Profile, Profile],
     share: float | None = None,
 ) -> CheckResult:
-    """A drift check's findings with every column's drift and, for the report's plots, the
-    distributions of the drifted columns on both sides."""
+    """A drift check's findings with every column's drift and, for the report's plots, every
+    such column's distribution on both sides (a small chart each, a large one if drifted)."""
     return CheckResult(
         findings,
         drift=tuple(results),
-        distributions=tuple(_distribution(*profiles, r.column) for r in results if r.drifted),
+        distributions=tuple(_distribution(*profiles, r.column) for r in results),
         dataset_drift_share=share,
     )
 

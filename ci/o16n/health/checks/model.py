@@ -30,12 +30,16 @@ def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> CheckResult:
     worse_when = "below" if better_high else "above"
     severity = grade(value, trigger.warn, trigger.fail, worse_when=worse_when)
     threshold = threshold_of(severity, trigger.warn, trigger.fail)
-    bound = "floor" if better_high else "ceiling"
-    message = f"{p.metric} = {value:.4g}" + (
-        f" (the {bound} is {threshold:.4g})" if threshold is not None else ""
-    )
+    message = f"{p.metric} = {value:.4g}{_levels(trigger.warn, trigger.fail, worse_when, '.4g')}"
     finding = Finding(trigger.id, trigger.check, severity, message, value, threshold, f"{p.file}")
     return CheckResult((finding,), metrics=(MetricComparison(p.metric, value),))
+
+
+def _levels(warn: float | None, fail: float | None, worse_when: str, spec: str) -> str:
+    """The levels by name, " (warns below 0.4, fails below 0.3)": a warning level is not a floor."""
+    levels = (("warns", warn), ("fails", fail))
+    given = [f"{verb} {worse_when} {x:{spec}}" for verb, x in levels if x is not None]
+    return f" ({', '.join(given)})" if given else ""
 
 
 def regression(trigger: cfg.RegressionTrigger, inputs: Inputs) -> CheckResult:
@@ -317,8 +321,7 @@ def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
         what = f"{result.name} per 1,000 changed by {value:+,.1f} {result.unit} vs {label}"
     severity = grade(value, trigger.warn, trigger.fail, worse_when="below")
     threshold = threshold_of(severity, trigger.warn, trigger.fail)
-    floor = f" (the floor is {threshold:,.1f})" if threshold is not None else ""
-    message = f"{what}{floor}"
+    message = f"{what}{_levels(trigger.warn, trigger.fail, 'below', ',.1f')}"
     return CheckResult(
         (Finding(trigger.id, trigger.check, severity, message, value, threshold, p.config),)
     )

@@ -55,7 +55,15 @@ def test_metric_floor(project: Path, warn: float, fail: float, severity: str) ->
 def test_error_metric_is_a_ceiling(project: Path) -> None:
     [finding] = check(project, id="mae", check="metric", params={"metric": "mae"}, fail=11)
     assert finding.severity == "fail"
-    assert finding.message == "mae = 12 (the ceiling is 11)"
+    assert finding.message == "mae = 12 (fails above 11)"
+
+
+def test_metric_message_names_the_warning_and_the_fail_level(project: Path) -> None:
+    """A warning level is not a floor: 0.9 warns, 0.8 fails; the message says which is which."""
+    params = {"metric": "accuracy"}
+    [finding] = check(project, id="acc", check="metric", params=params, warn=0.9, fail=0.8)
+    assert finding.severity == "warn"
+    assert finding.message == "accuracy = 0.85 (warns below 0.9, fails below 0.8)"
 
 
 def test_missing_metric_is_a_config_error_listing_the_known_ones(project: Path) -> None:
@@ -249,7 +257,9 @@ def test_kpi_value_floor(kpi_project: Path) -> None:
     [finding] = check(kpi_project, id="value", check="kpi", warn=0.0, fail=-5000.0)
     assert finding.value == pytest.approx(-2500.0)  # (10 - 20) per 4 rows, per 1,000
     assert finding.severity == "warn"
-    assert finding.message == "expected value per 1,000 = -2,500.0 EUR (the floor is 0.0)"
+    assert finding.message == (
+        "expected value per 1,000 = -2,500.0 EUR (warns below 0.0, fails below -5,000.0)"
+    )
 
 
 def test_kpi_change_against_the_merge_base(kpi_project: Path) -> None:
