@@ -427,7 +427,7 @@ def test_monitor_opens_one_issue_and_updates_it(
         f"| {MODEL} | v1.0.0 (" in issue.body and f"| production | `{first}` | 143 |" in issue.body
     )
     assert (
-        "| ❌ | dataset-drift |  | 1 | 0.5 | share of drifted columns | 30 of 30 columns"
+        "| ❌ | dataset-drift |  | 1 | fail level 0.5 | share of drifted columns | 30 of 30 columns"
         in issue.body
     )
     assert "| ⚠️ | feature-drift | mean_radius |" in issue.body
