@@ -394,6 +394,9 @@ def _var_problem(
 ) -> tuple[tuple[str, ...], str, str] | None:
     for key, value in values.items():
         location = (*where, str(key))
+        if defaults and key not in defaults:  # a misspelt var would be ignored: the rule unset
+            known = ", ".join(sorted(str(k) for k in defaults))
+            return location, "the pack has no such var", f"the pack's vars here: {known}"
         default = defaults.get(key)
         expected = _kind(default)
         if expected is not None and _kind(value) != expected:

@@ -374,6 +374,16 @@ def test_project_vars_override_the_pack(tmp_path: Path) -> None:
             "  regression: {lower_is_better: mae}\n",
             ":4: policy_vars.regression.lower_is_better: must be a list, not the text 'mae'",
         ),
+        (  # a misspelt var would be ignored, and the pack's default would judge instead
+            "  metric_flors: {roc_auc: 0.99}\n",
+            ":4: policy_vars.metric_flors: the pack has no such var\n"
+            "  hint: the pack's vars here: kpi_tolerance, metric_ceilings, metric_floors",
+        ),
+        (
+            "  regression: {tolerence: 0.05}\n",
+            ":4: policy_vars.regression.tolerence: the pack has no such var\n"
+            "  hint: the pack's vars here: error_tolerance, higher_is_better",
+        ),
     ],
 )
 def test_a_policy_var_of_another_kind_than_the_packs_names_key_and_line(

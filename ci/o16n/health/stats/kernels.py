@@ -31,9 +31,15 @@ class Scratch:
         return cls(np.empty(rows), np.empty(rows, dtype=np.int64), np.empty(rows, dtype=bool))
 
 
+_MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's multiplier (Steele, Lea, Flood 2014)
+
+
 def into_rows(hashes: np.ndarray, column: np.ndarray) -> None:
-    """Combine a column's value hashes into the rows' hashes: row * 31 + value."""
-    hashes *= np.uint64(31)
+    """Combine a column's value hashes into the rows' hashes: the row's hash so far is mixed
+    (xor-shift, multiply: not linear, so rows of structured values do not collide the way
+    row * 31 + value made (0, 2) and (2, 0)-like pairs collide), then the value is added."""
+    hashes ^= hashes >> np.uint64(31)
+    hashes *= _MIX
     hashes += column
 
 

@@ -97,7 +97,7 @@ def out_of_range_share(reference: Profile, current: Profile, name: str) -> Measu
     return Measure(
         share,
         f"{share:.2%} of {name!r} outside the reference range "
-        f"[{ref.min:.6g}, {ref.max:.6g}] ({outside} values{infinite})",
+        f"[{ref.min:.6g}, {ref.max:.6g}] ({outside} value{'' if outside == 1 else 's'}{infinite})",
         name,
     )
 
