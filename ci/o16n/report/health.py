@@ -94,8 +94,16 @@ def drifts_below(d: ColumnDrift) -> bool:
     return (value < threshold) == d.drifted
 
 
+def kind_label(d: ColumnDrift) -> str:
+    """The kind the drift test gave the column and why ("integer, 7 values: categorical", as
+    Evidently decides), or the profile's kind where the drift code gave no reason."""
+    return d.why or d.kind
+
+
 def value_label(d: ColumnDrift) -> str:
     """What a drift value is and which way drifts: "p-value, drift below 0.05"."""
+    if not d.tested:
+        return "not tested"
     if drifts_below(d):
         return f"p-value, drift below {num(d.threshold)}"
     what = {"psi": "index", "kl_div": "divergence"}.get(d.method, "distance")
@@ -185,11 +193,12 @@ def _rich_findings(report: HealthReport) -> Table:
 
 def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
     table = Table(title="drift per column", title_justify="left")
-    for name in ("column", "method", "value", "drift when", "drifted"):
+    for name in ("column", "kind (why)", "method", "value", "drift when", "drifted"):
         table.add_column(name, justify="right" if name == "value" else "left")
     for d in sorted(drift, key=lambda d: not d.drifted):  # drifted columns first
         table.add_row(
             escape(d.column),
+            escape(kind_label(d)),
             escape(d.method),
             num(d.value),
             escape(value_label(d)),
@@ -329,11 +338,11 @@ def _md_drift(
 ) -> tuple[list[str], list[str]]:
     """Drifted columns first; each with its reference and current shape as text sparklines."""
     header = [
-        "| column | kind | method | value | drift when | drifted | reference vs current |",
+        "| column | kind (why) | method | value | drift when | drifted | reference vs current |",
         "|---|---|---|---:|---|---|---|",
     ]
     rows = [
-        f"| {_text(d.column)} | {_text(d.kind)} | {_text(d.method)} | {num(d.value)} "
+        f"| {_text(d.column)} | {_text(kind_label(d))} | {_text(d.method)} | {num(d.value)} "
         f"| {cell(value_label(d))} | {'**yes**' if d.drifted else 'no'} "
         f"| {spark_pair(shapes[d.column]) if d.column in shapes else ''} |"
         for d in sorted(drift, key=lambda d: not d.drifted)
@@ -810,7 +819,15 @@ def _html_metrics(report: HealthReport) -> str:
     )
 
 
-DRIFT_HEADER = ("column", "kind", "method", "value", "drift when", "drifted", "ref vs current")
+DRIFT_HEADER = (
+    "column",
+    "kind (why)",
+    "method",
+    "value",
+    "drift when",
+    "drifted",
+    "ref vs current",
+)
 
 
 def _drift_rows(
@@ -821,7 +838,7 @@ def _drift_rows(
             "drifted" if d.drifted else "",
             [
                 _e(d.column),
-                _e(d.kind),
+                _e(kind_label(d)),
                 _e(d.method),
                 num(d.value),
                 _e(value_label(d)),

@@ -100,7 +100,8 @@ def test_text_lists_findings_most_severe_first_then_drift_then_the_verdict() -> 
     assert out.index("o16n health") < out.index("drift per column") < out.index("health failed")
     income = next(line for line in lines if line.startswith("│ income"))
     assert re.fullmatch(
-        r"│ income +│ wasserstein +│ +0\.31 │ distance, drift at or above 0\.1 │ yes +│", income
+        r"│ income +│ numeric +│ wasserstein +│ +0\.31 │ distance, drift at or above 0\.1 │ yes +│",
+        income,
     )
     assert out.index("│ tenure") < out.index("│ age")  # drifted columns first
     assert "0.1 · wasserstein" in out and "(distance: higher drifts)" in out  # income (wrapped)
@@ -498,3 +499,26 @@ def test_sparklines_share_one_scale_and_merge_many_bins() -> None:
     many = Distribution("x", tuple("0123456789" * 5), (0.02,) * 50, (0.02,) * 50)
     assert health.spark_pair(many, width=10) == "ref ██████████ · cur ██████████"
     assert health.spark_pair(Distribution("x", (), (), ())) == ""
+
+
+def test_each_column_says_the_kind_its_test_gave_it_and_why_or_that_it_was_not_tested() -> None:
+    import dataclasses
+
+    report = sample_report()
+    coded = ColumnDrift(
+        "children", "numeric", "chisquare", 0.2, 0.05, False, "categorical",
+        "integer, 7 values: categorical",
+    )  # fmt: skip
+    notes = ColumnDrift(
+        "notes", "text", "none", math.nan, math.nan, False, "text",
+        "text: 812 distinct of 1,000 values; not drift-tested",
+    )  # fmt: skip
+    report = dataclasses.replace(report, drift=(*report.drift, coded, notes))
+    markdown, page = health.to_markdown(report), health.to_html(report)
+    text = plain_text(report, width=220)
+    for rendered in (markdown, page, text):
+        assert "integer, 7 values: categorical" in rendered
+        assert "812 distinct of 1,000 values" in rendered
+        assert "not tested" in rendered
+    row = next(line for line in markdown.splitlines() if line.startswith("| notes |"))
+    assert "| — |" in row and "nan" not in row.lower()
