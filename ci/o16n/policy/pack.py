@@ -48,7 +48,8 @@ class Rule:
     line: int | None
     program: celpy.Runner
     explain: celpy.Runner | None
-    trees: tuple[Tree[Token], ...]  # the condition's, then the explanation's and the note's
+    trees: tuple[tuple[str, int | None, Tree[Token]], ...]  # (key, line, tree) per expression
+    index: int = 0  # its place in its file's `rules:` list, for messages
     note: celpy.Runner | None = None  # how a passing rule passed, when it says so
 
     @property
@@ -191,7 +192,7 @@ def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, A
 
 def _compile(rule: RuleSpec, path: Path, node: yaml.Node | None, index: int) -> Rule:
     programs: list[celpy.Runner | None] = []
-    trees = []
+    trees: list[tuple[str, int | None, Tree[Token]]] = []
     for key in ("condition", "explain", "note"):
         text = getattr(rule, key)
         if text is None:
@@ -202,12 +203,12 @@ def _compile(rule: RuleSpec, path: Path, node: yaml.Node | None, index: int) -> 
             tree = _ENV.compile(text)
         except CELParseError as exc:
             raise _syntax_error(exc, rule.id, key, text, path, node, location) from None
-        trees.append(tree)
+        trees.append((key, line_of(node, location), tree))
         programs.append(_ENV.program(tree, functions=FUNCTIONS))
     condition, explain, note = programs
     assert condition is not None
     line = line_of(node, ["rules", index, "condition"])
-    return Rule(rule, path, line, condition, explain, tuple(trees), note)
+    return Rule(rule, path, line, condition, explain, tuple(trees), note=note, index=index)
 
 
 def _syntax_error(
@@ -323,14 +324,14 @@ def _has_arguments(tree: Tree[Token]) -> Iterator[Tree[Token]]:
 def check_references(pack: Pack, facts: Mapping[str, Any]) -> None:
     """Raise a ConfigError naming the rule and the missing fact, if any rule names one."""
     for rule in pack.rules:
-        for ref in (r for tree in rule.trees for r in references(tree)):
-            problem = _missing(ref, facts)
+        for key, line, tree in rule.trees:
+            problem = next(filter(None, (_missing(ref, facts) for ref in references(tree))), None)
             if problem:
                 raise ConfigError(
                     f"rule {rule.id!r} refers to {problem}",
                     file=rule.file,
-                    line=rule.line,
-                    key="condition",
+                    line=line,
+                    key=f"rules[{rule.index}].{key}",
                     hint="see the facts with `o16n facts`; guard optional ones with has(...)",
                 )
 

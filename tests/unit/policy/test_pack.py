@@ -156,7 +156,18 @@ def test_unknown_fact_is_a_config_error_when_the_pack_loads(tmp_path: Path) -> N
         pack.check_references(loaded, facts_for(loaded, {}))
     assert "rule 'floor' refers to `metrics.acuracy`, which does not exist" in str(caught.value)
     assert "(`metrics` has: accuracy, average_precision" in str(caught.value)
-    assert f"{folder / 'pack.yaml'}:9: condition" in str(caught.value)
+    assert f"{folder / 'pack.yaml'}:9: rules[0].condition" in str(caught.value)
+
+
+def test_unknown_fact_in_an_explanation_names_its_key_and_line(tmp_path: Path) -> None:
+    text = RULE.replace(">=\n        = 0.9", ">= 0.9") + "    explain: string(metrics.acc)\n"
+    folder = write_pack(tmp_path, text)
+    loaded = pack.load(folder)
+    with pytest.raises(ConfigError) as caught:
+        pack.check_references(loaded, facts_for(loaded, {}))
+    assert f"{folder / 'pack.yaml'}:11: rules[0].explain: rule 'floor' refers to `metrics.acc`" in (
+        str(caught.value)
+    )
 
 
 def test_unknown_root_and_guarded_optional_facts(tmp_path: Path) -> None:

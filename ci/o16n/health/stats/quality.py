@@ -94,10 +94,15 @@ def out_of_range_share(reference: Profile, current: Profile, name: str) -> Measu
     outside = cur.below + cur.above + cur.infinite
     share = _share(outside, cur.count + cur.infinite)
     infinite = f", {cur.infinite} of them infinite" if cur.infinite else ""
+    counted = f"{outside} value{'' if outside == 1 else 's'}{infinite}"
+    if ref.count == 0:  # every value is outside a reference with none
+        return Measure(
+            share, f"{share:.2%} of {name!r}: the reference has no values ({counted})", name
+        )
     return Measure(
         share,
         f"{share:.2%} of {name!r} outside the reference range "
-        f"[{ref.min:.6g}, {ref.max:.6g}] ({outside} value{'' if outside == 1 else 's'}{infinite})",
+        f"[{ref.min:.6g}, {ref.max:.6g}] ({counted})",
         name,
     )
 

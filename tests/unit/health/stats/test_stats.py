@@ -231,6 +231,16 @@ def test_single_value_and_empty_columns_do_not_break_drift() -> None:
     assert quality.became_constant(reference, current, "x").value == 0.0
 
 
+def test_a_reference_without_values_is_named_not_printed_as_an_inverted_range() -> None:
+    reference, current = profiles(
+        pd.DataFrame({"e": [math.nan] * 20}), pd.DataFrame({"e": [1.0, 2.0, math.nan, 3.0]})
+    )
+    outside = quality.out_of_range_share(reference, current, "e")
+    assert outside is not None and outside.value == pytest.approx(1.0)
+    assert "the reference has no values (3 values)" in outside.message
+    assert "inf" not in outside.message
+
+
 def test_quality_measures() -> None:
     ref = pd.DataFrame({"n": np.arange(100.0), "c": ["a", "b"] * 50, "k": np.arange(100.0) % 7})
     cur = pd.DataFrame(
