@@ -17,6 +17,7 @@ import pandas as pd
 
 from o16n.config.kpis import ClassificationKPI, KPIConfig, RegressionKPI, unset_keys
 from o16n.errors import ConfigError
+from o16n.numbers import number
 
 PER = 1000
 
@@ -194,16 +195,16 @@ def current_and_baseline(
 def describe(result: KPIResult | None) -> str:
     if result is None:
         return "not available (its predictions are not in the DVC cache or remote)"
-    text = f"{result.per_1000:,.1f}"
+    text = number(result.per_1000)
     if result.threshold is not None:
-        text += f" at threshold {result.threshold:.3g}"
+        text += f" at threshold {number(result.threshold)}"
     if result.best_per_1000 is not None:
         best = (
             "flagging none"
             if result.best_threshold is None
-            else f"threshold {result.best_threshold:.3g}"
+            else f"threshold {number(result.best_threshold)}"
         )
-        text += f"; best {result.best_per_1000:,.1f} at {best}"
+        text += f"; best {number(result.best_per_1000)} at {best}"
     if result.positives_per_1000 is not None:
-        text += f"; {result.positives_per_1000:,.0f} positives per 1,000"
+        text += f"; {number(result.positives_per_1000)} positives per 1,000"
     return text

@@ -22,6 +22,7 @@ from o16n.adapters.dvc import lineage
 from o16n.config.params import flatten
 from o16n.errors import ConfigError
 from o16n.lifecycle import ledger
+from o16n.numbers import number
 
 METRICS = "metrics.json"
 VERSION_TAG = re.compile(r"^(?P<model>[^@#!\s]+)@(?P<version>v\d+\.\d+\.\d+)$")
@@ -116,7 +117,7 @@ def _metrics_line(project: Path, commit: str) -> tuple[str, ...]:
 def _metrics(metrics: Mapping[str, Any]) -> str:
     flat = flatten(metrics)
     return ", ".join(
-        f"{k} {flat[k]:.4g}" if _is_number(flat[k]) else f"{k} {flat[k]}" for k in flat
+        f"{k} {number(flat[k])}" if _is_number(flat[k]) else f"{k} {flat[k]}" for k in flat
     )
 
 

@@ -23,6 +23,7 @@ from celpy.evaluation import CELEvalError
 from o16n import __version__
 from o16n.adapters import git
 from o16n.adapters.clock import timestamp
+from o16n.numbers import number
 from o16n.policy.document import Facts, WaiverFacts
 from o16n.policy.pack import Pack, Rule
 
@@ -224,7 +225,7 @@ def _plain(value: Any) -> str:
     if isinstance(value, str):
         return str(value)
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return number(value)
     return str(value)
 
 

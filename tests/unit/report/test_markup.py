@@ -178,3 +178,20 @@ def test_an_ok_finding_with_details_in_its_message_stays_inside_the_passed_fold(
     assert (rendered.opened, rendered.closed) == (1, 1)
     assert rendered.rows[-1] == ["✅", "fine|ok", "c|d", "1", "limit 2", "m", SHOWN * 3]
     assert SHOWN in rendered.folded[0]
+
+
+def test_messages_below_the_reporters_print_numbers_the_same_way() -> None:
+    """A KPI line, a timeline entry and a CEL value in a gate line use `o16n.numbers` too, so a
+    report never shows one figure in two formats."""
+    from o16n.health.kpi import KPIResult, describe
+    from o16n.lifecycle.timeline import _metrics
+    from o16n.policy.gate import _plain
+
+    kpi = KPIResult("expected value", "EUR", -979021.0, 0.5, 46503.496503496506, 0.25, 123.456)
+    assert describe(kpi) == (
+        "-979,000 at threshold 0.5; best 46,500 at threshold 0.25; 123.5 positives per 1,000"
+    )
+    assert _metrics({"roc_auc": 0.997694, "rows": 46503.496503496506}) == (
+        "roc_auc 0.9977, rows 46,500"
+    )
+    assert _plain(1.8e-05) == "1.8×10⁻⁵"

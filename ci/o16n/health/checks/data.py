@@ -16,6 +16,7 @@ from o16n.health.stats import drift, quality
 from o16n.health.stats.kinds import NUMERIC_KINDS
 from o16n.health.stats.model import Profile
 from o16n.health.stats.outcome import ColumnDrift
+from o16n.numbers import number
 
 
 def selected(trigger: cfg.ColumnTrigger, reference: Profile, current: Profile) -> list[str]:
@@ -235,8 +236,8 @@ def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Fin
     verdict = "drifted" if severity != OK else "no drift"
     if math.isnan(result.value):  # graded as a fail: a test that cannot be made is no pass
         verdict = "drift not measurable"
-    level = f", threshold {threshold:.4g}" if threshold is not None else ""
-    message = f"{result.column}: {verdict} ({result.method} = {result.value:.4g}{level})"
+    level = f", threshold {number(threshold)}" if threshold is not None else ""
+    message = f"{result.column}: {verdict} ({result.method} = {number(result.value)}{level})"
     return Finding(
         trigger.id,
         trigger.check,

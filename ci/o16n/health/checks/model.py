@@ -18,6 +18,7 @@ from o16n.errors import ConfigError
 from o16n.health.checks.grading import grade, graded, higher_is_better, threshold_of
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import FAIL, OK, WARN, CheckResult, Finding, MetricComparison
+from o16n.numbers import number
 
 if TYPE_CHECKING:  # pandas costs half a second to import; the data path does not need it
     import pandas as pd
@@ -30,15 +31,15 @@ def metric(trigger: cfg.MetricTrigger, inputs: Inputs) -> CheckResult:
     worse_when = "below" if better_high else "above"
     severity = grade(value, trigger.warn, trigger.fail, worse_when=worse_when)
     threshold = threshold_of(severity, trigger.warn, trigger.fail)
-    message = f"{p.metric} = {value:.4g}{_levels(trigger.warn, trigger.fail, worse_when, '.4g')}"
+    message = f"{p.metric} = {number(value)}{_levels(trigger.warn, trigger.fail, worse_when)}"
     finding = Finding(trigger.id, trigger.check, severity, message, value, threshold, f"{p.file}")
     return CheckResult((finding,), metrics=(MetricComparison(p.metric, value),))
 
 
-def _levels(warn: float | None, fail: float | None, worse_when: str, spec: str) -> str:
+def _levels(warn: float | None, fail: float | None, worse_when: str) -> str:
     """The levels by name, " (warns below 0.4, fails below 0.3)": a warning level is not a floor."""
     levels = (("warns", warn), ("fails", fail))
-    given = [f"{verb} {worse_when} {x:{spec}}" for verb, x in levels if x is not None]
+    given = [f"{verb} {worse_when} {number(x)}" for verb, x in levels if x is not None]
     return f" ({', '.join(given)})" if given else ""
 
 
@@ -106,7 +107,8 @@ def _compare(
     kind = "absolute" if tolerance.absolute is not None else f"relative {tolerance.relative:g}"
     verdict = "regressed" if severity != OK else "within tolerance"
     message = (
-        f"{name}: {new:.4g} vs {old:.4g} at {label}, {verdict} ({kind} tolerance {allowed:.4g})"
+        f"{name}: {number(new)} vs {number(old)} at {label}, {verdict} "
+        f"({kind} tolerance {number(allowed)})"
     )
     return Finding(
         trigger.id,
@@ -143,7 +145,10 @@ def latency(trigger: cfg.LatencyTrigger, inputs: Inputs) -> CheckResult:
         message = f"the model cannot score the rows of {p.data}: {type(exc).__name__}: {exc}"
         return CheckResult((*found, _unscorable(trigger, message, len(rows))))
     value = float(np.percentile(times, {"p50": 50, "p95": 95, "p99": 99}[p.quantile]))
-    message = f"{p.quantile} latency {value:.2f} ms per batch of {p.batch} rows ({p.repeats} calls)"
+    message = (
+        f"{p.quantile} latency {number(value, 'ms')} per batch of {p.batch:,} rows "
+        f"({p.repeats} calls)"
+    )
     return CheckResult((*found, graded(trigger, value, message, f"{p.quantile} ms, measured")))
 
 
@@ -195,7 +200,7 @@ def model_size(trigger: cfg.ModelSizeTrigger, inputs: Inputs) -> CheckResult:
             hint="run `dvc repro` (or `dvc pull`) first",
         )
     value = path.stat().st_size / 1e6
-    return CheckResult((graded(trigger, value, f"model file {value:.3f} MB", "MB on disk"),))
+    return CheckResult((graded(trigger, value, f"model file {number(value, 'MB')}", "MB on disk"),))
 
 
 def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> CheckResult:
@@ -227,7 +232,7 @@ def fairness(trigger: cfg.FairnessTrigger, inputs: Inputs) -> CheckResult:
     )
     value = FAIRNESS[p.metric](actual, predicted, groups[p.sensitive])
     worse_when = "below" if p.metric.endswith("ratio") else "above"
-    message = f"{p.metric} across {p.sensitive} = {value:.4g}"
+    message = f"{p.metric} across {p.sensitive} = {number(value)}"
     return CheckResult((graded(trigger, value, message, p.metric, p.sensitive, worse_when),))
 
 
@@ -308,7 +313,7 @@ def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
             path.read_text(), str(path), config, model_threshold(inputs.project, config)
         )
         value = result.per_1000
-        what = f"{result.name} per 1,000 = {value:,.1f} {result.unit}"
+        what = f"{result.name} per 1,000 = {number(value, result.unit)}"
     else:
         revision, label = inputs.baseline_revision(p.baseline, p.base_branch)
         result, baseline = current_and_baseline(inputs.project, config, revision)
@@ -318,10 +323,11 @@ def kpi(trigger: cfg.KPITrigger, inputs: Inputs) -> CheckResult:
                 (Finding(trigger.id, trigger.check, trigger.severity, message, result.per_1000),)
             )
         value = result.per_1000 - baseline.per_1000
-        what = f"{result.name} per 1,000 changed by {value:+,.1f} {result.unit} vs {label}"
+        change = number(value, result.unit, sign=True)
+        what = f"{result.name} per 1,000 changed by {change} vs {label}"
     severity = grade(value, trigger.warn, trigger.fail, worse_when="below")
     threshold = threshold_of(severity, trigger.warn, trigger.fail)
-    message = f"{what}{_levels(trigger.warn, trigger.fail, 'below', ',.1f')}"
+    message = f"{what}{_levels(trigger.warn, trigger.fail, 'below')}"
     return CheckResult(
         (Finding(trigger.id, trigger.check, severity, message, value, threshold, p.config),)
     )

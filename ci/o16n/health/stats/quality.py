@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from o16n.health.stats.model import Categorical, Numeric, Profile
+from o16n.numbers import number
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def out_of_range_share(reference: Profile, current: Profile, name: str) -> Measu
     return Measure(
         share,
         f"{share:.2%} of {name!r} outside the reference range "
-        f"[{ref.min:.6g}, {ref.max:.6g}] ({counted})",
+        f"[{number(ref.min)}, {number(ref.max)}] ({counted})",
         name,
     )
 
@@ -148,4 +149,5 @@ def became_constant(reference: Profile, current: Profile, name: str) -> Measure:
 
 def row_ratio(reference: Profile, current: Profile) -> Measure:
     ratio = current.rows / reference.rows if reference.rows else float("nan")
-    return Measure(ratio, f"{current.rows} rows, {ratio:.2f}x the reference's {reference.rows}")
+    message = f"{current.rows:,} rows, {number(ratio)}× the reference's {reference.rows:,}"
+    return Measure(ratio, message)

@@ -142,4 +142,4 @@ def test_a_drift_score_that_cannot_be_computed_fails_with_a_message_not_a_crash(
         {"triggers": [{"id": "d", "check": "column_drift", "params": {"method": "psi"}, "warn": 1}]}
     ).triggers[0]
     found = data._column_finding(spec, ColumnDrift("x", "numeric", "psi", float("nan"), 0.1, False))  # type: ignore[arg-type]
-    assert (found.severity, found.message) == ("fail", "x: drift not measurable (psi = nan)")
+    assert (found.severity, found.message) == ("fail", "x: drift not measurable (psi = —)")

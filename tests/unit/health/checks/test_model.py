@@ -258,7 +258,7 @@ def test_kpi_value_floor(kpi_project: Path) -> None:
     assert finding.value == pytest.approx(-2500.0)  # (10 - 20) per 4 rows, per 1,000
     assert finding.severity == "warn"
     assert finding.message == (
-        "expected value per 1,000 = -2,500.0 EUR (warns below 0.0, fails below -5,000.0)"
+        "expected value per 1,000 = -2,500 EUR (warns below 0, fails below -5,000)"
     )
 
 
@@ -268,7 +268,7 @@ def test_kpi_change_against_the_merge_base(kpi_project: Path) -> None:
     )
     assert finding.value == pytest.approx(-2500.0 - 5000.0)
     assert finding.severity == "fail"
-    assert finding.message.startswith("expected value per 1,000 changed by -7,500.0 EUR vs ")
+    assert finding.message.startswith("expected value per 1,000 changed by -7,500 EUR vs ")
     [same] = check(
         kpi_project,
         id="change",
