@@ -153,6 +153,67 @@ def spark_pair(d: Distribution, width: int = 24) -> str:
     return f"ref {sparkline(ref, peak)} · cur {sparkline(cur, peak)}" if n else ""
 
 
+CHART_ROWS = 4  # rows of a side in a drifted column's text chart: 32 levels with eighth blocks
+CHART_WIDTH = 40  # bins across; more are merged in runs
+CHARTED = 8  # drifted columns charted in a comment; the HTML report charts every column
+
+
+def _columns(shares: Sequence[float], peak: float, rows: int) -> list[str]:
+    """Shares as a column chart `rows` lines high, top line first: each bar is its share of
+    `peak` in eighths of a line, so two sides drawn with one peak compare by height."""
+    eighths = [round(max(_finite(v) or 0.0, 0.0) / (peak or 1.0) * rows * 8) for v in shares]
+    lines = []
+    for level in reversed(range(rows)):
+        filled = [min(max(h - level * 8, 0), 8) for h in eighths]
+        lines.append("".join(SPARKS[f - 1] if f else " " for f in filled).rstrip())
+    return lines
+
+
+def text_chart(d: Distribution, width: int = CHART_WIDTH, rows: int = CHART_ROWS) -> str:
+    """A drifted column's reference and current as column charts on one scale, one above the
+    other, with the first and last bin named: larger than a sparkline, and plain text, which
+    is what a GitHub comment can show (it draws no SVG). Backticks are replaced so a category
+    name cannot end the code block."""
+    n = min(len(d.reference), len(d.current))
+    if not n:
+        return ""
+    run = max(math.ceil(n / width), 1)
+    ref = [sum(_shares(d.reference[i : i + run], run)) for i in range(0, n, run)]
+    cur = [sum(_shares(d.current[i : i + run], run)) for i in range(0, n, run)]
+    peak = max([*ref, *cur, 0.0])
+    bars = len(ref)
+    lines = []
+    for side, shares in (("reference", ref), ("current", cur)):
+        drawn = _columns(shares, peak, rows)
+        lines += [f"{side if i == 0 else '':>9} │{line}" for i, line in enumerate(drawn)]
+        lines.append(f"{'':>9} └{'─' * bars}")
+    first, last = (d.labels[0], d.labels[-1]) if len(d.labels) >= 2 else ("", "")
+    span = f"{first} … {last}" if first or last else ""
+    text = "\n".join([*lines, f"{'':>11}{span}" if span else ""]).replace("`", "'")
+    return "```text\n" + text.rstrip() + "\n```"
+
+
+def _md_charts(report: HealthReport, budget: int) -> str:
+    """The larger charts of drifted columns (most drifted first), folded, within `budget`."""
+    shapes = _distribution_of(report)
+    drifted = [d for d in report.drift if d.drifted and d.column in shapes]
+    drifted.sort(key=lambda d: d.value if drifts_below(d) else -d.value)
+    summary = f"Drifted columns: reference vs current ({len(drifted)})"
+    blocks: list[str] = []
+    room = budget - len(details(summary, "")) - 200
+    for d in drifted[:CHARTED]:
+        block = f"**{cell(d.column, 80)}** · {d.method} = {num(d.value)} ({value_label(d)})\n\n"
+        block += text_chart(shapes[d.column])
+        if len(block) + 2 > room:
+            break
+        blocks.append(block)
+        room -= len(block) + 2
+    left = len(drifted) - len(blocks)
+    if left:
+        blocks.append(f"_{left} more drifted column(s): see the HTML report's charts._")
+    return details(summary, "\n\n".join(blocks)) if drifted else ""
+
+
 # ---- text ------------------------------------------------------------------------------------
 
 
@@ -405,6 +466,10 @@ def to_markdown(report: HealthReport, limit: int = MARKDOWN_LIMIT, *, metrics: b
         drift = _folded(f"Drift per column ({len(report.drift)})", table, remaining // 2)
         folded.append(drift)
         remaining -= len(drift) + 2
+        charts = _md_charts(report, remaining // 3)
+        if charts:
+            folded.append(charts)
+            remaining -= len(charts) + 2
     rest = _rest(report)
     if rest:
         table = _md_findings(rest, _drift_of(report))

@@ -254,7 +254,7 @@ def test_markdown_puts_what_fired_first_and_folds_the_details() -> None:
     assert "<summary>Passed (2)</summary>" in details  # what fired is not repeated
     passed = details[details.index("Passed (2)") :]
     assert "| ✅ | tenure_ok" in passed and "dataset_drift" not in passed
-    assert markdown.count("<details>") == markdown.count("</details>") == 2
+    assert markdown.count("<details>") == markdown.count("</details>") == 3  # and the charts
 
 
 def test_markdown_escapes_pipes_newlines_and_html_in_cells() -> None:
@@ -317,7 +317,9 @@ def test_markdown_stays_under_the_limit_with_huge_cells_and_many_of_everything()
     # metrics (in the summary), drift per column and the other findings (folded) are cut short
     assert markdown.count("more row(s) left out to fit a GitHub comment") == 3
     assert f"| {'x' * 299}… |" in markdown  # a cell shows at most 300 characters
-    assert markdown.count("<details>") == markdown.count("</details>") == 2
+    assert (
+        markdown.count("<details>") == markdown.count("</details>") == 2
+    )  # no distributions: no charts
 
 
 def test_markdown_takes_a_smaller_limit_for_embedding() -> None:
@@ -522,3 +524,48 @@ def test_each_column_says_the_kind_its_test_gave_it_and_why_or_that_it_was_not_t
         assert "not tested" in rendered
     row = next(line for line in markdown.splitlines() if line.startswith("| notes |"))
     assert "| — |" in row and "nan" not in row.lower()
+
+
+def test_drifted_columns_get_a_larger_text_chart_in_the_markdown() -> None:
+    """GitHub draws no SVG in a comment: a drifted column's shapes are column charts of text,
+    both sides on one scale, folded after the drift table; columns that did not drift get none."""
+    markdown = health.to_markdown(sample_report())
+    charts = markdown[
+        markdown.index("<summary>Drifted columns: reference vs current (3)</summary>") :
+    ]
+    charts = charts[: charts.index("</details>")]
+    assert [line.split("**")[1] for line in charts.splitlines() if line.startswith("**")] == [
+        "income",
+        "city",
+        "tenure",
+    ]
+    assert charts.count("```text") == 3 and "reference │" in charts and "current │" in charts
+
+
+def test_a_text_chart_scales_both_sides_alike_and_cannot_end_its_code_block() -> None:
+    shape = Distribution("x", ("`a`", "b", "```"), (1.0, 0.0, 0.0), (0.5, 0.0, 0.5))
+    chart = health.text_chart(shape, rows=2)
+    lines = chart.splitlines()
+    assert lines[0] == "```text" and lines[-1] == "```" and chart.count("```") == 2
+    assert lines[1:4] == ["reference │█", "          │█", "          └───"]  # the peak: 2 rows
+    assert lines[4:7] == ["  current │", "          │█ █", "          └───"]  # half: 1 row
+    assert lines[7].strip() == "'a' … '''"
+    assert health.text_chart(Distribution("x", (), (), ())) == ""
+
+
+def test_the_charts_fold_stays_within_its_budget_with_huge_names_and_many_columns() -> None:
+    big = "`<x|" * 10_000
+    names = [f"{big}{i}" for i in range(300)]
+    report = HealthReport(
+        findings=(),
+        drift=tuple(ColumnDrift(n, "numeric", "wasserstein", 0.5, 0.1, True) for n in names),
+        dataset_drift_share=1.0,
+        distributions=tuple(Distribution(n, ("a", "b"), (0.9, 0.1), (0.1, 0.9)) for n in names),
+    )
+    markdown = to_markdown(report)
+    assert len(markdown) < MARKDOWN_LIMIT
+    charts = markdown[markdown.index("Drifted columns: reference vs current (300)") :]
+    assert f"_{300 - health.CHARTED} more drifted column(s): see the HTML report's charts._" in (
+        charts
+    )
+    assert markdown.count("<details>") == markdown.count("</details>") == 2
