@@ -98,6 +98,32 @@ def test_wasserstein_within_one_bin_of_scipy(a: list[float], b: list[float]) -> 
     )
 
 
+@settings(max_examples=40, deadline=None)
+@given(samples, samples)
+def test_wasserstein_is_exact_when_the_profiles_hold_every_value(
+    a: list[float], b: list[float]
+) -> None:
+    reference, current = profiles(column(a), column(b))
+    norm = max(float(np.std(a)), 0.001)
+    exact = stats.wasserstein_distance(a, b) / norm
+    assert drift.wasserstein(reference.columns["x"], current.columns["x"]) == pytest.approx(
+        exact, rel=1e-9, abs=1e-12
+    )
+
+
+def test_wasserstein_on_a_large_count_column_is_exact_not_spread_between_whole_numbers() -> None:
+    """6,000 rows of 0-5 children (statsmodels' fair): the values are kept with their counts,
+    so W1 is the step-CDF distance scipy gives, not the linear CDF of a histogram."""
+    rng = np.random.default_rng(3)
+    a = rng.choice([0.0, 1.0, 2.0, 3.0, 4.0, 5.5], size=6000, p=[0.3, 0.2, 0.2, 0.15, 0.1, 0.05])
+    b = rng.choice([0.0, 1.0, 2.0, 3.0, 4.0, 5.5], size=6000, p=[0.1, 0.1, 0.2, 0.2, 0.2, 0.2])
+    reference, current = profiles(column(list(a)), column(list(b)))
+    exact = stats.wasserstein_distance(a, b) / float(np.std(a))
+    assert drift.wasserstein(reference.columns["x"], current.columns["x"]) == pytest.approx(
+        exact, rel=1e-12
+    )
+
+
 def test_jensenshannon_equals_scipy_in_nats() -> None:
     # Evidently calls scipy's jensenshannon with base=None: the natural log, not bits
     ref = pd.DataFrame({"c": list("aabbbc") * 40})
