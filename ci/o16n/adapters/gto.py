@@ -54,13 +54,24 @@ def versions(project: Path, model: str) -> list[Version]:
     return sorted(found, key=lambda v: v.parts)
 
 
-def register(project: Path, model: str, version: str, message: str) -> None:
+def check_new(project: Path, model: str, version: str) -> None:
+    """Refuse a version that is not vMAJOR.MINOR.PATCH or is registered already: asked before
+    anything is written for it, so a refused version leaves nothing behind."""
     if not VERSION.match(version):
-        raise UsageError(f"version {version!r} is not vMAJOR.MINOR.PATCH (e.g. v1.2.0)")
+        raise UsageError(
+            f"--version {version!r} is not vMAJOR.MINOR.PATCH",
+            hint=f"write it with a leading v and three numbers, e.g. v{version.lstrip('vV')}"
+            if re.fullmatch(r"[vV]?\d+\.\d+\.\d+", version)
+            else "e.g. --version v1.2.0",
+        )
     if any(v.name == version for v in versions(project, model)):
         raise ConfigError(
             f"{model}@{version} is already registered", hint="choose the next version"
         )
+
+
+def register(project: Path, model: str, version: str, message: str) -> None:
+    check_new(project, model, version)
     _gto().register(str(project), model, "HEAD", version=version, message=message)
 
 

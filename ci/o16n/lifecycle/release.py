@@ -67,6 +67,8 @@ def plan(project: Path, model: str, *, version: str | None = None, bump: str | N
     """The next version: `version` as given, else the latest's bumped by `bump` or by what
     changed since it (`bump_for`); the first version is v1.0.0."""
     head = git.head(project)
+    if version is not None:
+        gto.check_new(project, model, version)
     found = gto.versions(project, model)
     latest = found[-1] if found else None
     already = next((v for v in reversed(found) if v.commit == head), None)
@@ -89,11 +91,16 @@ def release(
     """Build the bundle under `destination` (its manifest signed with `key`; None: unsigned),
     then register the version; returns the bundle."""
     assert plan.version is not None, "a plan with a version to release"
+    gto.check_new(project, plan.model, plan.version)  # before anything is written for it
     bundle = build(
         project, plan.model, plan.version, plan.head, destination, model_card, reports, key
     )
     message = f"o16n release {plan.model} {plan.version} ({plan.bump or 'set'})"
-    gto.register(project, plan.model, plan.version, message)
+    try:
+        gto.register(project, plan.model, plan.version, message)
+    except BaseException:
+        shutil.rmtree(bundle, ignore_errors=True)  # no bundle for a version that is not there
+        raise
     return bundle
 
 

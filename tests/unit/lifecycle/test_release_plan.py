@@ -296,3 +296,17 @@ def test_new_rows_of_the_same_table_are_a_minor_bump(repo: Path) -> None:
     commit_params(repo, DATA_SECTION + "  source: data/source/b.csv\n  drop: [year]\n")
     commit_pipeline(repo, data=OTHER_DATA, model=M2)
     assert release.bump_for(repo, since) == "minor"
+
+
+def test_a_malformed_version_is_refused_before_anything_is_written(repo: Path) -> None:
+    """`--version 9.9.9` once wrote a whole bundle, then failed; a rerun said it existed."""
+    commit_pipeline(repo, data=DATA, model=M1)
+    with pytest.raises(UsageError, match=r"--version '9.9.9' is not vMAJOR.MINOR.PATCH") as caught:
+        release.plan(repo, MODEL, version="9.9.9")
+    assert "e.g. v9.9.9" in str(caught.value)
+    planned = release.plan(repo, MODEL, version="v9.9.9")
+    bad = release.Plan(planned.model, planned.head, planned.latest, None, "patch", "9.9.9")
+    destination = repo / "releases"
+    with pytest.raises(UsageError):
+        release.release(repo, bad, destination, None, repo / "reports", None)
+    assert not destination.exists() or not any(destination.iterdir())
