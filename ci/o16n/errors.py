@@ -32,6 +32,19 @@ class UsageError(O16nError):
     """A flag or argument is wrong; the message names it."""
 
 
+def shown_path(file: str | os.PathLike[str]) -> str:
+    """A path as messages show it, one way for every file: relative to the working directory
+    when it is inside it (`o16n.yaml:4`, as run from the project), absolute otherwise."""
+    path = os.fspath(file)
+    if not os.path.isabs(path):
+        return path
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+    return path if relative == ".." or relative.startswith(".." + os.sep) else relative
+
+
 class ConfigError(O16nError):
     """A configuration or input file is wrong; the message names file, line and key."""
 
@@ -46,7 +59,7 @@ class ConfigError(O16nError):
     ) -> None:
         where = "".join(
             [
-                f"{file}" if file is not None else "",
+                shown_path(file) if file is not None else "",
                 f":{line}" if line is not None else "",
                 f": {key}" if key else "",
             ]

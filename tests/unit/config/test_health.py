@@ -13,7 +13,7 @@ import yaml
 from o16n.config.health import HealthConfig
 from o16n.config.schemas import SCHEMAS, generate, schema_path
 from o16n.config.yamlfile import load_model
-from o16n.errors import ConfigError
+from o16n.errors import ConfigError, shown_path
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "tests" / "examples" / "health"
@@ -42,7 +42,7 @@ def test_negative_example_names_file_line_and_key(path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_model(path, HealthConfig)
     where, _, text = _split(expected_error(path))
-    assert str(error.value).startswith(f"{path}{where}: ")
+    assert str(error.value).startswith(f"{shown_path(path)}{where}: ")  # relative from here
     assert text in str(error.value)
 
 
