@@ -127,6 +127,10 @@ def install_spec(template: str, commit: str | None, where: Path | None) -> tuple
             "to install it from (a path or `o16n @ git+URL@COMMIT`) into it."
         )
         return "o16n", "a default"
+    if "_commit" in CONTEXT and os.path.isabs(template):
+        # `cruft create` records a file:// URL as the clone's path, and generates from the
+        # recorded commit of it, not from its working tree: install that commit.
+        template = Path(template).as_uri()
     found = derive(template, where, commit)
     for warning in found.warnings:
         warn(warning)

@@ -42,8 +42,11 @@ class Offline:
             "editables", cwd=root)  # fmt: skip
         from importlib.metadata import version
 
+        # `make setup` upgrades pip first (from the index; here from the wheels): the pip that
+        # comes with a venv may be too old to read `o16n @ git+file:///...`.
+        pins = [f"{name}=={version(name)}" for name in ("ruff", "pip")]
         run(BIN / "python", "-m", "pip", "download", "--quiet", "--no-deps", "--dest",
-            self.wheels, f"ruff=={version('ruff')}", cwd=root)  # fmt: skip
+            self.wheels, *pins, cwd=root)  # fmt: skip
 
     @staticmethod
     def skipped(name: str) -> bool:
@@ -191,8 +194,9 @@ def test_o16n_new_from_a_wheel_installed_from_a_file(tmp_path: Path, offline: Of
 def test_an_explicit_spec_wins_and_o16n_spec_overrides_the_file(
     tmp_path: Path, offline: Offline
 ) -> None:
-    project, _ = generate(BIN / "cookiecutter", "--no-input", "-o", "out", ROOT,
-                          "_o16n_spec=o16n @ git+https://example.com/o16n@abc", cwd=tmp_path)  # fmt: skip
+    answer = "_o16n_spec=o16n @ git+https://example.com/o16n@abc"
+    project, _ = generate(BIN / "cookiecutter", "--no-input", "-o", "out", ROOT, answer,
+                          cwd=tmp_path)  # fmt: skip
     assert spec_of(project) == "o16n @ git+https://example.com/o16n@abc"
     # the spec in the file cannot be installed here; the make variable takes another
     run("make", "setup", f"PYTHON={BASE_PYTHON}", cwd=project, **{**offline.env(),

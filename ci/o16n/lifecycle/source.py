@@ -73,7 +73,10 @@ def from_template(template: str, repo_dir: Path | None, commit: str | None) -> I
         if repo_dir is not None and package_root(repo_dir) is None:
             return None
         return from_git(pip_url(url), commit)
-    root = package_root(repo_dir) if repo_dir is not None else None
+    given = Path(template).expanduser()
+    root = package_root(given) if given.is_absolute() else None
+    if root is None and repo_dir is not None:
+        root = package_root(repo_dir)
     if root is None:
         return None
     return local_path(root, f"the template's checkout {root}")
