@@ -141,8 +141,8 @@ def write_requirements(spec: str, origin: str) -> None:
     (PROJECT / REQUIREMENTS).write_text(
         "# Where `make setup` installs o16n from, and so CI too (pr.yml, deploy.yml and\n"
         f"# monitor.yml run `make setup`). Worked out at generation from {origin}.\n"
-        "# Change it here, or for one run: `make setup O16N_SPEC='o16n @ git+URL@COMMIT'`;\n"
-        "# in GitHub Actions, the repository variable O16N_SPEC overrides it.\n"
+        "# Change it here (and commit: CI reads it), or for one run:\n"
+        "# `make setup O16N_SPEC='o16n @ git+URL@COMMIT'`.\n"
         f"{spec}\n"
     )
 

@@ -22,6 +22,7 @@ BASE_PYTHON = Path(getattr(sys, "_base_executable", sys.executable))
 REQUIREMENTS = "requirements-o16n.txt"
 LOCAL_WARNING = "on this machine only: CI cannot install it. Fix: "
 SLUG = "credit-risk-model"
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 
 class Offline:
@@ -141,6 +142,10 @@ def test_cookiecutter_from_an_absolute_path_then_make_check(
 ) -> None:
     project, _ = generate(BIN / "cookiecutter", "--no-input", "-o", "out", ROOT, cwd=tmp_path)
     assert spec_of(project) == str(ROOT)
+    for path in project.glob("**/*.yaml"):  # editors find the schema each file names
+        first = path.read_text().partition("\n")[0]
+        if first.startswith(SCHEMA_COMMENT):
+            assert (path.parent / first.removeprefix(SCHEMA_COMMENT)).is_file(), path
     setup_installs_o16n(project, offline)
     check_passes(project, offline)
 

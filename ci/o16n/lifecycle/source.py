@@ -35,8 +35,8 @@ SCP_LIKE = re.compile(r"^(?P<user>[\w.-]+)@(?P<host>[\w.-]+):(?!//)(?P<path>.+)$
 UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 HOW_TO_FIX_LOCAL = (
     "CI cannot install it. Fix: push the o16n repository to a git host and generate from its "
-    f"URL, or write `o16n @ git+https://HOST/ORG/o16n@COMMIT` into {REQUIREMENTS_FILE} (or set "
-    "the repository variable O16N_SPEC to it)"
+    f"URL, or write `o16n @ git+https://HOST/ORG/o16n@COMMIT` into {REQUIREMENTS_FILE} and "
+    "commit it (the README's 'Where o16n comes from' says more)"
 )
 
 
