@@ -116,7 +116,10 @@ def install_spec(template: str, commit: str | None, where: Path | None) -> tuple
     """Where the project installs o16n from, and why: the `_o16n_spec` answer if given, else
     where the template came from (o16n.lifecycle.source). Never stops generation."""
     explicit = str(CONTEXT.get("_o16n_spec") or "").strip()
-    if explicit:
+    if explicit and ("\n" in explicit or explicit.startswith("-")):
+        warn(f"_o16n_spec {explicit!r} is not one requirement line; it is ignored. Fix: give a "
+             "path, `o16n @ git+URL@COMMIT` or `o16n==VERSION`.")  # fmt: skip
+    elif explicit:
         return explicit, "the answer _o16n_spec"
     try:
         from o16n.lifecycle.source import derive
@@ -131,10 +134,25 @@ def install_spec(template: str, commit: str | None, where: Path | None) -> tuple
         # `cruft create` records a file:// URL as the clone's path, and generates from the
         # recorded commit of it, not from its working tree: install that commit.
         template = Path(template).as_uri()
-    found = derive(template, where, commit)
+    try:
+        found = derive(template, where, commit)
+    except Exception as exc:  # a bug there must not cost the user the generated project
+        warn(
+            f"could not work out where o16n comes from ({type(exc).__name__}: {exc}); "
+            f"{REQUIREMENTS} says o16n=={o16n_version()}. Fix: write the path or "
+            "`o16n @ git+URL@COMMIT` into it, and report the error to o16n."
+        )
+        return f"o16n=={o16n_version()}", "a fallback"
     for warning in found.warnings:
         warn(warning)
     return found.spec, found.origin
+
+
+def o16n_version() -> str:
+    """The running o16n's version: the last resort, an index release."""
+    from o16n import __version__
+
+    return __version__
 
 
 def write_requirements(spec: str, origin: str) -> None:

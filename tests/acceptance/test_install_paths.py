@@ -207,3 +207,12 @@ def test_an_explicit_spec_wins_and_o16n_spec_overrides_the_file(
     run("make", "setup", f"PYTHON={BASE_PYTHON}", cwd=project, **{**offline.env(),
         "O16N_SPEC": str(ROOT)})  # fmt: skip
     assert (project / ".venv/bin/o16n").is_file()
+
+
+def test_an_answer_that_is_not_one_requirement_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    answer = "_o16n_spec=--index-url=https://attacker.example/simple"
+    project, stderr = generate(BIN / "cookiecutter", "--no-input", "-o", "out", ROOT, answer,
+                               cwd=tmp_path)  # fmt: skip
+    assert "is not one requirement line; it is ignored. Fix: " in stderr
+    assert "attacker" not in (project / REQUIREMENTS).read_text()
+    assert spec_of(project) == str(ROOT)
