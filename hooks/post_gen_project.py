@@ -30,6 +30,8 @@ NEEDS = {
 }
 # Keys that describe this machine, not the project: kept out of .cruft.json.
 MACHINE_KEYS = ("_output_dir", "_repo_dir")
+REQUIREMENTS = "requirements-o16n.txt"  # o16n.lifecycle.source.REQUIREMENTS_FILE
+SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 
 class StepFailed(Exception):
@@ -81,15 +83,21 @@ def template_commit(where: Path | None) -> str | None:
     return done.stdout.strip() if done.returncode == 0 else None
 
 
-def cruft_state() -> dict[str, object]:
+def template_source() -> tuple[str, str | None, Path | None]:
+    """The template as cruft records it (a local path made absolute), its commit, its folder."""
+    where = template_dir()
     if "_commit" in CONTEXT:  # `cruft create`: write exactly what cruft writes after this hook
-        template, commit, context = CONTEXT["_template"], CONTEXT["_commit"], CONTEXT
+        return CONTEXT["_template"], CONTEXT["_commit"], where
+    template = CONTEXT["_template"]
+    if "://" not in template and ":" not in template.split("/")[0] and where is not None:
+        template = str(where)  # a local path: absolute, so cruft finds it from anywhere
+    return template, template_commit(where), where
+
+
+def cruft_state(template: str, commit: str | None) -> dict[str, object]:
+    if "_commit" in CONTEXT:
+        context = CONTEXT
     else:
-        where = template_dir()
-        template = CONTEXT["_template"]
-        if "://" not in template and ":" not in template.split("/")[0] and where is not None:
-            template = str(where)  # a local path: absolute, so cruft finds it from anywhere
-        commit = template_commit(where)
         context = {k: v for k, v in CONTEXT.items() if k not in MACHINE_KEYS}
     return {
         "template": template,
@@ -98,6 +106,79 @@ def cruft_state() -> dict[str, object]:
         "context": {"cookiecutter": context},
         "directory": None,
     }
+
+
+def warn(message: str) -> None:
+    print(f"warning: post_gen_project: {message}", file=sys.stderr)
+
+
+def install_spec(template: str, commit: str | None, where: Path | None) -> tuple[str, str]:
+    """Where the project installs o16n from, and why: the `_o16n_spec` answer if given, else
+    where the template came from (o16n.lifecycle.source). Never stops generation."""
+    explicit = str(CONTEXT.get("_o16n_spec") or "").strip()
+    if explicit and ("\n" in explicit or explicit.startswith("-")):
+        warn(f"_o16n_spec {explicit!r} is not one requirement line; it is ignored. Fix: give a "
+             "path, `o16n @ git+URL@COMMIT` or `o16n==VERSION`.")  # fmt: skip
+    elif explicit:
+        return explicit, "the answer _o16n_spec"
+    try:
+        from o16n.lifecycle.source import derive
+    except ImportError:
+        warn(
+            "the o16n running this hook is too old to work out where the template came from; "
+            f"{REQUIREMENTS} says `o16n`, which no index has. Fix: upgrade o16n, or write where "
+            "to install it from (a path or `o16n @ git+URL@COMMIT`) into it."
+        )
+        return "o16n", "a default"
+    if "_commit" in CONTEXT and os.path.isabs(template):
+        # `cruft create` records a file:// URL as the clone's path, and generates from the
+        # recorded commit of it, not from its working tree: install that commit.
+        template = Path(template).as_uri()
+    try:
+        found = derive(template, where, commit)
+    except Exception as exc:  # a bug there must not cost the user the generated project
+        warn(
+            f"could not work out where o16n comes from ({type(exc).__name__}: {exc}); "
+            f"{REQUIREMENTS} says o16n=={o16n_version()}. Fix: write the path or "
+            "`o16n @ git+URL@COMMIT` into it, and report the error to o16n."
+        )
+        return f"o16n=={o16n_version()}", "a fallback"
+    for warning in found.warnings:
+        warn(warning)
+    return found.spec, found.origin
+
+
+def o16n_version() -> str:
+    """The running o16n's version: the last resort, an index release."""
+    from o16n import __version__
+
+    return __version__
+
+
+def write_requirements(spec: str, origin: str) -> None:
+    (PROJECT / REQUIREMENTS).write_text(
+        "# Where `make setup` installs o16n from, and so CI too (pr.yml, deploy.yml and\n"
+        f"# monitor.yml run `make setup`). Worked out at generation from {origin}.\n"
+        "# Change it here (and commit: CI reads it), or for one run:\n"
+        "# `make setup O16N_SPEC='o16n @ git+URL@COMMIT'`.\n"
+        f"{spec}\n"
+    )
+
+
+def write_schemas() -> None:
+    """The JSON Schemas the `# yaml-language-server: $schema=` comments point at."""
+    try:
+        from o16n.config.schemas import PROJECT_DIR, write_to
+    except ImportError:
+        warn("this o16n has no schemas to copy; editors will not validate the YAML files")
+        return
+    write_to(PROJECT / PROJECT_DIR)
+    # The packs' comments point into o16n's source tree; in the project they are two levels down.
+    for pack in (PROJECT / "policies").glob("*/pack.yaml"):
+        lines = pack.read_text(encoding="utf-8").splitlines(keepends=True)
+        if lines and lines[0].startswith(SCHEMA_COMMENT):
+            lines[0] = f"{SCHEMA_COMMENT}../../{PROJECT_DIR}/policy_pack.schema.json\n"
+            pack.write_text("".join(lines), encoding="utf-8")
 
 
 def local_remote() -> Path:
@@ -177,10 +258,16 @@ def main() -> None:
         )
     if CONTEXT["license"] == "Proprietary":
         (PROJECT / "LICENSE").unlink()
+    template, commit, where = template_source()
     (PROJECT / ".cruft.json").write_text(
-        json.dumps(cruft_state(), ensure_ascii=False, indent=2, separators=(",", ": ")) + "\n"
+        json.dumps(
+            cruft_state(template, commit), ensure_ascii=False, indent=2, separators=(",", ": ")
+        )
+        + "\n"
     )
+    write_requirements(*install_spec(template, commit, where))
     install_policies()
+    write_schemas()
     run("git init", "git", "init", "--quiet", "--initial-branch=main")
     run("dvc init", PYTHON, "-m", "dvc", "init", "--quiet")
     run("dvc config", PYTHON, "-m", "dvc", "config", "core.analytics", "false")

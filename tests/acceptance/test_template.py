@@ -53,11 +53,17 @@ COMMON_FILES = {
     "models/.gitignore", "o16n.yaml", "waivers.yaml",
     "policies/baseline/pack.yaml",
     "policies/allowed_signers",
+    "requirements-o16n.txt",
     "params.yaml", "pyproject.toml", "tests/conftest.py", "tests/test_data.py",
     "tests/data_contract.yaml",
     "tests/test_pipeline.py", "tests/test_predict.py", "tests/test_train.py",
     "tests/test_score.py",
 }  # fmt: skip
+# The JSON Schemas the `$schema` comments of the YAML files point at.
+COMMON_FILES |= {
+    f".o16n-schemas/{name}.schema.json"
+    for name in ("health", "kpis", "model_card", "o16n", "policy_pack", "profile", "waivers")
+}
 PACKAGE_FILES = [
     "__init__.py",
     "batch.py",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from o16n import __version__
 from o16n.errors import ToolError
 
 BUNDLED = Path(__file__).parents[1] / "template"
@@ -26,10 +25,3 @@ def template_keys(where: Path) -> list[str]:
     """The answers a user may give: every key of cookiecutter.json but the private ones."""
     context = json.loads((where / "cookiecutter.json").read_text())
     return [key for key in context if not key.startswith("_")]
-
-
-def o16n_spec(where: Path) -> str:
-    """What a generated project installs as o16n: this source tree, or this released version."""
-    if where == SOURCE and (SOURCE / "pyproject.toml").is_file():
-        return str(SOURCE)
-    return f"o16n=={__version__}"

@@ -37,12 +37,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from cookiecutter.exceptions import CookiecutterException, FailedHookException
     from cookiecutter.main import cookiecutter
 
-    from o16n.lifecycle.new import o16n_spec, template_dir, template_keys
+    from o16n.lifecycle.new import template_dir, template_keys
 
     bundled = template_dir()
     template = args.template or str(bundled)
-    answers = parse_answers(args.answers, template_keys(bundled))
-    answers.setdefault("_o16n_spec", o16n_spec(bundled))
+    answers = parse_answers(args.answers, [*template_keys(bundled), "_o16n_spec"])
+    # The hook works out where the project installs o16n from (o16n.lifecycle.source): this
+    # checkout, or what pip recorded when it installed this o16n; `_o16n_spec=...` overrides it.
     try:
         project = cookiecutter(
             template, no_input=args.no_input, extra_context=answers, output_dir=str(args.output_dir)

@@ -39,3 +39,19 @@ def generate(name: str) -> dict[str, object]:
 def write_all() -> None:
     for name in SCHEMAS:
         schema_path(name).write_text(json.dumps(generate(name), indent=2) + "\n")
+
+
+# Where a generated project keeps copies, so the `$schema` comments in its YAML files resolve.
+PROJECT_DIR = ".o16n-schemas"
+
+
+def write_to(directory: Path) -> list[Path]:
+    """Copy the shipped schemas into `directory` (a project's editors read them from there);
+    `o16n schemas --write` refreshes them after an upgrade of o16n."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SCHEMAS:
+        target = directory / schema_path(name).name
+        target.write_bytes(schema_path(name).read_bytes())
+        written.append(target)
+    return written
