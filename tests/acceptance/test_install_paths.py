@@ -30,24 +30,19 @@ class Offline:
 
     def __init__(self, root: Path) -> None:
         self.deps = root / "deps"
-        self.wheels = root / "wheels"
+        self.wheels = ROOT / ".tools" / "wheels"  # editables, pip, ruff: `make setup` fetched them
         self.deps.mkdir()
-        self.wheels.mkdir()
+        assert self.wheels.is_dir(), f"{self.wheels} is missing: run `make setup` (it fetches them)"
         site = Path(next(p for p in sys.path if p.endswith("site-packages")))
         for entry in site.iterdir():
             if not self.skipped(entry.name):
                 (self.deps / entry.name).symlink_to(entry)
         # hatchling builds editable wheels with `editables`; ruff's entry point needs its binary
-        # in the project's .venv/bin, so pip installs it there from a local wheel.
-        run(BIN / "python", "-m", "pip", "install", "--quiet", "--target", self.deps / "_build",
-            "editables", cwd=root)  # fmt: skip
-        from importlib.metadata import version
-
-        # `make setup` upgrades pip first (from the index; here from the wheels): the pip that
-        # comes with a venv may be too old to read `o16n @ git+file:///...`.
-        pins = [f"{name}=={version(name)}" for name in ("ruff", "pip")]
-        run(BIN / "python", "-m", "pip", "download", "--quiet", "--no-deps", "--dest",
-            self.wheels, *pins, cwd=root)  # fmt: skip
+        # in the project's .venv/bin, so pip installs it there from a local wheel. `make setup`
+        # upgrades pip first (here from the wheels): the pip that comes with a venv may be too
+        # old to read `o16n @ git+file:///...`.
+        run(BIN / "python", "-m", "pip", "install", "--quiet", "--no-index", "--find-links",
+            self.wheels, "--target", self.deps / "_build", "editables", cwd=root)  # fmt: skip
 
     @staticmethod
     def skipped(name: str) -> bool:
@@ -74,7 +69,7 @@ def offline(tmp_path_factory: pytest.TempPathFactory) -> Offline:
     env = found.env()
     imported = run(BASE_PYTHON, "-c", "import o16n", cwd=found.deps, check=False, **env)
     assert imported.returncode != 0, "o16n is importable before `make setup`"
-    indexed = run(BASE_PYTHON, "-m", "pip", "download", "--no-deps", "--dest", found.wheels / "x",
+    indexed = run(BASE_PYTHON, "-m", "pip", "download", "--no-deps", "--dest", found.deps / "x",
                   "o16n", cwd=found.deps, check=False, **env)  # fmt: skip
     assert indexed.returncode != 0, "o16n is on the index `make setup` sees"
     return found
