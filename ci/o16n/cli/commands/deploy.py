@@ -21,6 +21,7 @@ PARENTS = [
     options.env("the environment (o16n.yaml environments)"),
     options.reports("decision.{json,md}"),
     options.GITHUB,
+    options.PUSH,
     options.PROJECT,
 ]
 
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         version=args.version,
         source=args.source,
         github=args.github,
+        push=args.push,
         releases=args.releases,
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )
