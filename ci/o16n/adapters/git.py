@@ -236,3 +236,14 @@ def changed_paths(base: str, tip: str, project: Path) -> list[str]:
     if not ran.ok:
         raise ToolError(f"`git diff {base[:12]} {tip[:12]}` failed:\n{ran.tail()}")
     return [p for p in ran.output.split("\0") if p]
+
+
+def remote_tags(remote: str, names: Sequence[str], project: Path) -> set[str]:
+    """Which of the tags `names` the remote has (one `git ls-remote`)."""
+    if not names:
+        return set()
+    ran = run("ls-remote", "--tags", remote, *(f"refs/tags/{n}" for n in names), project=project)
+    if not ran.ok:
+        raise ToolError(f"`git ls-remote {remote}` failed:\n{ran.tail()}")
+    found = {line.split("\t", 1)[1] for line in ran.output.splitlines() if "\t" in line}
+    return {n for n in names if f"refs/tags/{n}" in found}

@@ -262,7 +262,8 @@ def deploy(
         commit = commit_state(project, f"[skip ci] {verb}", paths)
         tag = gto.assign(project, model, env, picked.name, f"o16n {verb}") if passed else None
         if push is not None:
-            commit, recorded = published(project, push, config.github.branch, tag, recorded, say)
+            tags = [t for t in (tag, gto.version_tag(model, picked.name)) if t]
+            commit, recorded = published(project, push, config.github.branch, tags, recorded, say)
         payload = {"model": model, "version": picked.name, "target": config.serving.target}
         with tracked(session, env, picked.commit, payload, recorded) as track:
             if not passed:
@@ -277,15 +278,17 @@ def published(
     project: Path,
     remote: str,
     branch: str,
-    tag: str | None,
+    tags: list[str],
     recorded: ledger.Appended,
     say: Callable[[str], None],
 ) -> tuple[str, ledger.Appended]:
-    """The deploy's commit and stage tag pushed to `remote`'s `branch` (o16n.lifecycle.
-    writeback); the commit and the record as they landed: a merge that landed meanwhile puts
+    """The deploy's commit and its tags pushed to `remote`'s `branch` (o16n.lifecycle.
+    writeback): the stage tag, and the version tag unless the remote has it (a GitHub Release
+    made it there); the commit and the record as they landed: a merge that landed meanwhile puts
     them on its tip, the record re-chained (another seq and hash) and signed again, so the
     GitHub Deployment, created after this, names the record the remote holds."""
-    done = writeback.publish(project, remote, branch, [tag] if tag else [], say=say)
+    missing = [t for t in tags if t not in git.remote_tags(remote, tags, project)]
+    done = writeback.publish(project, remote, branch, missing, say=say)
     if done.replayed:
         recorded = ledger.Appended(ledger.read(project / ledger.LEDGER)[-1])
     return done.commit, recorded
@@ -326,7 +329,8 @@ def rollback(
         commit = commit_state(project, f"[skip ci] {verb}", [*written, str(ledger.LEDGER)])
         tag = gto.assign(project, previous.model, env, previous.version, f"o16n {verb}")
         if push is not None:
-            commit, recorded = published(project, push, config.github.branch, tag, recorded, say)
+            tags = [tag, gto.version_tag(previous.model, previous.version)]
+            commit, recorded = published(project, push, config.github.branch, tags, recorded, say)
         payload = {
             "model": previous.model,
             "version": previous.version,

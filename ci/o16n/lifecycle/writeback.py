@@ -53,10 +53,10 @@ class Published:
 @dataclass(frozen=True)
 class _Replay:
     """One of o16n's commits, as data to apply again: its message, the records it appended
-    (unsealed) and the desired state files it wrote (None: it deleted the file)."""
+    and the desired state files it wrote (None: it deleted the file)."""
 
     message: str
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]]  # as they were sealed on the old tip
     files: dict[str, bytes | None]
 
 
@@ -68,7 +68,7 @@ def publish(
     *,
     tries: int = TRIES,
     backoff: float = BACKOFF,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     say: Callable[[str], None] = lambda text: None,
 ) -> Published:
     """Push HEAD to `remote`'s `branch` with `tags`, atomically; after a lost race, fetch,
@@ -85,7 +85,7 @@ def publish(
             )
         if attempt == tries:
             break
-        sleep(backoff * 2 ** (attempt - 1))
+        (sleep or time.sleep)(backoff * 2 ** (attempt - 1))
         tip = git.fetch_branch(remote, branch, project)
         count = replay(project, tip)
         say(f"{branch} moved on to {tip[:12]}: {count} deploy commit(s) replayed onto it")
@@ -159,7 +159,7 @@ def _plan(project: Path, commit: str, theirs: set[str]) -> _Replay:
 
 
 def _appended(project: Path, parent: str, commit: str) -> list[dict[str, Any]]:
-    """The records `commit` appended to the ledger, unsealed: its ledger must extend its
+    """The records `commit` appended to the ledger, as sealed then: its ledger must extend its
     parent's (append-only), else the chain was rewritten and nothing is replayed."""
     path = ledger.LEDGER.as_posix()
     before = git.files_at(parent, [path], project).get(path, b"")
@@ -170,8 +170,7 @@ def _appended(project: Path, parent: str, commit: str) -> list[dict[str, Any]]:
             hint="run `o16n ledger verify`",
         )
     lines = after[len(before) :].decode("utf-8").split("\n")
-    records = [json.loads(line) for line in lines if line.strip()]
-    return [{k: v for k, v in r.items() if k not in ledger.SEALS} for r in records]
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def _apply(project: Path, plan: _Replay) -> None:
@@ -180,8 +179,8 @@ def _apply(project: Path, plan: _Replay) -> None:
             (project / rel).unlink(missing_ok=True)
         else:
             write_text_atomic(project / rel, data.decode("utf-8"))
-    for record in plan.records:
-        ledger.append(project, record)
+    for record in plan.records:  # sealed again: numbered, linked, signed after the tip's
+        ledger.append(project, {k: v for k, v in record.items() if k not in ledger.SEALS})
     paths = [*plan.files, ledger.LEDGER.as_posix()] if plan.records else [*plan.files]
     git.run("add", "-A", "--", *paths, project=project)
     done = git.run("commit", "--quiet", "-m", plan.message, "--", *paths, project=project)
