@@ -224,3 +224,14 @@ def test_a_signed_record_is_not_replayed_unsigned(
     with pytest.raises(LedgerError, match="would land unsigned"):
         writeback.replay(world.project, tip)
     assert world.remote_head() == tip
+
+
+def test_the_template_deploys_push_with_the_deploy_key_through_o16n() -> None:
+    from tests.conftest import ROOT
+
+    text = (
+        ROOT / "{{cookiecutter.project_slug}}" / ".github" / "workflows" / "deploy.yml"
+    ).read_text()
+    assert "git push" not in text  # the Actions token cannot push past the ruleset
+    assert text.count("ssh-key: {% raw %}${{ secrets.O16N_DEPLOY_KEY }}{% endraw %}") == 2
+    assert text.count("--github --push origin\n") == 2
