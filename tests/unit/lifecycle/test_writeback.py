@@ -144,6 +144,19 @@ def _git(path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedPro
     )
 
 
+def test_classic_protection_refuses_even_the_deploy_key(world: World) -> None:
+    """Why `o16n github protect` removes it: classic protection cannot exempt a deploy key."""
+    world.emulator.state.protection[(REPO, "main")] = {
+        "required_pull_request_reviews": {"required_approving_review_count": 1},
+        "required_status_checks": {"strict": True, "contexts": ["check"]},
+        "enforce_admins": False,
+    }
+    before = world.remote_head()
+    with pytest.raises(ToolError, match="GH006: Protected branch update failed"):
+        deploy.deploy(world.project, "staging", push="origin")
+    assert world.remote_head() == before
+
+
 def test_a_merge_before_the_push_is_survived_with_the_chain_valid(world: World) -> None:
     merged = world.merge(world.clone("merger"), "feature_a")  # lands after the job's checkout
     merged_record = _records(world.remote, merged)[-1]
