@@ -231,7 +231,7 @@ class GitHubEmulator:
             raise ValueError(f"state must be one of {REVIEW_STATES}, not {state!r}")
         pull = self.state.pull(repo, number)
         self.state.ensure_user(user)
-        review = {
+        review: dict[str, Any] = {
             "id": self.state.new_id(),
             "repo": repo,
             "number": number,
@@ -242,7 +242,7 @@ class GitHubEmulator:
             "submitted_at": now(),
         }
         self.state.reviews.setdefault((repo, number), []).append(review)
-        return review["id"]
+        return int(review["id"])
 
     def merge_pull(
         self, repo: str, number: int, merge_commit_sha: str, merged_by: str | None = None
@@ -776,7 +776,8 @@ def create_ruleset(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
     if any(r["repo"] == repo and r["name"] == body["name"] for r in emu.state.rulesets.values()):
         raise _validation_failed("Ruleset", "name", "already_exists")
     stamp = now()
-    ruleset = {"id": emu.state.new_id(), "repo": repo, "created_at": stamp, "updated_at": stamp}
+    ruleset: dict[str, Any] = {"id": emu.state.new_id(), "repo": repo}
+    ruleset.update(created_at=stamp, updated_at=stamp)
     ruleset.update(body)
     emu.state.rulesets[ruleset["id"]] = ruleset
     return Reply(201, _ruleset_payload(emu, ruleset, full=True))
