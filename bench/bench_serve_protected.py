@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -129,6 +130,10 @@ def round_of(
     release = sh([o16n, "release"], ci, env)
     deploy = sh([o16n, "deploy", "--env", "staging", "--push", "origin"], ci, env)
     pushed = time.perf_counter()
+    parent = subprocess.run(["git", "log", "-1", "--format=%s", "HEAD^"], cwd=ci, env=env,
+                            capture_output=True, text=True).stdout  # fmt: skip
+    if concurrent and f"feature_{n}" not in parent:
+        raise SystemExit("the deploy was not replayed onto the merge that landed during it")
     host = sh(["git", "pull", "-q", "--ff-only", "origin", "main"], served, env)
     version = f"v1.{n}.0"
     answered = answering(router, body, version)
