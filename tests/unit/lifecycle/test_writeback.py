@@ -22,7 +22,7 @@ from o16n.lifecycle import deploy, ledger, writeback
 from tests.github_emulator import GitHubEmulator, actions_for
 from tests.github_emulator.pushes import PUSH_AS
 from tests.pipeline_repo import git as sh
-from tests.release_repo import TRUSTED, Released, o16n, open_the_gate, released
+from tests.release_repo import TRUSTED, Released, o16n, open_the_gate, release_model, released
 from tests.signing import write_allowed_signers
 
 REPO = "acme/credit-risk-model"
@@ -194,6 +194,33 @@ def test_a_merge_during_the_push_is_survived(world: World) -> None:
     records = _records(world.remote)
     assert [r.get("about") for r in records[-3:-1]] == ["feature_0", "feature_1"]
     assert [r["seq"] for r in records] == list(range(1, len(records) + 1))
+    _verified(world.clone("fresh"))
+
+
+def test_the_cli_deploys_and_rolls_back_with_push_across_merges(world: World) -> None:
+    code, out = o16n(world.project, "deploy", "--env", "staging", "--push", "origin")
+    assert code == 0, out
+    release_model(world.project, b"model v2", world.rel.key)  # a retrain, merged on GitHub:
+    sh(world.remote, "fetch", "-q", str(world.project), "+HEAD:refs/heads/main")
+    merger = world.clone("merger")
+    world.merge(merger, "feature_a")
+    code, out = o16n(world.project, "deploy", "--env", "staging", "--push", "origin")
+    assert code == 0, out
+    assert "main moved on to" in out and "1 deploy commit(s) replayed onto it" in out
+    world.merge(merger, "feature_b")
+    code, out = o16n(world.project, "rollback", "--env", "staging", "--push", "origin")
+    assert code == 0, out
+    assert world.remote_head() == sh(world.project, "rev-parse", "HEAD")
+    kinds = [(r.get("action") or r.get("kind"), r.get("about")) for r in _records(world.remote)]
+    assert kinds[-5:] == [
+        ("deploy", None),
+        ("note", "feature_a"),
+        ("deploy", None),
+        ("note", "feature_b"),
+        ("rollback", None),
+    ]
+    stage_tags = sh(world.remote, "tag", "-l", "*#staging#*").split()
+    assert len(stage_tags) == 3  # deploy, deploy, rollback: none lost
     _verified(world.clone("fresh"))
 
 
