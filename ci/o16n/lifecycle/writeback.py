@@ -152,8 +152,9 @@ def _plan(project: Path, commit: str, theirs: set[str]) -> _Replay:
             f"the remote's tip, and {signing.KEY_VARIABLE} is not set: they would land unsigned",
             hint=f"set {signing.KEY_VARIABLE} for the push ({signing.KEY_HELP})",
         )
-    found = git.files_at(commit, [p for p in paths if p != ledger_path], project)
-    files: dict[str, bytes | None] = {p: found.get(p) for p in paths if p != ledger_path}
+    state = [p for p in paths if p != ledger_path]  # a refusal commits only the ledger
+    found = git.files_at(commit, state, project) if state else {}
+    files: dict[str, bytes | None] = {p: found.get(p) for p in state}
     message = git.run("log", "-1", "--format=%B", commit, project=project).output.strip()
     return _Replay(message, records, files)
 

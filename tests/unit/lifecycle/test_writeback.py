@@ -224,6 +224,20 @@ def test_the_cli_deploys_and_rolls_back_with_push_across_merges(world: World) ->
     _verified(world.clone("fresh"))
 
 
+def test_a_refusal_is_pushed_across_a_merge_too(world: World) -> None:
+    pack = world.project / "policies" / "baseline" / "pack.yaml"
+    pack.write_text(pack.read_text().replace("condition: 'true'", "condition: 'false'"))
+    sh(world.project, "commit", "-qam", "A closed gate")  # reviewed and merged, in this story
+    sh(world.remote, "fetch", "-q", str(world.project), "+HEAD:refs/heads/main")
+    world.merge(world.clone("merger"), "feature_a")
+    done = deploy.deploy(world.project, "staging", push="origin")
+    assert isinstance(done, deploy.Deployed) and not done.passed and done.tag is None
+    records = _records(world.remote)
+    assert [r.get("about") or r.get("action") for r in records[-2:]] == ["feature_a", "refused"]
+    assert not (world.project / "deploy").exists()  # the refusal wrote no desired state
+    _verified(world.clone("fresh"))
+
+
 def test_retries_are_bounded_with_backoff_and_the_remote_stays_whole(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
