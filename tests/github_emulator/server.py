@@ -8,6 +8,7 @@ which, like GitHub's signed storage URLs, need no token.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -17,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from . import pushes
 from .state import (
     APPROVAL_STATES,
     DEPLOYMENT_STATES,
@@ -127,6 +130,7 @@ class GitHubEmulator:
         self._faults: list[Fault] = []
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
+        self.on_push: Callable[[], None] | None = None
         self.add_user(login, permission)
         self.add_token(token, login)
 
@@ -169,6 +173,20 @@ class GitHubEmulator:
         repo.branches[default_branch] = fake_sha(owner, name, default_branch)
         self.state.repos[repo.full_name] = repo
         return repo.full_name
+
+    def add_deploy_key(
+        self, repo: str, credential: str, title: str = "o16n deploy", read_only: bool = False
+    ) -> None:
+        """A deploy key of `repo`; `credential` stands for its SSH key in pushes (PUSH_AS)."""
+        self.state.repo(repo)
+        self.state.deploy_keys[credential] = (repo, title, read_only)
+
+    def bare_repository(self, repo: str, path: Path) -> Path:
+        """A bare repository at `path` standing for `repo` on GitHub: its pre-receive hook asks
+        this emulator, which applies `repo`'s protection and rulesets (tests.github_emulator.
+        pushes). `on_push`, when set, is called first on each push (a merge landing then)."""
+        self.state.repo(repo)
+        return pushes.make_bare(path, self.url, repo)
 
     def add_branch(self, repo: str, name: str, sha: str | None = None) -> str:
         sha = sha or fake_sha(repo, name)
@@ -213,7 +231,7 @@ class GitHubEmulator:
             raise ValueError(f"state must be one of {REVIEW_STATES}, not {state!r}")
         pull = self.state.pull(repo, number)
         self.state.ensure_user(user)
-        review = {
+        review: dict[str, Any] = {
             "id": self.state.new_id(),
             "repo": repo,
             "number": number,
@@ -224,7 +242,7 @@ class GitHubEmulator:
             "submitted_at": now(),
         }
         self.state.reviews.setdefault((repo, number), []).append(review)
-        return review["id"]
+        return int(review["id"])
 
     def merge_pull(
         self, repo: str, number: int, merge_commit_sha: str, merged_by: str | None = None
@@ -387,7 +405,7 @@ class GitHubEmulator:
             method, path, dict(parse_qsl(split.query)), headers, body, None, self.url + root
         )
         try:
-            if not path.startswith("/_downloads/"):
+            if not path.startswith(("/_downloads/", "/_git/")):
                 call.login = self._authenticate(headers)
             with self._lock:
                 return _route(self, call), count
@@ -678,6 +696,115 @@ def delete_protection(emu: GitHubEmulator, call: Call, repo: str, branch: str) -
     if emu.state.protection.pop((repo, branch), None) is None:
         raise ApiError(404, "Branch not protected")
     return Reply(204)
+
+
+RULESET_RULES = (
+    "creation",
+    "update",
+    "deletion",
+    "required_linear_history",
+    "required_signatures",
+    "pull_request",
+    "required_status_checks",
+    "non_fast_forward",
+)
+
+
+def _ruleset_payload(emu: GitHubEmulator, ruleset: dict[str, Any], full: bool) -> dict[str, Any]:
+    """A ruleset as GitHub answers it (docs: "Get a repository ruleset"); the list endpoint
+    leaves out conditions, rules and bypass actors."""
+    url = f"{emu.state.urls.repo(ruleset['repo'])}/rulesets/{ruleset['id']}"
+    brief = {
+        "id": ruleset["id"],
+        "name": ruleset["name"],
+        "target": ruleset.get("target", "branch"),
+        "source_type": "Repository",
+        "source": ruleset["repo"],
+        "enforcement": ruleset["enforcement"],
+        "node_id": f"RRS_{ruleset['id']}",
+        "_links": {"self": {"href": url}},
+        "created_at": ruleset["created_at"],
+        "updated_at": ruleset["updated_at"],
+    }
+    if not full:
+        return brief
+    extra = {k: copy.deepcopy(ruleset.get(k)) for k in ("bypass_actors", "conditions", "rules")}
+    return {**brief, **extra, "current_user_can_bypass": "never"}
+
+
+def _ruleset_body(data: dict[str, Any]) -> dict[str, Any]:
+    """A POST or PUT body checked as GitHub does (name, enforcement, known rule types)."""
+    if not data.get("name"):
+        raise _validation_failed("Ruleset", "name", "missing_field")
+    if data.get("enforcement") not in ("disabled", "active", "evaluate"):
+        raise _validation_failed("Ruleset", "enforcement")
+    if data.get("target", "branch") not in ("branch", "tag", "push"):
+        raise _validation_failed("Ruleset", "target")
+    for rule in data.get("rules", []):
+        if not isinstance(rule, dict) or rule.get("type") not in RULESET_RULES:
+            raise _validation_failed("Ruleset", "rules")
+    for actor in data.get("bypass_actors", []):
+        if actor.get("actor_type") == "DeployKey" and actor.get("actor_id") is not None:
+            raise _validation_failed("Ruleset", "bypass_actors")
+    keys = ("name", "target", "enforcement", "bypass_actors", "conditions", "rules")
+    return {k: copy.deepcopy(data[k]) for k in keys if k in data}
+
+
+def _ruleset(emu: GitHubEmulator, repo: str, ruleset_id: str) -> dict[str, Any]:
+    found = emu.state.rulesets.get(int(ruleset_id))
+    if found is None or found["repo"] != repo:
+        raise not_found()
+    return found
+
+
+def list_rulesets(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
+    emu.state.repo(repo)
+    _require(emu, call, "write")
+    found = [r for r in emu.state.rulesets.values() if r["repo"] == repo]
+    return _paginate(call, [_ruleset_payload(emu, r, full=False) for r in found])
+
+
+def get_ruleset(emu: GitHubEmulator, call: Call, repo: str, ruleset_id: str) -> Reply:
+    _require(emu, call, "write")
+    return Reply(200, _ruleset_payload(emu, _ruleset(emu, repo, ruleset_id), full=True))
+
+
+def create_ruleset(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
+    emu.state.repo(repo)
+    _require(emu, call, "admin")
+    body = _ruleset_body(call.json())
+    if any(r["repo"] == repo and r["name"] == body["name"] for r in emu.state.rulesets.values()):
+        raise _validation_failed("Ruleset", "name", "already_exists")
+    stamp = now()
+    ruleset: dict[str, Any] = {"id": emu.state.new_id(), "repo": repo}
+    ruleset.update(created_at=stamp, updated_at=stamp)
+    ruleset.update(body)
+    emu.state.rulesets[ruleset["id"]] = ruleset
+    return Reply(201, _ruleset_payload(emu, ruleset, full=True))
+
+
+def update_ruleset(emu: GitHubEmulator, call: Call, repo: str, ruleset_id: str) -> Reply:
+    ruleset = _ruleset(emu, repo, ruleset_id)
+    _require(emu, call, "admin")
+    ruleset.update(_ruleset_body({**ruleset, **call.json()}), updated_at=now())
+    return Reply(200, _ruleset_payload(emu, ruleset, full=True))
+
+
+def delete_ruleset(emu: GitHubEmulator, call: Call, repo: str, ruleset_id: str) -> Reply:
+    ruleset = _ruleset(emu, repo, ruleset_id)
+    _require(emu, call, "admin")
+    del emu.state.rulesets[ruleset["id"]]
+    return Reply(204)
+
+
+def pre_receive(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
+    """What a bare repository's pre-receive hook asks (tests.github_emulator.pushes)."""
+    emu.state.repo(repo)
+    if emu.on_push is not None:
+        emu.on_push()
+    data = call.json()
+    refusals = pushes.record(emu.state, repo, str(data.get("credential", "")), data["updates"])
+    return Reply(200, {"refusals": refusals})
 
 
 def list_runs(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
@@ -1039,6 +1166,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"/repos/{_R}/branches/{_S}/protection", get_protection),
     ("PUT", rf"/repos/{_R}/branches/{_S}/protection", put_protection),
     ("DELETE", rf"/repos/{_R}/branches/{_S}/protection", delete_protection),
+    ("GET", rf"/repos/{_R}/rulesets", list_rulesets),
+    ("POST", rf"/repos/{_R}/rulesets", create_ruleset),
+    ("GET", rf"/repos/{_R}/rulesets/{_N}", get_ruleset),
+    ("PUT", rf"/repos/{_R}/rulesets/{_N}", update_ruleset),
+    ("DELETE", rf"/repos/{_R}/rulesets/{_N}", delete_ruleset),
+    ("POST", rf"/_git/pre-receive/{_R}", pre_receive),
     ("GET", rf"/repos/{_R}/actions/runs", list_runs),
     ("GET", rf"/repos/{_R}/actions/runs/{_N}", get_run),
     ("GET", rf"/repos/{_R}/actions/runs/{_N}/logs", get_run_logs),

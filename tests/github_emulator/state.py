@@ -173,6 +173,10 @@ class State:
         self.comments: dict[int, dict[str, Any]] = {}  # id -> {"repo", "number", "body", ...}
         self.statuses: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (repo, sha) -> oldest 1st
         self.protection: dict[tuple[str, str], dict[str, Any]] = {}  # (repo, branch) -> PUT body
+        self.rulesets: dict[int, dict[str, Any]] = {}  # id -> {"repo", and the POST body}
+        # a push credential (what an SSH deploy key stands for) -> (repo, title, read_only)
+        self.deploy_keys: dict[str, tuple[str, str, bool]] = {}
+        self.pushes: list[dict[str, Any]] = []  # each pre-receive asked: who, what, refusals
         self.files: dict[tuple[str, str, str], str] = {}  # (repo, ref, path) -> text
         self.runs: dict[int, dict[str, Any]] = {}
         self.artifacts: dict[int, dict[str, Any]] = {}

@@ -172,3 +172,78 @@ def files_at(revision: str, paths: Sequence[str], project: Path) -> dict[str, by
         found[path] = data[header_end + 1 : header_end + 1 + size]
         offset = header_end + 1 + size + 1  # the content, then a newline
     return found
+
+
+# ---- pushing to a remote ---------------------------------------------------------------------
+
+# What git (and GitHub) print when a push lost a race: the branch moved on since it was fetched.
+_RACE = (
+    "non-fast-forward",
+    "fetch first",
+    "failed to update ref",
+    "cannot lock ref",
+    "stale info",
+    "incorrect old value",
+)
+# What a server prints when its rules refuse the pusher: no retry can change that.
+_REFUSED = ("hook declined", "protected branch", "rule violation", "ruleset", "permission denied")
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """A push's outcome: landed, lost a race (fetch, rebase and push again), or refused by the
+    server's rules (no retry helps; `detail` is git's own account)."""
+
+    ok: bool
+    raced: bool
+    detail: str
+
+
+def push(remote: str, refspecs: Sequence[str], project: Path) -> Pushed:
+    """One atomic push of `refspecs` (the branch and its tags land together or not at all):
+    a tag never reaches the remote without the commit that records it, nor the reverse."""
+    ran = run("push", "--atomic", "--porcelain", remote, *refspecs, project=project)
+    if ran.ok:
+        return Pushed(True, False, ran.tail())
+    text = ran.output.lower()
+    refused = any(word in text for word in _REFUSED)
+    raced = not refused and any(word in text for word in _RACE)
+    return Pushed(False, raced, ran.tail())
+
+
+def fetch_branch(remote: str, branch: str, project: Path) -> str:
+    """The remote's `branch` now (fetched, no tags: ours are not clobbered); its commit."""
+    ran = run("fetch", "--no-tags", "--quiet", remote, f"refs/heads/{branch}", project=project)
+    if not ran.ok:
+        raise ToolError(f"`git fetch {remote} {branch}` failed:\n{ran.tail()}")
+    commit = commit_of("FETCH_HEAD", project)
+    if commit is None:
+        raise ToolError(f"`git fetch {remote} {branch}` fetched no commit")
+    return commit
+
+
+def commits_between(base: str, tip: str, project: Path) -> list[str]:
+    """The commits reachable from `tip` and not from `base`, oldest first."""
+    ran = run("rev-list", "--reverse", "--topo-order", f"{base}..{tip}", project=project)
+    if not ran.ok:
+        raise ToolError(f"`git rev-list {base[:12]}..{tip[:12]}` failed:\n{ran.tail()}")
+    return ran.output.split()
+
+
+def changed_paths(base: str, tip: str, project: Path) -> list[str]:
+    """The paths that differ between two commits."""
+    ran = run("diff", "--name-only", "--no-renames", "-z", base, tip, project=project)
+    if not ran.ok:
+        raise ToolError(f"`git diff {base[:12]} {tip[:12]}` failed:\n{ran.tail()}")
+    return [p for p in ran.output.split("\0") if p]
+
+
+def remote_tags(remote: str, names: Sequence[str], project: Path) -> set[str]:
+    """Which of the tags `names` the remote has (one `git ls-remote`)."""
+    if not names:
+        return set()
+    ran = run("ls-remote", "--tags", remote, *(f"refs/tags/{n}" for n in names), project=project)
+    if not ran.ok:
+        raise ToolError(f"`git ls-remote {remote}` failed:\n{ran.tail()}")
+    found = {line.split("\t", 1)[1] for line in ran.output.splitlines() if "\t" in line}
+    return {n for n in names if f"refs/tags/{n}" in found}

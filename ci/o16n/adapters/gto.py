@@ -80,3 +80,8 @@ def assign(project: Path, model: str, stage: str, version: str, message: str) ->
     _gto().assign(str(project), model, stage, version=version, message=message, force=True)
     tags = git.run("tag", "-l", f"{model}#{stage}#*", project=project).output.split()
     return max(tags, key=lambda t: int(t.rsplit("#", 1)[1]))
+
+
+def version_tag(model: str, version: str) -> str:
+    """The git tag that registers `version` of `model`."""
+    return f"{model}@{version}"

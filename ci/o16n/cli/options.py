@@ -26,6 +26,14 @@ GITHUB.add_argument(
     "--github", action="store_true", help="track it as a GitHub Deployment (in Actions)"
 )
 
+PUSH = _parent()
+PUSH.add_argument(
+    "--push",
+    metavar="REMOTE",
+    help="push the commit and the stage tag to REMOTE's github.branch (o16n.yaml), atomically; "
+    "a merge that landed meanwhile is fetched and the deploy replayed onto it (5 tries)",
+)
+
 # What `o16n facts` and `o16n gate` judge: a stage, an environment, a base, review facts.
 GATE = _parent()
 GATE.add_argument("--stage", choices=STAGES, default="pr", help="stage (pr)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from o16n.config.yamlfile import Strict, load_model
 from o16n.errors import UsageError
@@ -35,7 +35,11 @@ class KServeConfig(Strict):
         "", description="the shared DVC remote's URL (s3://, gs://, ...): storageUri's base"
     )
     repo_url: str = Field("", description="the git URL Argo CD syncs deploy/<env>/ from")
-    revision: str = Field("main", description="the branch Argo CD tracks")
+    revision: str | None = Field(
+        None,
+        description="the branch Argo CD tracks: where deploys push the desired state, "
+        "github.branch (unset: that branch; another one is an error: no deploy lands there)",
+    )
     argocd_namespace: str = Field("argocd", description="where Argo CD runs")
     argocd_project: str = Field("default", description="the Argo CD project")
     destination_server: str = Field(
@@ -105,6 +109,28 @@ class ProjectConfig(Strict):
         description="for approvals from git trailers: members (e-mails) of the teams and "
         "handles in CODEOWNERS, e.g. '@org/ml-governance': [ann@example.com]",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _argo_follows_the_desired_state(cls, data: Any) -> Any:
+        """Argo CD tracks the branch deploys push the desired state to (github.branch): unset,
+        `serving.kserve.revision` is that branch; another would sync a branch no deploy lands
+        on. (Before validation: the models are frozen; shapes that are wrong are left to it.)"""
+        if not isinstance(data, dict):
+            return data
+        github, serving = data.get("github") or {}, data.get("serving") or {}
+        kserve = serving.get("kserve") or {} if isinstance(serving, dict) else None
+        if not isinstance(github, dict) or not isinstance(kserve, dict):
+            return data
+        branch = github.get("branch", "main")
+        revision = kserve.get("revision")
+        if revision is not None and revision != branch:
+            raise ValueError(
+                f"serving.kserve.revision is {revision!r} but deploys push the desired state to "
+                f"github.branch {branch!r}: set revision to {branch!r} or remove it"
+            )
+        kserve = {**kserve, "revision": branch}
+        return {**data, "serving": {**serving, "kserve": kserve}}
 
 
 def require_environment(config: ProjectConfig, env: str) -> None:

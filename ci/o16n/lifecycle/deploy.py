@@ -39,7 +39,7 @@ from o16n.adapters.files import write_text_atomic
 from o16n.adapters.manifest import BRANCH_SETTING, trust_at
 from o16n.config.project import ServingConfig, load_project, require_environment
 from o16n.errors import ConfigError, ToolError, UsageError
-from o16n.lifecycle import ledger, verify
+from o16n.lifecycle import ledger, verify, writeback
 from o16n.policy.gate import actor
 from o16n.policy.run import Candidate, Judged, judge
 from o16n.serving.desired import (
@@ -225,12 +225,15 @@ def deploy(
     source: str | None = None,
     github: bool = False,
     releases: Path = verify.RELEASES,
+    push: str | None = None,
     say: Callable[[str], None] = lambda text: None,
 ) -> Deployed | Unverified:
     """The environment's deploy gate over a version whose signed release verifies; when it
     passes, the desired state, the decision in the ledger, one commit and the stage tag. A
     refusal by the gate is recorded and committed and changes nothing else; a release that does
-    not verify changes nothing at all. `say` hears what recovery put back."""
+    not verify changes nothing at all. With `push` (a remote), the commit and the tag are pushed
+    to o16n.yaml's `github.branch` there, before the GitHub Deployment is made. `say` hears
+    what recovery put back and what pushing had to replay."""
     config = load_project(project)
     model = config.model
     require_environment(config, env)
@@ -257,19 +260,47 @@ def deploy(
         else:
             verb = f"record the refused deploy of {model} {picked.name} to {env}"
         commit = commit_state(project, f"[skip ci] {verb}", paths)
+        tag = gto.assign(project, model, env, picked.name, f"o16n {verb}") if passed else None
+        if push is not None:
+            tags = [t for t in (tag, gto.version_tag(model, picked.name)) if t]
+            commit, recorded = published(project, push, config.github.branch, tags, recorded, say)
         payload = {"model": model, "version": picked.name, "target": config.serving.target}
         with tracked(session, env, picked.commit, payload, recorded) as track:
             if not passed:
                 failed = ", ".join(o.id for o in judged.decision.failing)
                 track("failure", f"refused by the deploy gate: {failed}")
                 return Deployed(judged, recorded, commit, verb)
-            tag = gto.assign(project, model, env, picked.name, f"o16n {verb}")
             track("success", f"{picked.name} is the desired state ({commit[:12]})")
     return Deployed(judged, recorded, commit, verb, tag)
 
 
+def published(
+    project: Path,
+    remote: str,
+    branch: str,
+    tags: list[str],
+    recorded: ledger.Appended,
+    say: Callable[[str], None],
+) -> tuple[str, ledger.Appended]:
+    """The deploy's commit and its tags pushed to `remote`'s `branch` (o16n.lifecycle.
+    writeback): the stage tag, and the version tag unless the remote has it (a GitHub Release
+    made it there); the commit and the record as they landed: a merge that landed meanwhile puts
+    them on its tip, the record re-chained (another seq and hash) and signed again, so the
+    GitHub Deployment, created after this, names the record the remote holds."""
+    missing = [t for t in tags if t not in git.remote_tags(remote, tags, project)]
+    done = writeback.publish(project, remote, branch, missing, say=say)
+    if done.replayed:
+        recorded = ledger.Appended(ledger.read(project / ledger.LEDGER)[-1])
+    return done.commit, recorded
+
+
 def rollback(
-    project: Path, env: str, *, github: bool = False, say: Callable[[str], None] = lambda t: None
+    project: Path,
+    env: str,
+    *,
+    github: bool = False,
+    push: str | None = None,
+    say: Callable[[str], None] = lambda t: None,
 ) -> RolledBack | Unverified:
     """The environment's previous desired state (the last one with another version) back, as a
     new commit recorded in the ledger, with the stage tag moved; refused, with nothing written,
@@ -296,6 +327,10 @@ def rollback(
         )
         verb = f"roll {env} back from {now.version} to {previous.version}"
         commit = commit_state(project, f"[skip ci] {verb}", [*written, str(ledger.LEDGER)])
+        tag = gto.assign(project, previous.model, env, previous.version, f"o16n {verb}")
+        if push is not None:
+            tags = [tag, gto.version_tag(previous.model, previous.version)]
+            commit, recorded = published(project, push, config.github.branch, tags, recorded, say)
         payload = {
             "model": previous.model,
             "version": previous.version,
@@ -303,7 +338,6 @@ def rollback(
             "rollback_from": now.version,
         }
         with tracked(session, env, previous.commit, payload, recorded) as track:
-            tag = gto.assign(project, previous.model, env, previous.version, f"o16n {verb}")
             track("success", f"rolled back to {previous.version} ({commit[:12]})")
     return RolledBack(recorded, commit, verb, tag)
 

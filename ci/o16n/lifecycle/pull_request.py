@@ -69,19 +69,25 @@ def gate_state(path: Path) -> tuple[str, str]:
 class Protected:
     repository: str
     branch: str
-    changed: bool
+    changed: list[str]  # the rulesets created or changed
+    dropped_classic: bool  # classic protection was removed: the branch's ruleset replaces it
 
 
 def protect_main(project: Path) -> Protected:
-    """Branch protection on o16n.yaml's `github.branch`, as its `github` settings say."""
+    """Rulesets for o16n.yaml's `github.branch` and the version tags, as its `github` settings
+    say, with the deploy key as their bypass actor (README: "Deploying to a protected
+    branch"); classic protection on the branch, which would refuse that key, removed."""
     settings = load_project(project).github
     actions = github.Actions.from_env()
-    wanted = github.protection_payload(
+    wanted = github.rulesets(
+        settings.branch,
         checks=settings.required_checks,
         approvals=settings.required_approvals,
         code_owners=settings.code_owner_reviews,
         dismiss_stale=settings.dismiss_stale_reviews,
         admins=settings.enforce_admins,
     )
-    changed = github.protect(github.connect(actions), actions, settings.branch, wanted)
-    return Protected(str(actions.repository), settings.branch, changed)
+    client = github.connect(actions)
+    changed = github.apply_rulesets(client, actions, wanted)
+    dropped = github.drop_classic(client, actions, settings.branch)
+    return Protected(str(actions.repository), settings.branch, changed, dropped)

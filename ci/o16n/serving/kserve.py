@@ -248,7 +248,7 @@ def _application(name: str, model: str, env: str, settings: KServeConfig) -> dic
             "project": settings.argocd_project,
             "source": {
                 "repoURL": settings.repo_url.strip(),
-                "targetRevision": settings.revision,
+                "targetRevision": settings.revision or "main",  # o16n.yaml: github.branch
                 "path": f"deploy/{env}",
                 # only the InferenceService: desired.yaml is not a Kubernetes object, and the
                 # Application must not manage itself

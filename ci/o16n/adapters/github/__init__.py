@@ -13,7 +13,7 @@ from __future__ import annotations
 from o16n.adapters.github.actions import Actions, append_summary, run_url
 from o16n.adapters.github.client import Client, connect
 from o16n.adapters.github.issues import comment_on_issue, find_issue, upsert_issue
-from o16n.adapters.github.protection import protect, protection_payload
+from o16n.adapters.github.protection import Ruleset, apply_rulesets, drop_classic, rulesets
 from o16n.adapters.github.pulls import (
     CommitPull,
     ReviewData,
@@ -50,23 +50,25 @@ __all__ = [
     "ListedDeployment",
     "ReviewData",
     "RunApproval",
+    "Ruleset",
     "append_summary",
+    "apply_rulesets",
     "codeowners_text",
     "comment_on_issue",
     "connect",
     "deployments",
     "dispatch_workflow",
+    "drop_classic",
     "download_run",
     "find_issue",
     "permission",
-    "protect",
-    "protection_payload",
     "publish_release",
     "pull_request",
     "pulls_of_commit",
     "release_commit",
     "review_data",
     "run_approvals",
+    "rulesets",
     "run_url",
     "runs_for",
     "set_status",

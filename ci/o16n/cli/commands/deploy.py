@@ -4,8 +4,10 @@ the kserve target also the manifests), the decision in the ledger, one commit, a
 stage tag. Exit 1 when the release does not verify (nothing is written: the problems are
 printed) or the gate refuses (the refusal is recorded; the desired state is unchanged). With
 --github, a GitHub Deployment whose payload names the ledger record, created once that record is
-committed: pending, then success, failure (refused) or error. A record appended without
-O16N_SIGNING_KEY is unsigned: a warning says so."""
+committed: pending, then success, failure (refused) or error. With --push REMOTE, the commit
+and the tags go to o16n.yaml's github.branch there first, atomically, a merge that landed
+meanwhile fetched and the deploy replayed onto it (o16n.lifecycle.writeback); a refusal is
+pushed too. A record appended without O16N_SIGNING_KEY is unsigned: a warning says so."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ PARENTS = [
     options.env("the environment (o16n.yaml environments)"),
     options.reports("decision.{json,md}"),
     options.GITHUB,
+    options.PUSH,
     options.PROJECT,
 ]
 
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         version=args.version,
         source=args.source,
         github=args.github,
+        push=args.push,
         releases=args.releases,
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )

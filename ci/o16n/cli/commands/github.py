@@ -1,5 +1,5 @@
 """`o16n github report|protect`: the check report as one PR comment and a commit status;
-branch protection for main from o16n.yaml."""
+rulesets protecting main and the version tags from o16n.yaml (a deploy key may bypass)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     report.add_argument("--pr", type=int, help="pull request number (default: from the event)")
     sub.add_parser(
         "protect",
-        help="protect the main branch as o16n.yaml says (needs an admin token)",
+        help="rulesets for the main branch and the version tags as o16n.yaml says, the deploy "
+        "key their bypass actor (needs an admin token)",
         parents=[options.PROJECT],
     )
 
@@ -52,6 +53,17 @@ def _protect(args: argparse.Namespace, console: Console) -> int:
     from o16n.lifecycle.pull_request import protect_main
 
     done = protect_main(args.project)
-    state = "protected" if done.changed else "already protected as configured"
+    if done.changed:
+        state = "protected: " + ", ".join(f"ruleset {name!r} written" for name in done.changed)
+    else:
+        state = "already protected as configured"
+    if done.dropped_classic:
+        state += "; classic branch protection removed (the ruleset replaces it)"
     console.print(f"{done.repository}@{done.branch}: {state}", highlight=False)
+    console.print(
+        "deploys push with a deploy key (the rulesets' bypass actor): add one with write "
+        "access and its private key as the O16N_DEPLOY_KEY secret (README: 'Deploying to a "
+        "protected branch')",
+        highlight=False,
+    )
     return EXIT_OK

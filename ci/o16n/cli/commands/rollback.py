@@ -13,7 +13,12 @@ from rich.console import Console
 from o16n.cli import options
 from o16n.errors import EXIT_FAILED, EXIT_OK
 
-PARENTS = [options.env("the environment to roll back"), options.GITHUB, options.PROJECT]
+PARENTS = [
+    options.env("the environment to roll back"),
+    options.GITHUB,
+    options.PUSH,
+    options.PROJECT,
+]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +34,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         args.project.resolve(),
         args.env,
         github=args.github,
+        push=args.push,
         say=lambda text: console.print(f"[warn]{text}[/]"),
     )
     if isinstance(done, deploy.Unverified):

@@ -1,5 +1,5 @@
 """o16n's GitHub provider against the emulator: review facts, one report comment, the gate
-status, branch protection, run logs, and faults (never a pass, never the token in output)."""
+status, rulesets, run logs, and faults (never a pass, never the token in output)."""
 
 from __future__ import annotations
 
@@ -233,27 +233,59 @@ def test_protect_is_idempotent_and_needs_an_admin_token(
     (env / "o16n.yaml").write_text("version: 1\nmodel: churn\ngithub:\n  required_approvals: 2\n")
     assert main(["github", "protect", "--project", str(env)]) == 2
     err = capsys.readouterr().err
-    assert "branch protection needs an admin token" in err
+    assert "rulesets need an admin token" in err
 
     emulator.add_token("ghs_admin", "gale")
-    os_env = {"GITHUB_TOKEN": "ghs_admin"}
+    emulator.state.protection[(REPO, "main")] = {"required_pull_request_reviews": {}}
+    before = len(emulator.requests)
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in os_env.items():
-            patch.setenv(key, value)
+        patch.setenv("GITHUB_TOKEN", "ghs_admin")
         assert main(["github", "protect", "--project", str(env)]) == 0
         assert main(["github", "protect", "--project", str(env)]) == 0
     out = capsys.readouterr().out
-    assert "acme/churn@main: protected" in out
+    assert "acme/churn@main: protected: ruleset 'o16n: main' written" in out
+    assert "classic branch protection removed (the ruleset replaces it)" in out
     assert "acme/churn@main: already protected as configured" in out
-    stored = emulator.state.protection[(REPO, "main")]
-    assert stored["required_status_checks"]["contexts"] == ["check", "o16n/gate"]
-    assert stored["required_pull_request_reviews"] == {
-        "dismiss_stale_reviews": True,
-        "require_code_owner_reviews": True,
-        "required_approving_review_count": 2,
-    }
-    puts = [r for r in emulator.requests if r.method == "PUT"]
-    assert len(puts) == 1  # the first admin run; the second changed nothing
+    assert (REPO, "main") not in emulator.state.protection  # it would refuse the deploy key
+    stored = {r["name"]: r for r in emulator.state.rulesets.values()}
+    main_rules = {r["type"]: r.get("parameters") for r in stored["o16n: main"]["rules"]}
+    assert main_rules["pull_request"]["required_approving_review_count"] == 2
+    assert main_rules["pull_request"]["require_code_owner_review"] is True
+    checks = main_rules["required_status_checks"]["required_status_checks"]
+    assert [c["context"] for c in checks] == ["check", "o16n/gate"]
+    assert {"deletion", "non_fast_forward"} <= set(main_rules)
+    assert stored["o16n: main"]["conditions"]["ref_name"]["include"] == ["refs/heads/main"]
+    bypass = stored["o16n: main"]["bypass_actors"]
+    assert {"actor_id": None, "actor_type": "DeployKey", "bypass_mode": "always"} in bypass
+    tags = stored["o16n: version and stage tags"]
+    assert tags["target"] == "tag"
+    assert {r["type"] for r in tags["rules"]} == {"update", "deletion"}
+    admin_calls = emulator.requests[before:]
+    writes = [r for r in admin_calls if r.method in ("POST", "PUT") and "rulesets" in r.path]
+    assert len(writes) == 2  # the first admin run wrote both; the second changed nothing
+
+
+def test_protect_puts_back_a_ruleset_someone_loosened(
+    emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "o16n.yaml").write_text("version: 1\nmodel: churn\ngithub:\n  enforce_admins: true\n")
+    emulator.add_token("ghs_admin", "gale")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GITHUB_TOKEN", "ghs_admin")
+        assert main(["github", "protect", "--project", str(env)]) == 0
+        ruleset = next(r for r in emulator.state.rulesets.values() if r["name"] == "o16n: main")
+        ruleset["rules"] = [r for r in ruleset["rules"] if r["type"] != "pull_request"]
+        ruleset["bypass_actors"].append(
+            {"actor_id": 4, "actor_type": "RepositoryRole", "bypass_mode": "always"}
+        )
+        capsys.readouterr()
+        assert main(["github", "protect", "--project", str(env)]) == 0
+    assert "ruleset 'o16n: main' written" in capsys.readouterr().out
+    assert "pull_request" in {r["type"] for r in ruleset["rules"]}
+    # enforce_admins: only the deploy key bypasses, not the admin role, not a loosened write role
+    assert ruleset["bypass_actors"] == [
+        {"actor_id": None, "actor_type": "DeployKey", "bypass_mode": "always"}
+    ]
 
 
 def test_logs_downloads_the_run_logs_and_artifacts(
