@@ -145,7 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             infer = self.command == "POST" and self.path.rstrip("/").endswith("/infer")
             if infer and (problem := v2.check_request(body or b"", backend.inputs)):
-                self._error(400, f"malformed inference request: {problem}")
+                message = f"malformed inference request: {problem}"
+                self._error(400, message, {VERSION_HEADER: backend.version})
                 return
             try:
                 status, headers, answer = self._exchange(backend, body)
