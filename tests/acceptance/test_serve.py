@@ -236,8 +236,8 @@ def test_faults_leave_the_last_good_version_serving(served: tuple[Path, int]) ->
     commit_desired(project, _fake_version(project, os.urandom(4096), "v9.0.0"), "Bad model")
     fails_and_keeps_serving("v9.0.0: MLServer for v9.0.0 exited")
     status = json.loads(o16n(project, "serve", "--env", "staging", "--status")[1])
-    assert status["state"] == "retrying"
-    assert (status["retry"]["version"], status["retry"]["attempt"]) == ("v9.0.0", 2)
+    assert (status["state"], status["error"]["version"]) == ("retrying", "v9.0.0")
+    assert " of 5 in " in status["error"]["message"]
     deadline = time.monotonic() + 90
     while status["state"] != "failed":
         assert time.monotonic() < deadline, status

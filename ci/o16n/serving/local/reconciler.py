@@ -197,7 +197,7 @@ class Server:
         and stops once it has answered what it took."""
         assert self.router is not None
         old = self.router.active
-        self.state = "restarting" if restart else "switching"
+        self.state = "restarting" if restart else "retrying" if attempt > 1 else "switching"
         self._publish()
         started = time.monotonic()
         tried = f" (attempt {attempt} of {self.retries})" if attempt > 1 or restart else ""
