@@ -113,6 +113,42 @@ def trust_a_release_key(project: Path, key: Path, env: dict[str, str]) -> None:
     env["O16N_SIGNING_KEY"] = str(key)
 
 
+def staged_project(workdir: str) -> tuple[Path, dict[str, str]]:
+    """A generated project in `workdir` with v1.0.0 released (signed) and deployed to staging,
+    and the environment its commands run in."""
+    o16n = str(BIN / "o16n")
+    env = {**os.environ, "O16N_REMOTE_HOME": f"{workdir}/remotes", "DVC_NO_ANALYTICS": "1"}
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    sh(
+        [
+            o16n,
+            "new",
+            "--no-input",
+            "-o",
+            workdir,
+            f"project_slug={MODEL}",
+            "governance_owners=gov@example.com",
+        ],
+        Path(workdir),
+        env,
+    )
+    project = Path(workdir) / MODEL
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(project / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    card = project / "model_card.yaml"
+    card.write_text(
+        card.read_text()
+        .replace("use_cases: []", "use_cases: [Benchmark]")
+        .replace("users: []", "users: [o16n developers]")
+    )
+    sh(["git", "commit", "-qam", "Card"], project, env)
+    trust_a_release_key(project, Path(workdir) / "release-key", env)
+    sh([o16n, "release"], project, env)
+    sh([o16n, "deploy", "--env", "staging"], project, env)
+    return project, env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -121,33 +157,7 @@ def main() -> None:
     args = parser.parse_args()
     o16n = str(BIN / "o16n")
     with tempfile.TemporaryDirectory() as workdir:
-        env = {**os.environ, "O16N_REMOTE_HOME": f"{workdir}/remotes", "DVC_NO_ANALYTICS": "1"}
-        env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
-        sh(
-            [
-                o16n,
-                "new",
-                "--no-input",
-                "-o",
-                workdir,
-                f"project_slug={MODEL}",
-                "governance_owners=gov@example.com",
-            ],
-            Path(workdir),
-            env,
-        )
-        project = Path(workdir) / MODEL
-        env["PYTHONPATH"] = str(project / "src")
-        card = project / "model_card.yaml"
-        card.write_text(
-            card.read_text()
-            .replace("use_cases: []", "use_cases: [Benchmark]")
-            .replace("users: []", "users: [o16n developers]")
-        )
-        sh(["git", "commit", "-qam", "Card"], project, env)
-        trust_a_release_key(project, Path(workdir) / "release-key", env)
-        sh([o16n, "release"], project, env)
-        sh([o16n, "deploy", "--env", "staging"], project, env)
+        project, env = staged_project(workdir)
         first_start = sh(
             [o16n, "serve", "--env", "staging", "--port", "0", "--detach"], project, env
         )
