@@ -107,6 +107,8 @@ class Server:
     retries: int = RETRIES
     backoff: float = BACKOFF
     pending: Retry | None = None
+    # the desired version's failure, kept while the one that served before it is restarted
+    _behind: dict[str, str] | None = None
     _probe_at: float = 0.0
     _probe_fails: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -175,7 +177,7 @@ class Server:
             return
         if blob == self.desired_blob:
             return  # acted on already (served, failed, or retried by `retry_due`)
-        self.pending = None  # a retry of what git no longer asks for
+        self.pending, self._behind = None, None  # retries of what git no longer asks for
         text = git.run("cat-file", "blob", blob, project=self.project).output
         try:
             desired = read_desired(text, self.desired_spec())
@@ -229,6 +231,9 @@ class Server:
         self._probe_at, self._probe_fails = time.monotonic() + PROBE_EVERY, 0
         took = time.monotonic() - started
         self.desired_blob, self.state, self.error = blob, "serving", None
+        if restart and self._behind is not None:  # back, but still not the desired version
+            self.state, self.error = "failed", self._behind
+        self._behind = None
         done = f"restarted{tried}" if restart else f"switched{tried}"
         self._event("serving", desired.version, f"{done} in {took:.1f} s")
         self.say(
@@ -281,6 +286,8 @@ class Server:
         now = timestamp()
         what = f"MLServer for {backend.version} (pid {backend.process.pid}) {why} at {now}"
         self.router.unavailable = f"{what}; restarting it"
+        if self.state in ("failed", "retrying") and self.error is not None:
+            self._behind = self.error  # the desired version failed; this one served before it
         self.router.switch(None)
         backend.stop(timeout=5.0, kill=True)  # reaped: no zombie
         self._probe_fails = 0

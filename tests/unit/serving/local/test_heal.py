@@ -118,3 +118,16 @@ def test_a_retry_is_not_made_before_its_backoff(server: Server, backend: Backend
     retry = server.status()["retry"]
     assert (retry["version"], retry["attempt"], retry["of"]) == ("v1.0.0", 2, 5)
     assert 59 < retry["in_s"] <= 60
+
+
+def test_the_desired_versions_failure_is_kept_while_the_old_one_is_restarted(
+    server: Server, backend: Backend
+) -> None:
+    failure = {"time": "T", "version": "v2.0.0", "message": "v2.0.0: refused to load"}
+    server.state, server.error = "failed", dict(failure)
+    backend.process.kill()
+    backend.process.wait()
+    server.watch()
+    assert server.state == "restarting"
+    assert server.error is not None and server.error["version"] == "v1.0.0"
+    assert server._behind == failure  # what a successful restart reports again: still failed
