@@ -135,16 +135,16 @@ def main() -> None:
             sh([o16n, "serve", "--env", "staging", "--stop"], project, env)
     figures: dict[str, Any] = {"threads": args.threads, "rounds": rounds, "summary": {}}
     print(f"local target healing, MLServer 1.7.1, {os.cpu_count()} cores, {args.threads} threads")
-    for how in ("SIGKILL", "SIGSTOP"):
-        mine = [r for r in rounds if r["signal"] == how]
+    for name in ("SIGKILL", "SIGSTOP"):
+        mine = [r for r in rounds if r["signal"] == name]
         summary = {
             key: statistics.median(r[key] for r in mine)
             for key in ("status_noticed_s", "first_good_answer_s", "failed")
         }
         summary["max_first_good_answer_s"] = max(r["first_good_answer_s"] for r in mine)
-        figures["summary"][how] = summary
+        figures["summary"][name] = summary
         print(
-            f"  {how}: status noticed {summary['status_noticed_s']:.2f} s, first good answer "
+            f"  {name}: status noticed {summary['status_noticed_s']:.2f} s, first good answer "
             f"{summary['first_good_answer_s']:.2f} s (max {summary['max_first_good_answer_s']:.2f}"
             f" s), {summary['failed']:.0f} failed requests meanwhile (medians of {len(mine)})"
         )
