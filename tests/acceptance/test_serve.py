@@ -380,8 +380,24 @@ def test_a_killed_mlserver_is_reported_reaped_and_restarted_under_load(
     )
 
 
-def test_malformed_requests_get_a_4xx_json_from_the_real_server(served: tuple[Path, int]) -> None:
+def test_malformed_requests_get_a_4xx_json_and_stalled_clients_block_no_one(
+    served: tuple[Path, int],
+) -> None:
     project, port = served
+    stalled = []
+    for partial in (b"POST /v2/models/m/infer HTTP/1.1\r\nContent-Le", b"POST / HTTP/1.1\r\n"):
+        client = socket.create_connection(("127.0.0.1", port), timeout=30)
+        client.sendall(partial)
+        stalled.append(client)
+    started = time.monotonic()
+    for _ in range(10):
+        assert infer(port, v2.encode(rows(project, 1)))[:2] == (200, "v1.0.0")
+    assert time.monotonic() - started < 5.0
+    for client in stalled:  # dropped after the router's read timeout (10 s)
+        assert client.recv(65536) == b""
+        client.close()
+    assert time.monotonic() - started < 15.0
+
     good = v2.request(rows(project, 2))
     first = good["inputs"][0]
     numeric = next(i for i in good["inputs"] if i["datatype"] in ("FP64", "INT64"))
