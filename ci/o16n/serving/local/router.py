@@ -9,16 +9,20 @@ Every answer it gives itself is V2 error JSON (`{"error": ...}`): 503 with Retry
 version serves (a backend died and is restarting), 4xx for a malformed inference request
 (checked here, because MLServer answers some with a plain-text 500 and scores others wrongly).
 Each connection has its own thread and a read timeout, so a client that stalls halfway
-through its headers or body holds only its own thread, and only for READ_TIMEOUT seconds.
+through its headers or body holds only its own thread, and only for READ_TIMEOUT seconds; one
+that trickles a byte at a time is cut off REQUEST_DEADLINE seconds into its request.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http
 import http.client
 import json
+import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,6 +33,7 @@ from o16n.serving.local.backend import Backend
 
 DRAIN_TIMEOUT = 30.0  # seconds the old version gets to finish what it is answering
 READ_TIMEOUT = 10.0  # seconds a client may stall while sending a request (or idle, kept alive)
+REQUEST_DEADLINE = 30.0  # seconds to send one whole request, however it trickles in
 BACKEND_TIMEOUT = 60.0  # seconds MLServer may take to answer one request
 MAX_BODY = 64 * 1024 * 1024  # bytes: a larger Content-Length is refused before reading
 RETRY_AFTER = "1"  # seconds, for a 503: a dead backend is restarted within seconds
@@ -64,6 +69,31 @@ class Router(ThreadingHTTPServer):
         self.unavailable = "starting"
         self._lock = threading.Condition()
         self._local = threading.local()
+        self._reading: dict[socket.socket, float] = {}  # connection -> when its request began
+        self.deadline = REQUEST_DEADLINE
+        threading.Thread(target=self._cut_off_slow_requests, daemon=True).start()
+
+    def reading(self, connection: socket.socket, started: bool) -> None:
+        """Whether `connection` is sending a request now (since when: for the deadline)."""
+        with self._lock:
+            if started:
+                self._reading[connection] = time.monotonic()
+            else:
+                self._reading.pop(connection, None)
+
+    def _cut_off_slow_requests(self) -> None:
+        """Shut the connections whose request has taken longer than the deadline to arrive:
+        their thread's next read returns nothing and it ends."""
+        while True:
+            time.sleep(min(1.0, self.deadline / 4))
+            now = time.monotonic()
+            with self._lock:
+                late = [c for c, t in self._reading.items() if now - t > self.deadline]
+            for connection in late:
+                self.reading(connection, False)
+                self.say(f"router: a request took over {self.deadline:.0f} s to arrive: cut off")
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
 
     def acquire(self) -> Backend | None:
         with self._lock:
@@ -116,12 +146,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def handle_one_request(self) -> None:
         try:
+            # the deadline starts with the request's first byte, not while a kept-alive one idles
+            self.rfile.peek(1)  # type: ignore[attr-defined]  # a BufferedReader's
+            self.server.reading(self.connection, True)
             super().handle_one_request()
         except (ConnectionError, TimeoutError) as exc:  # the client went away or stalled
             self.close_connection = True
             self.server.say(f"router: client {self.client_address[0]}: {type(exc).__name__}")
+        finally:
+            self.server.reading(self.connection, False)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.server.reading(self.connection, False)
         if self.path.rstrip("/") == "/o16n/status":
             self._reply(200, json.dumps(self.server.status(), indent=2).encode(), {})
         else:
@@ -135,6 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         ok, body = self._body()
+        self.server.reading(self.connection, False)  # it arrived: answering may take long
         if not ok:
             return
         backend = self.server.acquire()

@@ -264,3 +264,23 @@ def test_a_client_that_vanishes_is_one_log_line_not_a_traceback(
     assert said == ["router: client 127.0.0.1: ConnectionResetError"] * 3, said
     assert "Traceback" not in capfd.readouterr().err
     assert _Model.seen == []
+
+
+def test_a_client_that_trickles_its_request_is_cut_off_at_the_deadline(
+    router: Router, backend: Backend, said: list[str]
+) -> None:
+    router.switch(backend)
+    router.deadline = 1.0  # the read timeout is 0.5 s: each byte comes sooner than that
+    started = time.monotonic()
+    request = b"POST /v2/models/m/infer HTTP/1.1\r\n" + b"X-Slow: " + b"x" * 200
+    with (
+        socket.create_connection(router.server_address[:2], timeout=5) as client,
+        pytest.raises(OSError),  # reset or broken pipe, once cut off
+    ):
+        for byte in request:
+            client.send(bytes([byte]))
+            time.sleep(0.1)
+            assert time.monotonic() - started < 5, "never cut off"
+    assert 1.0 < time.monotonic() - started < 4
+    assert post(router, json.dumps(GOOD).encode())[0] == 200  # others go on
+    assert "router: a request took over 1 s to arrive: cut off" in said
