@@ -100,17 +100,82 @@ def status(project: Path, env: dict[str, str]) -> dict[str, object]:
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def trust_a_release_key(project: Path, key: Path, env: dict[str, str]) -> None:
-    """Releases are signed, and deploys take only those: a key, listed on main (a reviewed
-    policy change), set as O16N_SIGNING_KEY."""
-    sh(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", str(key)], project, env)
-    public = " ".join(Path(f"{key}.pub").read_text().split()[:2])
+def trust_keys(project: Path, keys: Path, env: dict[str, str]) -> Path:
+    """Releases and ledger records are signed, and deploys take only those; a governed change
+    counts only with a signed approval. Two keys listed on main: one for CI (set as
+    O16N_SIGNING_KEY), one for the governance owner; the governance owner's returned."""
+    keys.mkdir()
+    lines = []
+    for name, namespaces in (("ci", "o16n-ledger,o16n-release"), ("gov", "git")):
+        key = keys / name
+        sh(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
+            project,
+            env,
+        )
+        public = " ".join(Path(f"{key}.pub").read_text().split()[:2])
+        lines.append(f'{name}@example.com namespaces="{namespaces}" {public}\n')
     signers = project / "policies" / "allowed_signers"
-    signers.write_text(f'bench@example.com namespaces="o16n-release" {public}\n')
+    signers.write_text("".join(lines))
     sh(["git", "add", str(signers)], project, env)
-    message = ["-m", "Trust the release key", "-m", "Approved-by: Gov <gov@example.com>"]
-    sh(["git", "commit", "-q", *message], project, env)
-    env["O16N_SIGNING_KEY"] = str(key)
+    sh(["git", "commit", "-qm", "Trust the CI and governance keys"], project, env)
+    env["O16N_SIGNING_KEY"] = str(keys / "ci")
+    return keys / "gov"
+
+
+def approved_merge(project: Path, branch: str, gov_key: Path, env: dict[str, str]) -> float:
+    """`branch` approved by the governance owner (a signed commit with the trailer, as
+    `o16n approve` makes) and merged into main; the seconds the merge took."""
+    as_gov = [
+        "-c", "user.name=Gov", "-c", "user.email=gov@example.com",
+        "-c", "gpg.format=ssh", "-c", f"user.signingkey={gov_key}",
+    ]  # fmt: skip
+    sh(["git", "switch", "-q", branch], project, env)
+    sh(
+        ["git", *as_gov, "commit", "-q", "-S", "--allow-empty", "-m", "Approve",
+         "--trailer", "Approved-by: Gov <gov@example.com>"],
+        project, env,
+    )  # fmt: skip
+    sh(["git", "switch", "-q", "main"], project, env)
+    return sh(["git", "merge", "-q", "--no-ff", branch, "-m", f"Merge {branch}"], project, env)
+
+
+def staged_project(workdir: str) -> tuple[Path, dict[str, str], Path]:
+    """A generated project in `workdir` with v1.0.0 released (signed) and deployed to staging,
+    the environment its commands run in and the governance owner's key."""
+    o16n = str(BIN / "o16n")
+    env = {**os.environ, "O16N_REMOTE_HOME": f"{workdir}/remotes", "DVC_NO_ANALYTICS": "1"}
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    sh(
+        [
+            o16n,
+            "new",
+            "--no-input",
+            "-o",
+            workdir,
+            f"project_slug={MODEL}",
+            "governance_owners=gov@example.com",
+        ],
+        Path(workdir),
+        env,
+    )
+    project = Path(workdir) / MODEL
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(project / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    gov_key = trust_keys(project, Path(workdir) / "keys", env)
+    sh(["git", "switch", "-qc", "card"], project, env)
+    card = project / "model_card.yaml"
+    card.write_text(
+        card.read_text()
+        .replace("use_cases: []", "use_cases: [Benchmark]")
+        .replace("users: []", "users: [o16n developers]")
+    )
+    sh(["git", "commit", "-qam", "Card"], project, env)
+    approved_merge(project, "card", gov_key, env)
+    sh([o16n, "release"], project, env)
+    sh([o16n, "deploy", "--env", "staging"], project, env)
+    return project, env, gov_key
 
 
 def main() -> None:
@@ -121,33 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     o16n = str(BIN / "o16n")
     with tempfile.TemporaryDirectory() as workdir:
-        env = {**os.environ, "O16N_REMOTE_HOME": f"{workdir}/remotes", "DVC_NO_ANALYTICS": "1"}
-        env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
-        sh(
-            [
-                o16n,
-                "new",
-                "--no-input",
-                "-o",
-                workdir,
-                f"project_slug={MODEL}",
-                "governance_owners=gov@example.com",
-            ],
-            Path(workdir),
-            env,
-        )
-        project = Path(workdir) / MODEL
-        env["PYTHONPATH"] = str(project / "src")
-        card = project / "model_card.yaml"
-        card.write_text(
-            card.read_text()
-            .replace("use_cases: []", "use_cases: [Benchmark]")
-            .replace("users: []", "users: [o16n developers]")
-        )
-        sh(["git", "commit", "-qam", "Card"], project, env)
-        trust_a_release_key(project, Path(workdir) / "release-key", env)
-        sh([o16n, "release"], project, env)
-        sh([o16n, "deploy", "--env", "staging"], project, env)
+        project, env, gov_key = staged_project(workdir)
         first_start = sh(
             [o16n, "serve", "--env", "staging", "--port", "0", "--detach"], project, env
         )

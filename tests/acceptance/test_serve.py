@@ -4,8 +4,10 @@ failed response, rollback, and the faults that must leave the last good version 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -89,11 +91,14 @@ def infer(port: int, body: bytes) -> tuple[int, str | None, bytes]:
 
 
 class Load:
-    """Threads sending predictions over kept-alive connections; counts (status, version)."""
+    """Threads sending predictions over kept-alive connections; counts (status, version) and
+    keeps when each answer came. A 503 is retried after a pause, as its Retry-After asks
+    (shortened), so the load stays bounded while nothing serves."""
 
     def __init__(self, port: int, body: bytes, threads: int = 4) -> None:
         self.port, self.body = port, body
         self.counts: Counter[tuple[object, str | None]] = Counter()
+        self.answers: list[tuple[float, object, bytes]] = []  # (monotonic, status, body)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._send) for _ in range(threads)]
@@ -111,10 +116,11 @@ class Load:
     def _send(self) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         while not self._stop.is_set():
+            answer = b""
             try:
                 connection.request("POST", f"/v2/models/{MODEL}/infer", self.body)
                 response = connection.getresponse()
-                response.read()
+                answer = response.read()
                 key: tuple[object, str | None] = (
                     response.status,
                     response.getheader("X-O16n-Version"),
@@ -124,6 +130,18 @@ class Load:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             with self._lock:
                 self.counts[key] += 1
+                self.answers.append((time.monotonic(), key[0], answer))
+            if key[0] == 503:
+                time.sleep(0.1)
+
+
+def router_status(port: int) -> dict[str, object]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", "/o16n/status")
+        return json.loads(connection.getresponse().read())  # type: ignore[no-any-return]
+    finally:
+        connection.close()
 
 
 def commit_desired(project: Path, text: str, message: str) -> None:
@@ -213,9 +231,31 @@ def test_faults_leave_the_last_good_version_serving(served: tuple[Path, int]) ->
         assert expected in out
         assert infer(port, body)[:2] == (200, "v1.0.0")
 
-    # a model file that is not a model (signed, as a broken training run's would be)
+    # a model file that is not a model (signed, as a broken training run's would be): its
+    # MLServer exits; retried after 1, 2, 4, 8 s, then failed
     commit_desired(project, _fake_version(project, os.urandom(4096), "v9.0.0"), "Bad model")
     fails_and_keeps_serving("v9.0.0: MLServer for v9.0.0 exited")
+    status = json.loads(o16n(project, "serve", "--env", "staging", "--status")[1])
+    assert (status["state"], status["error"]["version"]) == ("retrying", "v9.0.0")
+    assert " of 5 in " in status["error"]["message"]
+    deadline = time.monotonic() + 90
+    while status["state"] != "failed":
+        assert time.monotonic() < deadline, status
+        assert infer(port, body)[:2] == (200, "v1.0.0")
+        time.sleep(0.5)
+        status = json.loads(o16n(project, "serve", "--env", "staging", "--status")[1])
+    assert status["error"]["message"].endswith("(gave up after 5 attempts)")
+    tries = [e for e in status["history"] if e["version"] == "v9.0.0"]
+    assert [e["detail"].rsplit("(", 1)[1] for e in tries] == [
+        "attempt 2 of 5 in 1 s)",
+        "attempt 3 of 5 in 2 s)",
+        "attempt 4 of 5 in 4 s)",
+        "attempt 5 of 5 in 8 s)",
+        "gave up after 5 attempts)",
+    ]
+    times = [dt.datetime.fromisoformat(e["time"]) for e in tries]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+    assert all(gap >= wait for gap, wait in zip(gaps, (1, 2, 4, 8), strict=True)), gaps
 
     # unsigned, signed by a key main does not trust, bytes other than the signed ones
     weights = os.urandom(4096)
@@ -245,7 +285,7 @@ def test_faults_leave_the_last_good_version_serving(served: tuple[Path, int]) ->
     assert o16n(project, "serve", "--env", "staging", "--sync")[0] == 0
     status = json.loads(o16n(project, "serve", "--env", "staging", "--status")[1])
     assert (status["state"], status["error"]) == ("serving", None)
-    assert [e["event"] for e in status["history"]] == ["serving"] + ["failed"] * 6
+    assert [e["event"] for e in status["history"]] == ["serving"] + ["failed"] * 10
     assert infer(port, body)[:2] == (200, "v1.0.0")
 
 
@@ -291,3 +331,95 @@ def test_a_killed_deploy_leaves_the_committed_state_and_the_next_one_recovers(
     ]
     assert int(run("git", "rev-list", "--count", "HEAD", cwd=project).stdout) == before + 2
     assert o16n(project, "ledger", "verify")[0] == 0
+
+
+def test_a_killed_mlserver_is_reported_reaped_and_restarted_under_load(
+    served: tuple[Path, int],
+) -> None:
+    project, port = served
+    body = v2.encode(rows(project, 1))
+    before = json.loads(o16n(project, "serve", "--env", "staging", "--status")[1])
+    pid = before["serving"]["mlserver_pid"]
+    with Load(port, body) as load:
+        time.sleep(1.0)
+        killed = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        outage = router_status(port)
+        while outage["state"] == "serving" and time.monotonic() - killed < 5:
+            time.sleep(0.05)
+            outage = router_status(port)
+        code, out = o16n(project, "serve", "--env", "staging", "--sync", check=False)
+        while not [t for t, status, _ in load.answers if t > killed + 0.2 and status == 200]:
+            assert time.monotonic() - killed < 30, router_status(port)
+            time.sleep(0.1)
+        time.sleep(1.0)
+    back = min(t for t, status, _ in load.answers if t > killed + 0.2 and status == 200)
+    assert back - killed < 30
+    assert outage["state"] == "restarting", outage
+    error = outage["error"]
+    assert isinstance(error, dict)
+    assert error["version"] == "v1.0.0"
+    assert f"MLServer for v1.0.0 (pid {pid}) killed by SIGKILL at " in error["message"]
+    assert code == 1, out  # --sync: not serving the desired version
+    assert "nothing is serving" in out and "killed by SIGKILL" in out, out
+    with pytest.raises(ProcessLookupError):  # reaped, not a zombie
+        os.kill(pid, 0)
+    failed = [(status, answer) for t, status, answer in load.answers if status != 200]
+    assert {status for status, _ in failed} <= {503}, Counter(s for s, _ in failed)
+    assert all(json.loads(answer)["error"] for _, answer in failed)
+    after = router_status(port)
+    assert (after["state"], after["error"]) == ("serving", None)
+    assert after["serving"]["mlserver_pid"] != pid  # type: ignore[index]
+    events = [(e["event"], e["detail"]) for e in after["history"]]  # type: ignore[attr-defined]
+    assert events[-2][0] == "died" and events[-1][0] == "serving", events
+    assert events[-1][1].startswith("restarted (attempt 1 of 5) in ")
+    assert o16n(project, "serve", "--env", "staging", "--sync")[0] == 0
+    print(
+        f"killed -> answering: {back - killed:.2f} s; failed meanwhile: {len(failed)} "
+        f"of {len(load.answers)}"
+    )
+
+
+def test_malformed_requests_get_a_4xx_json_and_stalled_clients_block_no_one(
+    served: tuple[Path, int],
+) -> None:
+    project, port = served
+    stalled = []
+    for partial in (b"POST /v2/models/m/infer HTTP/1.1\r\nContent-Le", b"POST / HTTP/1.1\r\n"):
+        client = socket.create_connection(("127.0.0.1", port), timeout=30)
+        client.sendall(partial)
+        stalled.append(client)
+    started = time.monotonic()
+    for _ in range(10):
+        assert infer(port, v2.encode(rows(project, 1)))[:2] == (200, "v1.0.0")
+    assert time.monotonic() - started < 5.0
+    for client in stalled:  # dropped after the router's read timeout (10 s)
+        assert client.recv(65536) == b""
+        client.close()
+    assert time.monotonic() - started < 15.0
+
+    good = v2.request(rows(project, 2))
+    first = good["inputs"][0]
+    numeric = next(i for i in good["inputs"] if i["datatype"] in ("FP64", "INT64"))
+    cases = {
+        b"{not json": "the body is not JSON",
+        json.dumps(
+            {**good, "inputs": [{**first, "shape": [3, 1]}, *good["inputs"][1:]]}
+        ).encode(): (f"input {first['name']!r}: shape [3, 1] needs 3 values, data has 2"),
+        json.dumps(
+            {
+                **good,
+                "inputs": [
+                    {**i, "data": ["abc", "def"]} if i is numeric else i for i in good["inputs"]
+                ],
+            }
+        ).encode(): f"input {numeric['name']!r}: 'abc' is not a {numeric['datatype']} value",
+        json.dumps({**good, "inputs": good["inputs"][1:]}).encode(): (
+            f"the model needs the inputs {first['name']}; the request lacks them"
+        ),
+    }
+    for request, expected in cases.items():
+        status, version, answer = infer(port, request)
+        assert (status, version) == (400, "v1.0.0"), answer
+        assert expected in json.loads(answer)["error"], answer
+    assert infer(port, json.dumps(good).encode())[0] == 200

@@ -63,6 +63,26 @@ class Backend:
     port: int
     process: subprocess.Popen[bytes]
     inflight: int = 0  # guarded by the router's lock
+    inputs: dict[str, str] | None = None  # input name -> V2 datatype, once smoke-tested
+
+    def exited(self) -> str | None:
+        """How the process ended ("exited with 1", "killed by SIGKILL"), None while it runs.
+        poll() reaps it: a dead MLServer does not stay a zombie."""
+        code = self.process.poll()
+        if code is None:
+            return None
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"killed by {signal.Signals(-code).name}"
+        return f"exited with {code}"
+
+    def ready(self, timeout: float = 2.0) -> str | None:
+        """None when MLServer says it is ready (/v2/health/ready), else what it said."""
+        try:
+            status = self.request("GET", "/v2/health/ready", timeout=timeout)[0]
+        except (OSError, http.client.HTTPException) as exc:
+            return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return None if status == 200 else f"HTTP {status}"
 
     @property
     def version(self) -> str:
@@ -95,9 +115,10 @@ class Backend:
             return ""
         return "\n".join(text.strip().splitlines()[-lines:])
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 10.0, kill: bool = False) -> None:
+        """SIGTERM (SIGKILL for one that hangs: `kill`), wait, and remove its model copy."""
         if self.process.poll() is None:
-            self.process.terminate()
+            self.process.kill() if kill else self.process.terminate()
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -205,7 +226,8 @@ def wait_ready(backend: Backend, timeout: float = READY_TIMEOUT) -> None:
 
 
 def smoke_test(backend: Backend, example: pd.DataFrame) -> None:
-    """One prediction for a typical row; the answer must have one value per output."""
+    """One prediction for a typical row; the answer must have one value per output. The row's
+    inputs are then the ones the router asks of requests to this backend."""
     try:
         answer = client.infer(backend.url, backend.desired.model, example, timeout=30.0)
     except (OSError, http.client.HTTPException) as exc:
@@ -220,3 +242,4 @@ def smoke_test(backend: Backend, example: pd.DataFrame) -> None:
         v2.outputs(answer.body, len(example))
     except ConfigError as exc:
         raise ServeError(f"{backend.version}'s smoke answer is wrong: {exc.message}") from None
+    backend.inputs = {str(name): v2.datatype(example[name]) for name in example.columns}

@@ -4,7 +4,8 @@ by its pid file and read through its status file.
 The reconciler runs in the process that holds `.o16n/serve/ENV/serve.pid`; a second one for the
 same environment refuses to start. Detaching starts that process in its own session with its
 output in `serve.log` and waits until its first status says it settled; `sync` waits until a
-running one acts on the desired state git has now; `stop` sends SIGTERM (the reconciler stops
+running one acts on the desired state git has now (and fails while it does not serve it: a
+restart or a retry under way counts as not serving); `stop` sends SIGTERM (the reconciler stops
 its MLServer and writes a last status) and SIGKILL only after the grace period.
 """
 
@@ -31,6 +32,7 @@ from o16n.serving.local.backend import state_dir
 from o16n.serving.local.reconciler import STATUS, Server
 
 PID = "serve.pid"
+SETTLED = ("serving", "failed", "idle", "degraded", "restarting", "retrying")
 LOG = "serve.log"
 Status = dict[str, Any]  # status.json, as the reconciler writes it
 
@@ -128,7 +130,8 @@ def sync(project: Path, env: str, timeout: float) -> Status:
     wanted = desired_blob(project, str(status["ref"]), env)
 
     def settled(s: Status) -> bool:
-        return s.get("desired_blob") == wanted and s.get("state") in ("serving", "failed", "idle")
+        """Serving it, or not and saying why (a restart or retry under way is not serving)."""
+        return s.get("desired_blob") == wanted and s.get("state") in SETTLED
 
     final = _wait(folder, timeout, settled, None)
     if final is None:
