@@ -33,7 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench_serve import BIN, MODEL, Load, connect, sh, status, trust_a_release_key  # noqa: E402
+from bench_serve import BIN, MODEL, Load, connect, sh, status, trust_keys  # noqa: E402
 
 from o16n.adapters import github  # noqa: E402
 from o16n.serving import v2  # noqa: E402
@@ -68,7 +68,7 @@ def generate(workdir: Path, env: dict[str, str]) -> Path:
         .replace("users: []", "users: [o16n developers]")
     )
     (project / "policies" / "baseline" / "pack.yaml").write_text(OPEN_PACK)
-    trust_a_release_key(project, workdir / "release-key", env)
+    trust_keys(project, workdir / "keys", env)  # CI signs (O16N_SIGNING_KEY); governance unused
     # the card, the trusted key and an open gate belong to the project's first commit: what is
     # measured is the write-back, not governance (whose approvals are signed `o16n approve`
     # commits, and bench_gate's subject)
