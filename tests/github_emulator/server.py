@@ -797,6 +797,110 @@ def delete_ruleset(emu: GitHubEmulator, call: Call, repo: str, ruleset_id: str) 
     return Reply(204)
 
 
+# ---- environments and secrets (docs: "Deployment environments", "Deployment branch policies",
+# "GitHub Actions Secrets": Get a repository secret) ------------------------------------------
+
+
+def _environment_payload(emu: GitHubEmulator, repo: str, name: str) -> dict[str, Any]:
+    env = emu.state.environments[(repo, name)]
+    rules: list[dict[str, Any]] = []
+    if env["reviewers"]:
+        rules.append(
+            {
+                "type": "required_reviewers",
+                "prevent_self_review": env["prevent_self_review"],
+                "reviewers": [  # GitHub answers each reviewer as the account it names
+                    {"type": r.get("type"), "reviewer": {"id": r.get("id")}}
+                    for r in env["reviewers"]
+                ],
+            }
+        )
+    if env["wait_timer"]:
+        rules.append({"type": "wait_timer", "wait_timer": env["wait_timer"]})
+    if env["deployment_branch_policy"]:
+        rules.append({"type": "branch_policy"})
+    return {
+        "id": emu.state._stable_id("environment", repo, name),
+        "name": name,
+        "url": f"{emu.state.urls.repo(repo)}/environments/{name}",
+        "protection_rules": rules,
+        "deployment_branch_policy": copy.deepcopy(env["deployment_branch_policy"]),
+    }
+
+
+def _environment(emu: GitHubEmulator, repo: str, name: str) -> dict[str, Any]:
+    emu.state.repo(repo)
+    if (repo, name) not in emu.state.environments:
+        raise not_found()
+    return emu.state.environments[(repo, name)]
+
+
+def get_environment(emu: GitHubEmulator, call: Call, repo: str, name: str) -> Reply:
+    _environment(emu, repo, name)
+    return Reply(200, _environment_payload(emu, repo, name))
+
+
+def put_environment(emu: GitHubEmulator, call: Call, repo: str, name: str) -> Reply:
+    """Create or update: the fields sent replace those stored; the others stay."""
+    emu.state.repo(repo)
+    _require(emu, call, "admin")
+    body = call.json()
+    policy = body.get("deployment_branch_policy")
+    if policy is not None and (
+        not isinstance(policy, dict)
+        or policy.get("protected_branches") == policy.get("custom_branch_policies")
+    ):  # GitHub: exactly one of the two is true
+        raise _validation_failed("Environment", "deployment_branch_policy")
+    env = emu.state.environments.setdefault(
+        (repo, name),
+        {
+            "wait_timer": 0,
+            "reviewers": [],
+            "prevent_self_review": False,
+            "deployment_branch_policy": None,
+            "branch_policies": [],
+        },
+    )
+    for key in ("wait_timer", "reviewers", "prevent_self_review", "deployment_branch_policy"):
+        if key in body:
+            env[key] = copy.deepcopy(body[key]) if body[key] is not None else body[key]
+    if env["deployment_branch_policy"] is None:
+        env["branch_policies"] = []  # any branch may deploy: the policies go
+    return Reply(200, _environment_payload(emu, repo, name))
+
+
+def list_branch_policies(emu: GitHubEmulator, call: Call, repo: str, name: str) -> Reply:
+    env = _environment(emu, repo, name)
+    return _paginate(call, copy.deepcopy(env["branch_policies"]), wrap="branch_policies")
+
+
+def create_branch_policy(emu: GitHubEmulator, call: Call, repo: str, name: str) -> Reply:
+    env = _environment(emu, repo, name)
+    _require(emu, call, "admin")
+    policy = env["deployment_branch_policy"] or {}
+    if not policy.get("custom_branch_policies"):
+        raise not_found()  # GitHub: only for an environment with custom branch policies
+    body = call.json()
+    if not body.get("name") or body.get("type", "branch") not in ("branch", "tag"):
+        raise _validation_failed("DeploymentBranchPolicy", "name")
+    if any(p["name"] == body["name"] for p in env["branch_policies"]):
+        raise _validation_failed("DeploymentBranchPolicy", "name", "already_exists")
+    ident = emu.state.new_id()
+    made = {"id": ident, "node_id": f"DBP_{ident}", "name": body["name"]}
+    made["type"] = body.get("type", "branch")
+    env["branch_policies"].append(made)
+    return Reply(200, copy.deepcopy(made))
+
+
+def get_repo_secret(emu: GitHubEmulator, call: Call, repo: str, name: str) -> Reply:
+    emu.state.repo(repo)
+    _require(emu, call, "admin")
+    if name not in emu.state.repo_secrets.get(repo, set()):
+        raise not_found()
+    stamp = "2026-01-01T00:00:00Z"
+    return Reply(200, {"name": name, "created_at": stamp, "updated_at": stamp})
+
+
 def pre_receive(emu: GitHubEmulator, call: Call, repo: str) -> Reply:
     """What a bare repository's pre-receive hook asks (tests.github_emulator.pushes)."""
     emu.state.repo(repo)
@@ -1171,6 +1275,11 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", rf"/repos/{_R}/rulesets/{_N}", get_ruleset),
     ("PUT", rf"/repos/{_R}/rulesets/{_N}", update_ruleset),
     ("DELETE", rf"/repos/{_R}/rulesets/{_N}", delete_ruleset),
+    ("GET", rf"/repos/{_R}/environments/{_S}", get_environment),
+    ("PUT", rf"/repos/{_R}/environments/{_S}", put_environment),
+    ("GET", rf"/repos/{_R}/environments/{_S}/deployment-branch-policies", list_branch_policies),
+    ("POST", rf"/repos/{_R}/environments/{_S}/deployment-branch-policies", create_branch_policy),
+    ("GET", rf"/repos/{_R}/actions/secrets/{_S}", get_repo_secret),
     ("POST", rf"/_git/pre-receive/{_R}", pre_receive),
     ("GET", rf"/repos/{_R}/actions/runs", list_runs),
     ("GET", rf"/repos/{_R}/actions/runs/{_N}", get_run),

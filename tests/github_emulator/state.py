@@ -189,6 +189,10 @@ class State:
         self.dispatches: list[dict[str, Any]] = []
         # run id -> deployment reviews of the run, oldest first: {"environments", "state", ...}
         self.run_approvals: dict[int, list[dict[str, Any]]] = {}
+        # (repo, name) -> {"wait_timer", "reviewers", "prevent_self_review",
+        # "deployment_branch_policy", "branch_policies": [{"id", "name", "type"}]}
+        self.environments: dict[tuple[str, str], dict[str, Any]] = {}
+        self.repo_secrets: dict[str, set[str]] = {}  # repo -> names of its repository secrets
 
     def new_id(self) -> int:
         return next(self._ids)

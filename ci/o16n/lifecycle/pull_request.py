@@ -71,12 +71,16 @@ class Protected:
     branch: str
     changed: list[str]  # the rulesets created or changed
     dropped_classic: bool  # classic protection was removed: the branch's ruleset replaces it
+    environments: github.Restricted | None = None  # deployments from the branch only
 
 
 def protect_main(project: Path) -> Protected:
     """Rulesets for o16n.yaml's `github.branch` and the version tags, as its `github` settings
     say, with the deploy key as their bypass actor (README: "Deploying to a protected
-    branch"); classic protection on the branch, which would refuse that key, removed."""
+    branch"); classic protection on the branch, which would refuse that key, removed; each
+    environment restricted to deployments from the branch, so its secrets (the deploy and
+    signing keys) reach no pull request's workflow. Refused, writing nothing, while either
+    key is a repository secret."""
     settings = load_project(project).github
     actions = github.Actions.from_env()
     wanted = github.rulesets(
@@ -88,6 +92,9 @@ def protect_main(project: Path) -> Protected:
         admins=settings.enforce_admins,
     )
     client = github.connect(actions)
+    environments = load_project(project).environments
+    github.refuse_repository_secrets(client, actions, environments)  # before anything is written
     changed = github.apply_rulesets(client, actions, wanted)
     dropped = github.drop_classic(client, actions, settings.branch)
-    return Protected(str(actions.repository), settings.branch, changed, dropped)
+    restricted = github.restrict_environments(client, actions, environments, settings.branch)
+    return Protected(str(actions.repository), settings.branch, changed, dropped, restricted)

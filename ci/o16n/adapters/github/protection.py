@@ -13,6 +13,17 @@ it differs from what o16n.yaml asks for, so running `o16n github protect` again 
 nothing; classic protection on the branch is removed once the ruleset is in place (both
 apply, and the classic one would refuse the deploy key). Only a repository admin's token may
 do it.
+
+The deploy key and the signing key are secrets of the deploy environments, not of the
+repository: a repository secret is given to the workflow of any pull request from a branch of
+the repository, which its author writes, so they could push past review with the key or sign
+a ledger record. An environment whose deployment branch policy admits only the desired
+state's branch gives its secrets to no job running elsewhere (GitHub docs, "Deployment
+environments": deployment branches; REST: "Create or update an environment", PUT
+/repos/{owner}/{repo}/environments/{name}; "Create a deployment branch policy", POST
+.../environments/{name}/deployment-branch-policies; "Get a repository secret", GET
+/repos/{owner}/{repo}/actions/secrets/{name}). So `protect` refuses while either key is a
+repository secret, and restricts every environment o16n.yaml lists to the branch.
 """
 
 from __future__ import annotations
@@ -193,3 +204,91 @@ def _refuse_without_admin(response: requests.Response, what: str) -> None:
             f"GitHub: {what} was refused (HTTP 403): rulesets need an admin token",
             hint="use a token of a repository admin (the Actions GITHUB_TOKEN cannot do this)",
         )
+
+
+# Secrets that must live in the deploy environments only (see the module's docstring).
+ENVIRONMENT_SECRETS = ("O16N_DEPLOY_KEY", "O16N_SIGNING_KEY")
+MAIN_ONLY: dict[str, Any] = {"protected_branches": False, "custom_branch_policies": True}
+
+
+def refuse_repository_secrets(
+    client: Client, actions: Actions, environments: Sequence[str]
+) -> None:
+    """Raise when a key that can push past review, or sign, is a repository secret."""
+    for name in ENVIRONMENT_SECRETS:
+        what = f"looking for a repository secret {name}"
+        with call(actions, what):
+            response = client.session.get(repo_url(actions, "actions", "secrets", name))
+            _refuse_without_admin(response, what)
+            if response.status_code == 404:
+                continue
+            decode(actions, response, what)
+        raise GitHubError(
+            f"{name} is a repository secret: the workflow of any pull request from a branch of "
+            f"{actions.repository} can read it, so its author could "
+            + ("push past review with it" if name == "O16N_DEPLOY_KEY" else "sign with it"),
+            hint=f"delete the repository secret {name} and add it as a secret of the "
+            f"environments {', '.join(environments)} (Settings > Environments), then run "
+            "`o16n github protect` again",
+        )
+
+
+@dataclass(frozen=True)
+class Restricted:
+    changed: list[str]  # environments whose deployment branches o16n set
+    others: dict[str, list[str]]  # environment -> other branches or tags it also admits
+
+
+def restrict_environments(
+    client: Client, actions: Actions, environments: Sequence[str], branch: str
+) -> Restricted:
+    """Each environment takes deployments from `branch` only (a custom deployment branch
+    policy naming it), keeping its reviewers and wait timer; policies for other refs are
+    reported, not removed (a person added them)."""
+    changed, others = [], {}
+    for env in environments:
+        url = repo_url(actions, "environments", env)
+        current = _get_or_none(client, actions, url, f"reading the environment {env}")
+        if current is None or current.get("deployment_branch_policy") != MAIN_ONLY:
+            body = {**_kept_protection(current), "deployment_branch_policy": MAIN_ONLY}
+            what = f"restricting the environment {env} to deployments from {branch}"
+            _send(client, actions, "put", url, body, what)
+            changed.append(env)
+        policies_url = f"{url}/deployment-branch-policies"
+        listed = _get(client, actions, f"{policies_url}?per_page=100", f"listing {env}'s branches")
+        names = {(p.get("type", "branch"), p["name"]) for p in listed.get("branch_policies", [])}
+        if ("branch", branch) not in names:
+            what = f"letting {branch} deploy to {env}"
+            _send(client, actions, "post", policies_url, {"name": branch, "type": "branch"}, what)
+            if env not in changed:
+                changed.append(env)
+        extra = sorted(
+            f"{kind} {name}" for kind, name in names if (kind, name) != ("branch", branch)
+        )
+        if extra:
+            others[env] = extra
+    return Restricted(changed, others)
+
+
+def _kept_protection(current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The environment's reviewers and wait timer, sent again so an update keeps them."""
+    kept: dict[str, Any] = {}
+    for rule in (current or {}).get("protection_rules") or []:
+        if rule.get("type") == "required_reviewers":
+            kept["prevent_self_review"] = bool(rule.get("prevent_self_review"))
+            kept["reviewers"] = [
+                {"type": r.get("type"), "id": (r.get("reviewer") or {}).get("id")}
+                for r in rule.get("reviewers") or []
+            ]
+        elif rule.get("type") == "wait_timer":
+            kept["wait_timer"] = int(rule.get("wait_timer") or 0)
+    return kept
+
+
+def _get_or_none(client: Client, actions: Actions, url: str, what: str) -> Any:
+    with call(actions, what):
+        response = client.session.get(url)
+        _refuse_without_admin(response, what)
+        if response.status_code == 404:
+            return None
+        return decode(actions, response, what)

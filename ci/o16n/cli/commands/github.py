@@ -60,10 +60,25 @@ def _protect(args: argparse.Namespace, console: Console) -> int:
     if done.dropped_classic:
         state += "; classic branch protection removed (the ruleset replaces it)"
     console.print(f"{done.repository}@{done.branch}: {state}", highlight=False)
+    if done.environments is not None:
+        restricted = done.environments
+        names = ", ".join(restricted.changed) or "none changed"
+        console.print(
+            f"environments take deployments from {done.branch} only ({names}): their secrets "
+            "reach no pull request's workflow",
+            highlight=False,
+        )
+        for env, refs in restricted.others.items():
+            console.print(
+                f"warning: environment {env} also admits {', '.join(refs)}: a job there gets its "
+                "secrets; remove them in Settings > Environments unless they are meant",
+                style="warn",
+                highlight=False,
+            )
     console.print(
         "deploys push with a deploy key (the rulesets' bypass actor): add one with write "
-        "access and its private key as the O16N_DEPLOY_KEY secret (README: 'Deploying to a "
-        "protected branch')",
+        "access and its private key as the O16N_DEPLOY_KEY secret of each environment, never "
+        "of the repository (README: 'Deploying to a protected branch')",
         highlight=False,
     )
     return EXIT_OK

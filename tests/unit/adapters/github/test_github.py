@@ -288,6 +288,58 @@ def test_protect_puts_back_a_ruleset_someone_loosened(
     ]
 
 
+def test_protect_refuses_while_a_key_is_a_repository_secret_and_writes_nothing(
+    emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repository secret reaches the workflow of any pull request from a branch of the
+    repository: its author could add a step that pushes past review with the deploy key."""
+    (env / "o16n.yaml").write_text("version: 1\nmodel: churn\n")
+    emulator.add_token("ghs_admin", "gale")
+    emulator.state.repo_secrets[REPO] = {"O16N_DEPLOY_KEY"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GITHUB_TOKEN", "ghs_admin")
+        assert main(["github", "protect", "--project", str(env)]) == 2
+    err = capsys.readouterr().err
+    assert "O16N_DEPLOY_KEY is a repository secret: the workflow of any pull request" in err
+    assert "push past review with it" in err
+    assert "add it as a secret of the environments staging, production" in err
+    assert not emulator.state.rulesets and not emulator.state.environments  # nothing written
+
+
+def test_protect_lets_only_the_branch_deploy_to_each_environment_keeping_its_reviewers(
+    emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "o16n.yaml").write_text("version: 1\nmodel: churn\n")
+    emulator.add_token("ghs_admin", "gale")
+    emulator.state.environments[(REPO, "production")] = {
+        "wait_timer": 30,
+        "reviewers": [{"type": "User", "id": 42}],
+        "prevent_self_review": True,
+        "deployment_branch_policy": None,
+        "branch_policies": [],
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GITHUB_TOKEN", "ghs_admin")
+        assert main(["github", "protect", "--project", str(env)]) == 0
+        first = capsys.readouterr().out
+        production = emulator.state.environments[(REPO, "production")]
+        production["branch_policies"].append({"id": 1, "name": "hotfix/*", "type": "branch"})
+        assert main(["github", "protect", "--project", str(env)]) == 0
+    again = capsys.readouterr().out
+    assert "environments take deployments from main only (staging, production)" in first
+    assert "environments take deployments from main only (none changed)" in again
+    assert "warning: environment production also admits branch hotfix/*" in again
+    for name in ("staging", "production"):
+        stored = emulator.state.environments[(REPO, name)]
+        assert stored["deployment_branch_policy"] == {
+            "protected_branches": False,
+            "custom_branch_policies": True,
+        }
+        assert ("main", "branch") in {(p["name"], p["type"]) for p in stored["branch_policies"]}
+    assert (production["reviewers"], production["wait_timer"]) == ([{"type": "User", "id": 42}], 30)
+    assert production["prevent_self_review"] is True
+
+
 def test_logs_downloads_the_run_logs_and_artifacts(
     emulator: GitHubEmulator, env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
