@@ -355,13 +355,19 @@ def _scan(frames: Iterable[Any]) -> Ranges:
     low: dict[str, float] = {}
     high: dict[str, float] = {}
     kinds: dict[str, ProfileKind] = {}
+    unknown: dict[str, ProfileKind] = {}  # columns seen with no value yet: a guess
     for frame in frames:
         for name in frame.columns:
-            kind = kinds.setdefault(str(name), kind_of(frame[name]))
+            if str(name) not in kinds:
+                if frame[name].isna().all():  # no value to judge the kind by: wait for one
+                    unknown.setdefault(str(name), kind_of(frame[name]))
+                    continue
+                kinds[str(name)] = kind_of(frame[name])
+            kind = kinds[str(name)]
             if kind in NUMERIC_KINDS:
                 values = numbers(frame[name], kind)
                 finite = values[np.isfinite(values)]
                 if len(finite):
                     low[str(name)] = min(low.get(str(name), math.inf), float(finite.min()))
                     high[str(name)] = max(high.get(str(name), -math.inf), float(finite.max()))
-    return kinds, low, high
+    return {**unknown, **kinds}, low, high

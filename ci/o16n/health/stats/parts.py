@@ -71,9 +71,12 @@ def _with_keys(table: Any, part: Part, parts: Parts, keys: list[str]) -> Any:
     values = dict(part.partition)
     for key in keys:
         value = values[key]
-        kind = pa.int64() if parts.partition_types[key] == "int64" else pa.string()
-        typed = None if value is None else int(value) if kind == pa.int64() else value
-        table = table.append_column(key, pa.array([typed] * table.num_rows, kind))
+        if parts.partition_types[key] == "int64":
+            typed = None if value is None else int(value)
+            column = pa.array([typed] * table.num_rows, pa.int64())
+        else:  # dictionary-encoded, as Parquet strings are read
+            column = pa.array([value] * table.num_rows, pa.string()).dictionary_encode()
+        table = table.append_column(key, column)
     return table
 
 
@@ -106,7 +109,7 @@ def _frame_keys(frame: Any, part: Part, parts: Parts, keys: list[str]) -> Any:
                 [None if value is None else int(value)] * len(frame), index=frame.index
             ).astype(dtype)
         else:
-            frame[key] = pd.Series([value] * len(frame), index=frame.index, dtype=object)
+            frame[key] = pd.Series([value] * len(frame), index=frame.index)  # as read_csv types it
     return frame
 
 
