@@ -73,9 +73,7 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
 def _read_text(path: str | os.PathLike[str]) -> str:
     if not locations.is_url(path):
         return Path(path).read_text(encoding="utf-8")
-    parts = locations.expand(path)
-    with parts.open(parts.parts[0]) as handle:
-        return handle.read().decode("utf-8")
+    return locations.read_bytes(os.fspath(path)).decode("utf-8")
 
 
 def local_file(source: str | os.PathLike[str]) -> Path | None:

@@ -108,6 +108,16 @@ def expand(source: str | os.PathLike[str]) -> Parts:
     return _parts(text, filesystem, options, files, base)
 
 
+def read_bytes(url: str) -> bytes:
+    """One file at a URL (a reference profile in a bucket); FileNotFoundError when absent."""
+    filesystem, path, _ = _filesystem(url)
+    with remote_errors(url):
+        if not filesystem.isfile(path):
+            _missing(filesystem, path, url)
+        data: bytes = filesystem.cat_file(path)
+    return data
+
+
 def _list(filesystem: Any, root: str, source: str) -> tuple[list[str], str]:
     if _GLOB.search(root):
         found = sorted(filesystem.glob(root))
