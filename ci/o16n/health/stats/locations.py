@@ -118,6 +118,29 @@ def read_bytes(url: str) -> bytes:
     return data
 
 
+def newest(url: str) -> str:
+    """The newest entry directly under a URL prefix, by name (batches named by date): a table
+    file or a folder of parts; hidden and `_` names left out."""
+    filesystem, root, _ = _filesystem(url)
+    with remote_errors(url):
+        if not filesystem.isdir(root):
+            _missing(filesystem, root, url)
+        entries = filesystem.ls(root, detail=True)
+    found = [
+        e["name"]
+        for e in entries
+        if not e["name"].rstrip("/").rsplit("/", 1)[-1].startswith((".", "_"))
+        and (e["type"] == "directory" or Path(e["name"]).suffix.lower() in SUFFIXES)
+    ]
+    if not found:
+        raise ConfigError(
+            "no batch under this prefix (no .csv, .parquet or .pq file or folder)",
+            file=url,
+            key="monitoring.batches",
+        )
+    return _url(filesystem, max(found), url)
+
+
 def _list(filesystem: Any, root: str, source: str) -> tuple[list[str], str]:
     if _GLOB.search(root):
         found = sorted(filesystem.glob(root))

@@ -194,3 +194,63 @@ def _difference(first: dict[str, str], other: dict[str, str]) -> str:
         if name not in first:
             return f"column {name!r} is not in the first part"
     return ""
+
+
+# ---- one file of all parts -------------------------------------------------------------------
+
+
+def write_one_file(parts: Parts, destination: Path, rows: int = 250_000) -> Path:
+    """All parts as one local file (`destination` with the parts' suffix), written part by
+    part: for a program that reads one file (a project's scoring module). CSV parts are
+    copied as text, the header once; Parquet parts (and their partition columns) through one
+    writer. Whole or absent: written beside, then renamed."""
+    check_schemas(parts)
+    target = destination.with_suffix(".csv" if parts.format == "csv" else ".parquet")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if parts.format == "csv":
+            _copy_csv(parts, partial)
+        else:
+            _copy_parquet(parts, partial, rows)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def _copy_csv(parts: Parts, out: Path) -> None:
+    with out.open("wb") as sink:
+        last = b"\n"
+        for index, part in enumerate(parts.parts):
+            with parts.open(part) as handle:
+                header = handle.readline()
+                if index == 0:
+                    sink.write(header)
+                first = True
+                while block := handle.read(1 << 20):
+                    if first and last != b"\n":  # the part before had no final newline
+                        sink.write(b"\n")
+                    first = False
+                    sink.write(block)
+                    last = block[-1:]
+
+
+def _copy_parquet(parts: Parts, out: Path, rows: int) -> None:
+    import pyarrow.parquet as pq
+
+    writer = None
+    schema = None
+    try:
+        for table in part_tables(parts, rows):
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(out, schema)
+            writer.write_table(table.cast(schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:  # no rows at all: an empty file of the first part's columns
+        import pyarrow as pa
+
+        pq.write_table(pa.table({name: [] for name in _schema(parts, parts.parts[0])}), out)

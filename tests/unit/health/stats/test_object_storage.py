@@ -176,3 +176,22 @@ def test_a_scheme_without_its_package_names_the_extra(monkeypatch: pytest.Monkey
     with pytest.raises(ConfigError, match="needs gcsfs") as caught:
         profile_data("gs://bucket/batches/")
     assert 'pip install "o16n[gcs]"' in str(caught.value)
+
+
+def test_the_newest_batch_under_a_bucket_prefix_is_scored_from_one_file(
+    s3: str, tmp_path: Path
+) -> None:
+    from o16n.lifecycle import monitor
+
+    batches = tmp_path / "batches"
+    write_parts(table(), batches / "2026-11-01", [400], "parquet")
+    write_parts(table(seed=2), batches / "2026-11-02", [100, 300], "parquet")
+    (batches / "_tmp").mkdir()
+    url = bucket_with(tmp_path, "prod", batches)
+    newest = monitor.newest_batch(tmp_path, f"{url}/")
+    assert newest == f"{url}/2026-11-02"
+    one = monitor.local_batch(tmp_path, newest)
+    assert one.name == "2026-11-02.parquet"
+    close(as_json(profile_data(one)), as_json(profile_data(newest)))
+    with pytest.raises(ConfigError, match="does not exist"):
+        monitor.newest_batch(tmp_path, "s3://no-such-bucket/batches/")

@@ -209,3 +209,24 @@ def test_cli_profile_and_health_read_folders_and_write_nothing_on_refusal(
     assert cli.main([*argv, str(report)]) == 2
     assert not report.exists()
     assert "no table here" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_batch_in_parts_is_written_as_one_file_for_scoring(tmp_path: Path, fmt: str) -> None:
+    from o16n.lifecycle import monitor
+
+    frame = table()
+    folder = write_parts(frame, tmp_path / "2026-11-02", [0, 1, 150, 249], fmt)
+    if fmt == "csv":  # a part without a final newline
+        last = folder / "part-002.csv"
+        last.write_bytes(last.read_bytes().rstrip(b"\n"))
+    one = monitor.local_batch(tmp_path, folder)
+    assert one == tmp_path / ".o16n" / "monitor" / "batches" / f"2026-11-02.{fmt}"
+    read = pd.read_parquet(one) if fmt == "parquet" else pd.read_csv(one)
+    assert len(read) == 400
+    close(as_json(profile_data(folder)), as_json(profile_data(one)))
+    single = tmp_path / f"one.{fmt}"
+    single.write_bytes(one.read_bytes())
+    assert monitor.local_batch(tmp_path, single) == single  # a file is scored as it is
+    with pytest.raises(ConfigError, match="batch not found"):
+        monitor.local_batch(tmp_path, tmp_path / "missing")
