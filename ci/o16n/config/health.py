@@ -406,5 +406,8 @@ def resolve_config(
 
 
 def _absolute(path: str | None) -> str | None:
-    # Paths given on the command line are relative to where o16n runs, not to --project.
-    return None if path is None else str(Path(path).resolve())
+    # Paths given on the command line are relative to where o16n runs, not to --project;
+    # URLs (s3://...) are kept as they are.
+    if path is None or "://" in path:
+        return path
+    return str(Path(path).resolve())

@@ -23,6 +23,7 @@ does, once the cause is understood, and the next firing opens a new one.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from o16n.config.project import ProjectConfig
 from o16n.errors import ConfigError, ToolError
 from o16n.health.checks.inputs import Inputs
 from o16n.health.findings import FAIL, OK, HealthReport
+from o16n.health.stats import locations
 from o16n.health.stats.files import CHUNK_ROWS
 from o16n.health.stats.model import Profile
 from o16n.serving.desired import Desired, artifact_md5, current, desired_rel
@@ -90,10 +92,13 @@ class Monitored:
 # ---- the batch -------------------------------------------------------------------------------
 
 
-def newest_batch(project: Path, batches: str) -> Path:
-    """The newest CSV or Parquet file in the folder `batches` (o16n.yaml monitoring.batches):
-    the last by name (name batches by date: 2024-05-01.csv), then by modification time.
-    Hidden files are not batches."""
+def newest_batch(project: Path, batches: str) -> Path | str:
+    """The newest batch in `batches` (o16n.yaml monitoring.batches): the last by name (name
+    batches by date: 2024-05-01.csv), then by modification time. Hidden files are not batches.
+    A URL (s3://bucket/batches/) lists the bucket: its newest entry by name, a file or a
+    folder of parts."""
+    if locations.is_url(batches):
+        return locations.newest(batches)
     folder, key = project / batches, "monitoring.batches"
     if not folder.is_dir():
         raise ConfigError(
@@ -116,6 +121,30 @@ def newest_batch(project: Path, batches: str) -> Path:
             hint="`make batch` writes a sample one; in CI, `dvc pull` the folder first",
         )
     return max(found, key=lambda p: (p.name, p.stat().st_mtime_ns))
+
+
+def local_batch(project: Path, batch: Path | str) -> Path:
+    """The batch as one local file the scoring module can read: a local file as it is; a
+    folder or glob of parts, or a URL, written part by part into the cache (CACHE/batches)."""
+    from o16n.health.stats.files import local_file
+
+    single = local_file(batch)
+    if single is not None:
+        return single
+    plain = not locations.is_url(batch) and not locations.has_glob(batch)
+    if plain and not Path(batch).exists():
+        raise ConfigError("batch not found", file=batch, hint="check the path (--batch)")
+    from o16n.health.stats.parts import write_one_file
+
+    parts = locations.expand(batch)
+    if parts.single_file is not None:
+        return parts.single_file
+    name = os.fspath(batch).rstrip("/").rsplit("/", 1)[-1].split("*", 1)[0] or "batch"
+    try:
+        with locations.remote_errors(os.fspath(batch)):
+            return write_one_file(parts, project / CACHE / "batches" / Path(name).stem)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the batch: {exc}", file=batch) from None
 
 
 def batch_columns(path: Path, project: Path) -> list[str]:
@@ -307,14 +336,17 @@ def check(
     settings: ProjectConfig,
     health: HealthConfig,
     env: str,
-    batch: Path,
+    batch: Path | str,
     module: str | None = None,
 ) -> Monitored:
-    """Score `batch` with what `env` runs and check its health against that version's profile."""
+    """Score `batch` (a file, a folder or glob of parts, a URL) with what `env` runs and check
+    its health against that version's profile."""
     from o16n.health.checks import evaluate
     from o16n.health.stats.files import load_profile
 
     config, not_checked = monitoring_triggers(health, settings.serving.label)
+    source = batch
+    batch = local_batch(project, batch)
     columns = batch_columns(batch, project)
     desired = deployed(project, env)
     model = fetch(project, env, desired, settings.serving.model_file, "serving.model_file")
@@ -334,7 +366,7 @@ def check(
         version=desired.version,
         commit=desired.commit,
         env=env,
-        batch=shown(batch, project),
+        batch=str(source) if locations.is_url(source) else shown(Path(source), project),
         scored=shown(scored, project),
         reference=shown(profile_path, project),
         rows=current.rows,

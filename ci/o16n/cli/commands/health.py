@@ -18,7 +18,10 @@ PARENTS = [options.output_format(FORMATS, "text"), options.PROJECT]
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="health.yaml (default: ./health.yaml if there)")
     parser.add_argument("--reference", help="reference profile (JSON) or data file")
-    parser.add_argument("--current", help="the data to check (CSV or Parquet)")
+    parser.add_argument(
+        "--current",
+        help="the data to check: a CSV or Parquet file, a folder or glob of parts, a URL",
+    )
     parser.add_argument("-o", "--output", type=Path, help="write the report here (default: stdout)")
 
 

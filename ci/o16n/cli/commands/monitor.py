@@ -29,9 +29,9 @@ PARENTS = [
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--batch",
-        type=Path,
-        metavar="FILE",
-        help="the batch (default: the newest in monitoring.batches)",
+        metavar="SOURCE",
+        help="the batch: a file, a folder or glob of parts, or a URL such as "
+        "s3://bucket/batches/2024-05-01/ (default: the newest in monitoring.batches)",
     )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="whose data triggers apply (./health.yaml)"
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     project = args.project.resolve()
     settings = load_project(project)
     actions = _actions() if args.github else None  # GitHub settings are checked first
-    batch = args.batch.resolve() if args.batch else None
+    batch = _batch(args.batch)
     if batch is None:
         batch = monitor.newest_batch(project, settings.monitoring.batches)
     env = args.env or settings.monitoring.env
@@ -63,6 +63,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if actions is not None:
         _publish(result, settings, actions, console)
     return EXIT_FAILED if result.failed else EXIT_OK
+
+
+def _batch(given: str | None) -> Path | str | None:
+    """--batch: a URL as given, a local path from where o16n runs."""
+    if given is None or "://" in given:
+        return given
+    return Path(given).resolve()
 
 
 def _actions() -> Actions:

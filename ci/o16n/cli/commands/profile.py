@@ -11,7 +11,9 @@ from o16n.errors import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", type=Path, help="a CSV or Parquet file")
+    parser.add_argument(
+        "data", help="a CSV or Parquet file, a folder or glob of parts, or a URL (s3://...)"
+    )
     parser.add_argument(
         "-o", "--output", type=Path, required=True, help="the profile (JSON) to write"
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from o16n.adapters import git
 from o16n.config import dataschema
 from o16n.errors import ConfigError
+from o16n.health.stats import locations
 from o16n.health.stats.files import load_profile, profile_data
 from o16n.health.stats.model import Profile
 
@@ -51,6 +52,10 @@ class Inputs:
 
     def path(self, relative: str) -> Path:
         return self.project / relative
+
+    def source(self, relative: str) -> str:
+        """Where a table is read from: a URL as it is, a path relative to the project."""
+        return locations.resolve(relative, self.project)
 
     def read_table(self, relative: str) -> pd.DataFrame:
         if relative not in self._tables:
@@ -138,7 +143,7 @@ class Inputs:
                 raise ConfigError(
                     "no reference given", hint="set `reference:` in health.yaml or pass --reference"
                 )
-            self._profiles["reference"] = load_profile(self.path(self.reference))
+            self._profiles["reference"] = load_profile(self.source(self.reference))
         return self._profiles["reference"]
 
     def current_profile(self) -> Profile:
@@ -149,11 +154,11 @@ class Inputs:
                     "no current data given", hint="set `current:` in health.yaml or pass --current"
                 )
             reference = self.reference_profile()
-            current = profile_data(self.path(self.current), like=reference)
+            current = profile_data(self.source(self.current), like=reference)
             if reference.columns and not set(reference.columns) & set(current.columns):
                 raise ConfigError(
                     "the data shares no column with the reference profile",
-                    file=self.path(self.current),
+                    file=self.source(self.current),
                     hint=f"is {self.reference} a profile of another dataset? "
                     f"It has: {', '.join(list(reference.columns)[:8])}",
                 )

@@ -27,10 +27,20 @@ def merge(a: Profile, b: Profile) -> Profile:
     if a.schema != b.schema:
         raise ValueError(f"cannot merge profiles of different schemas: {a.schema} vs {b.schema}")
     columns = {
-        name: Column(col.kind, col.dtype, _merge_summary(col.summary, b.columns[name].summary))
+        name: Column(
+            col.kind,
+            _dtype(col, b.columns[name]),
+            _merge_summary(col.summary, b.columns[name].summary),
+        )
         for name, col in a.columns.items()
     }
     return Profile(a.rows + b.rows, columns, a.duplicate_rows + b.duplicate_rows)
+
+
+def _dtype(a: Column, b: Column) -> str:
+    """The first chunk's dtype, unless the column had no value there (a CSV chunk or part where
+    it is empty reads as float): then the dtype of a chunk that has values."""
+    return b.dtype if a.summary.count == 0 and b.summary.count > 0 else a.dtype
 
 
 def _merge_summary(a: Summary, b: Summary) -> Summary:

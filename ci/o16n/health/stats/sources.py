@@ -69,7 +69,12 @@ def numbers(series: pd.Series, kind: ProfileKind) -> np.ndarray:
 
 
 def _compatible(kind: ProfileKind, series: pd.Series) -> bool:
+    """Can the series be read as `kind`? A column with no value at all (a CSV chunk or part
+    where it is empty, read as float NaN) fits any kind: it adds only missing values."""
     import pandas as pd
+
+    if len(series) and series.isna().all():
+        return True
 
     numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
     temporal = pd.api.types.is_datetime64_any_dtype(series)

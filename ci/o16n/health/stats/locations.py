@@ -1,0 +1,356 @@
+"""Where a table is read from: one file, a folder or glob of Parquet or CSV parts (hive-style
+`key=value/` folders included), or an fsspec URL (s3://, gs://, az://, file://).
+
+`expand(source)` turns any of them into `Parts`: the ordered list of part files, their format,
+the hive partition values each part's folders carry, and the fsspec filesystem to open them
+with. The profiler reads the parts one after another (files.profile_parts); other engines
+(Dask, Spark) can take the same list and open each part with `parts.open(part)` or hand
+`part.url` and `parts.storage_options` to their own readers.
+
+Credentials come from the environment, as DVC takes them: s3fs reads AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE and the endpoint from AWS_ENDPOINT_URL_S3
+or AWS_ENDPOINT_URL; gcsfs GOOGLE_APPLICATION_CREDENTIALS; adlfs AZURE_STORAGE_ACCOUNT_NAME,
+AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_CONNECTION_STRING, ... Every failure to list a source
+(no such folder, an empty one, a missing bucket, refused credentials, an endpoint that does not
+answer) is a ConfigError naming the source (exit 2).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from o16n.errors import ConfigError
+
+Format = Literal["parquet", "csv"]
+SUFFIXES: dict[str, Format] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+# The fsspec package each scheme needs, and the extra that installs it.
+EXTRAS: dict[str, tuple[str, str]] = {
+    "s3": ("s3fs", "s3"),
+    "s3a": ("s3fs", "s3"),
+    "gs": ("gcsfs", "gcs"),
+    "gcs": ("gcsfs", "gcs"),
+    "az": ("adlfs", "azure"),
+    "abfs": ("adlfs", "azure"),
+    "abfss": ("adlfs", "azure"),
+}
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # Hive's and Spark's folder name for a null key
+CONNECT_TIMEOUT = 10  # seconds: an endpoint that does not answer is named, not waited on
+_GLOB = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part file: `path` as its filesystem opens it, `url` as messages and engines name it,
+    and the hive partition values (`key=value` folders between the source's root and it)."""
+
+    path: str
+    url: str
+    partition: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A source expanded: its parts in order (sorted by path, so folders of hive partitions
+    and date-named files read in the order they are named), all of one format."""
+
+    source: str
+    format: Format
+    parts: tuple[Part, ...]
+    filesystem: Any = field(repr=False)  # an fsspec AbstractFileSystem
+    storage_options: dict[str, Any] = field(default_factory=dict, repr=False)
+    partition_types: dict[str, Literal["int64", "string"]] = field(default_factory=dict)
+
+    @property
+    def local(self) -> bool:
+        return _is_local(self.filesystem)
+
+    @property
+    def single_file(self) -> Path | None:
+        """The one local file this source is, without partitions: the fast path reads it
+        memory-mapped by name."""
+        if self.local and len(self.parts) == 1 and not self.parts[0].partition:
+            return Path(self.parts[0].path)
+        return None
+
+    def open(self, part: Part) -> IO[bytes]:
+        with remote_errors(part.url):
+            handle: IO[bytes] = self.filesystem.open(part.path, "rb")
+        return handle
+
+
+def has_glob(source: str | os.PathLike[str]) -> bool:
+    return bool(_GLOB.search(os.fspath(source)))
+
+
+def is_url(source: str | os.PathLike[str]) -> bool:
+    return "://" in os.fspath(source)
+
+
+def resolve(source: str | os.PathLike[str], base: Path) -> str:
+    """A source as given, with a relative local path taken relative to `base`."""
+    text = os.fspath(source)
+    return text if is_url(text) or os.path.isabs(text) else str(base / text)
+
+
+def expand(source: str | os.PathLike[str]) -> Parts:
+    """The parts of `source`: a file, a folder (every Parquet or CSV file below it, hidden and
+    `_`-prefixed names such as _SUCCESS left out), a glob, or any of those as a URL."""
+    text = os.fspath(source)
+    filesystem, root, options = _filesystem(text)
+    with remote_errors(text):
+        files, base = _list(filesystem, root, text)
+    return _parts(text, filesystem, options, files, base)
+
+
+def read_bytes(url: str) -> bytes:
+    """One file at a URL (a reference profile in a bucket); FileNotFoundError when absent."""
+    filesystem, path, _ = _filesystem(url)
+    with remote_errors(url):
+        if not filesystem.isfile(path):
+            _missing(filesystem, path, url)
+        data: bytes = filesystem.cat_file(path)
+    return data
+
+
+def newest(url: str) -> str:
+    """The newest entry directly under a URL prefix, by name (batches named by date): a table
+    file or a folder of parts; hidden and `_` names left out."""
+    filesystem, root, _ = _filesystem(url)
+    with remote_errors(url):
+        if not filesystem.isdir(root):
+            _missing(filesystem, root, url)
+        entries = filesystem.ls(root, detail=True)
+    found = [
+        e["name"]
+        for e in entries
+        if not e["name"].rstrip("/").rsplit("/", 1)[-1].startswith((".", "_"))
+        and (e["type"] == "directory" or Path(e["name"]).suffix.lower() in SUFFIXES)
+    ]
+    if not found:
+        raise ConfigError(
+            "no batch under this prefix (no .csv, .parquet or .pq file or folder)",
+            file=url,
+            key="monitoring.batches",
+        )
+    return _url(filesystem, max(found), url)
+
+
+def _list(filesystem: Any, root: str, source: str) -> tuple[list[str], str]:
+    if _GLOB.search(root):
+        found = sorted(filesystem.glob(root))
+        files = [f for f in found if filesystem.isfile(f)]
+        for folder in (f for f in found if f not in files):
+            files.extend(filesystem.find(folder))
+        if not files:
+            raise ConfigError("no file matches the pattern", file=source)
+        return sorted(set(files)), _GLOB.split(root, maxsplit=1)[0].rsplit("/", 1)[0]
+    if filesystem.isfile(root):
+        return [root], root.rsplit("/", 1)[0]
+    if filesystem.isdir(root):
+        return sorted(filesystem.find(root)), root.rstrip("/")
+    _missing(filesystem, root, source)
+    raise AssertionError("unreachable")  # _missing always raises
+
+
+def _missing(filesystem: Any, root: str, source: str) -> None:
+    """Not found: say whether the bucket itself is missing (a typo, another account)."""
+    if is_url(source) and not _is_local(filesystem):
+        bucket = root.split("/", 1)[0]
+        if not filesystem.exists(bucket):
+            raise ConfigError(
+                f"the bucket {bucket!r} does not exist (or these credentials cannot see it)",
+                file=source,
+                hint="check the bucket's name, the account and the endpoint (AWS_ENDPOINT_URL)",
+            )
+    raise ConfigError("data not found (no such file or folder)", file=source, hint="check the path")
+
+
+def _parts(
+    source: str, filesystem: Any, options: dict[str, Any], files: list[str], base: str
+) -> Parts:
+    tables = [f for f in files if _table_name(f, base)]
+    if not tables:
+        raise ConfigError(
+            "no table here: no .parquet, .pq or .csv file",
+            file=source,
+            hint="point at a CSV or Parquet file, or a folder of them",
+        )
+    formats = {SUFFIXES[Path(f).suffix.lower()] for f in tables}
+    if len(formats) > 1:
+        first = SUFFIXES[Path(tables[0]).suffix.lower()]
+        other = next(f for f in tables if SUFFIXES[Path(f).suffix.lower()] != first)
+        raise ConfigError(
+            "the parts mix Parquet and CSV files",
+            file=_url(filesystem, other, source),
+            hint="keep one format per source",
+        )
+    parts = tuple(Part(f, _url(filesystem, f, source), _hive(f[len(base) :])) for f in tables)
+    keys = [k for k, _ in parts[0].partition]
+    for part in parts:
+        if [k for k, _ in part.partition] != keys:
+            raise ConfigError(
+                f"the partition folders differ: {_names(part.partition)} where the first part "
+                f"has {_names(parts[0].partition)}",
+                file=part.url,
+            )
+    return Parts(source, formats.pop(), parts, filesystem, options, _key_types(parts, keys))
+
+
+def _table_name(path: str, base: str) -> bool:
+    """A part file: a table suffix, and no hidden or `_` name on the way (as pyarrow.dataset)."""
+    below = path[len(base) :].strip("/").split("/")
+    if any(name.startswith((".", "_")) for name in below):
+        return False
+    return Path(path).suffix.lower() in SUFFIXES
+
+
+def _hive(relative: str) -> tuple[tuple[str, str | None], ...]:
+    folders = relative.strip("/").split("/")[:-1]
+    pairs = []
+    for folder in folders:
+        if "=" in folder:
+            key, value = folder.split("=", 1)
+            pairs.append((key, None if value == HIVE_NULL else _unquote(value)))
+    return tuple(pairs)
+
+
+def _unquote(value: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(value)
+
+
+def _names(pairs: tuple[tuple[str, str | None], ...]) -> str:
+    return "/".join(k for k, _ in pairs) or "none"
+
+
+def _key_types(parts: tuple[Part, ...], keys: list[str]) -> dict[str, Literal["int64", "string"]]:
+    """Integers when every value of a key is one, else strings (pyarrow.dataset's inference)."""
+    types: dict[str, Literal["int64", "string"]] = {}
+    for index, key in enumerate(keys):
+        values = [p.partition[index][1] for p in parts]
+        integral = all(v is None or re.fullmatch(r"-?\d+", v) for v in values)
+        types[key] = "int64" if integral else "string"
+    return types
+
+
+def _url(filesystem: Any, path: str, source: str) -> str:
+    if not is_url(source):
+        return path
+    return str(filesystem.unstrip_protocol(path))
+
+
+# ---- filesystems ---------------------------------------------------------------------------------
+
+
+def _is_local(filesystem: Any) -> bool:
+    return bool(getattr(filesystem, "protocol", None) in ("file", ("file", "local")))
+
+
+def _filesystem(source: str) -> tuple[Any, str, dict[str, Any]]:
+    """The fsspec filesystem for `source`, the path inside it, and the options it was made
+    with (engines pass them on)."""
+    from fsspec.implementations.local import LocalFileSystem
+
+    if not is_url(source):
+        return LocalFileSystem(), Path(source).absolute().as_posix(), {}
+    scheme, rest = source.split("://", 1)
+    scheme = scheme.lower()
+    if scheme in ("file", "local"):
+        return LocalFileSystem(), Path(rest).absolute().as_posix(), {}
+    options = storage_options(scheme)
+    import fsspec
+
+    try:
+        filesystem = fsspec.filesystem(scheme, **options)
+    except ImportError:
+        package, extra = EXTRAS.get(scheme, (f"the fsspec package for {scheme}://", "cloud"))
+        raise ConfigError(
+            f"reading {scheme}:// needs {package}, which is not installed",
+            file=source,
+            hint=f'pip install "o16n[{extra}]"',
+        ) from None
+    except ValueError as exc:  # fsspec: "Protocol not known"
+        raise ConfigError(
+            f"unknown storage scheme {scheme}://: {exc}",
+            file=source,
+            hint="s3://, gs://, az:// (abfs://) or a local path",
+        ) from None
+    return filesystem, rest.rstrip("/") if not _GLOB.search(rest) else rest, options
+
+
+def storage_options(scheme: str) -> dict[str, Any]:
+    """Options for the scheme's filesystem: for S3, the endpoint from the environment (so
+    errors can name it) and bounded timeouts and retries; credentials are left to the
+    library, which reads them from the environment."""
+    if scheme not in ("s3", "s3a"):
+        return {}
+    options: dict[str, Any] = {
+        "config_kwargs": {
+            "connect_timeout": CONNECT_TIMEOUT,
+            "read_timeout": 60,
+            "retries": {"max_attempts": 2, "mode": "standard"},
+        }
+    }
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+    return options
+
+
+def endpoint_of(source: str) -> str:
+    """Where a URL's requests go, for messages."""
+    scheme = source.split("://", 1)[0].lower()
+    if scheme in ("s3", "s3a"):
+        return str(storage_options(scheme).get("endpoint_url", "AWS S3 (the default endpoint)"))
+    return f"{scheme}:// (the default endpoint)"
+
+
+@contextmanager
+def remote_errors(source: str) -> Iterator[None]:
+    """Refused credentials and endpoints that do not answer, as ConfigErrors naming the
+    source and the address."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except PermissionError as exc:
+        raise ConfigError(
+            f"the storage refused access: {exc}",
+            file=source,
+            hint="check the credentials in the environment (AWS_ACCESS_KEY_ID / "
+            "AWS_SECRET_ACCESS_KEY, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*)",
+        ) from None
+    except FileNotFoundError:
+        raise
+    except Exception as exc:
+        if not is_url(source) or not _is_connection_error(exc):
+            raise
+        raise ConfigError(
+            f"cannot reach the storage at {endpoint_of(source)}: {type(exc).__name__}: {exc}",
+            file=source,
+            hint=f"is the endpoint up and reachable? (connect timeout {CONNECT_TIMEOUT} s; "
+            "AWS_ENDPOINT_URL sets it)",
+        ) from None
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(
+        names
+        & {
+            "EndpointConnectionError",
+            "ConnectTimeoutError",
+            "ReadTimeoutError",
+            "ConnectionError",
+            "ClientConnectorError",
+            "ServerTimeoutError",
+            "TimeoutError",
+        }
+    )
