@@ -35,7 +35,14 @@ from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
 from o16n.health.stats.locations import Part, Parts
 from o16n.health.stats.merge import merge
 from o16n.health.stats.model import Categorical, Column, Numeric, Profile, Summary
-from o16n.health.stats.parts import arrow_chunks, check_schemas, part_frames, part_tables
+from o16n.health.stats.parts import (
+    Block,
+    arrow_chunks,
+    check_schemas,
+    column_blocks,
+    part_frames,
+    part_tables,
+)
 from o16n.health.stats.sources import kind_of, numbers, string_kind
 
 # Rows profiled at a time. Smaller chunks let the next one be read while this one is profiled,
@@ -124,8 +131,8 @@ def profile_file(
         like = _ranges(path, rows)
     hashes: list[np.ndarray] = []
     if _is_parquet(path):
-        tables = prefetched(arrow_chunks(path, rows, columns))
-        return _profile_chunks((profile_table(t, like, hashes) for t in tables), hashes)
+        blocks = prefetched(column_blocks(path, rows, columns))
+        return _profile_chunks(_block_profiles(blocks, like, hashes), hashes)
     frames = chunks(path, rows, columns)
     return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
 
@@ -148,6 +155,33 @@ def profile_parts(
         return _profile_chunks((profile_table(t, like, hashes) for t in tables), hashes)
     frames = prefetched(part_frames(parts, rows, columns))
     return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
+
+
+def _block_profiles(
+    blocks: Iterable[Block], like: Profile, row_hashes: list[np.ndarray]
+) -> Iterator[Profile]:
+    """One profile per row group, from its blocks of columns (and batches of rows): each
+    block's column hashes combined into the group's row hashes in column order, as one read of
+    the whole group would, and the blocks' columns put side by side."""
+    hashes: np.ndarray | None = None
+    columns: dict[str, Column] = {}
+    for block in blocks:
+        if hashes is None:
+            hashes = np.zeros(block.rows, dtype=np.uint64)
+        view = hashes[block.offset : block.offset + block.table.num_rows]
+        part = profile_table(block.table, like, into=view)
+        for name, column in part.columns.items():
+            columns[name] = column if name not in columns else _merged(columns[name], column)
+        if block.last and block.offset + block.table.num_rows == block.rows:
+            row_hashes.append(hashes)
+            yield Profile(rows=block.rows, columns=columns)
+            hashes, columns = None, {}
+
+
+def _merged(a: Column, b: Column) -> Column:
+    """Two batches' summaries of one column."""
+    merged = merge(Profile(rows=0, columns={"c": a}), Profile(rows=0, columns={"c": b}))
+    return merged.columns["c"]
 
 
 def _profile_chunks(profiles: Iterable[Profile], row_hashes: list[np.ndarray]) -> Profile:

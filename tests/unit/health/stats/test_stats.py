@@ -426,3 +426,33 @@ def test_rows_of_structured_values_are_not_taken_for_duplicates() -> None:
         assert profile_frame(frame).duplicate_rows == 0
     twice = pd.DataFrame({"a": np.tile(ramp, 2), "b": np.tile(ramp, 2)})
     assert profile_frame(twice).duplicate_rows == 100
+
+
+@pytest.mark.parametrize("group_rows", [300, 64])  # a group read whole; one in batches of 16
+def test_a_wide_file_read_in_blocks_of_columns_profiles_as_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, group_rows: int
+) -> None:
+    """Memory follows the block budget, not the column count: a row group wider than the
+    budget is read a run of columns at a time, and the profile (duplicate rows included, whose
+    row hashes combine every column) is the one a whole read gives."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from o16n.health.stats import parts
+    from o16n.health.stats.codec import to_json
+
+    rng = np.random.default_rng(5)
+    rows = 300
+    data = {f"n{i}": rng.integers(0, 3, rows).astype(float) for i in range(30)}
+    data |= {f"c{i}": rng.choice(["a", "b"], rows) for i in range(10)}
+    table = pa.table(data)
+    table = pa.concat_tables([table, table.slice(0, 40)])  # 40 repeated rows
+    path = tmp_path / "wide.parquet"
+    pq.write_table(table, path, row_group_size=group_rows)
+    whole = to_json(profile_file(path, rows=32))
+    monkeypatch.setattr(parts, "BLOCK_BYTES", 600)  # a few columns per run
+    blocks = list(parts.column_blocks(path, 32))
+    assert len({tuple(b.table.column_names) for b in blocks}) > 3  # many runs of columns
+    in_blocks = profile_file(path, rows=32)
+    assert to_json(in_blocks) == whole
+    assert in_blocks.duplicate_rows >= 40
