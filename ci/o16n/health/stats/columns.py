@@ -104,7 +104,9 @@ def _numeric(
     summary.min, summary.max = float(finite.min()), float(finite.max())
     summary.mean = float(finite.mean())
     deviation = np.subtract(finite, summary.mean, out=scratch.floats[:count])
-    summary.m2 = float(np.dot(deviation, deviation))
+    # einsum, not np.dot: dot goes to BLAS, whose threads wait on each other on a busy 2-core
+    # machine (1.5 ms for 100k values, 60 us on one thread); einsum's own loop is 0.1 ms
+    summary.m2 = float(np.einsum("i,i->", deviation, deviation))
     if edges is None:
         edges = kernels.bin_edges(summary.min, summary.max)
     summary.edges = list(edges)
