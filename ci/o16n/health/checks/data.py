@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 
 from o16n.config import health as cfg
 from o16n.errors import ConfigError
@@ -145,7 +146,10 @@ def row_count(trigger: cfg.RowCountTrigger, inputs: Inputs) -> CheckResult:
 
 
 def _drifts(
-    trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger, reference: Profile, current: Profile
+    trigger: cfg.ColumnDriftTrigger | cfg.DatasetDriftTrigger,
+    inputs: Inputs,
+    reference: Profile,
+    current: Profile,
 ) -> tuple[list[ColumnDrift], tuple[Finding, ...]]:
     """Each comparable column's drift, and the notes on the columns skipped."""
     names, notes = comparable(trigger, reference, current)
@@ -167,7 +171,8 @@ def _drifts(
         if method == "auto" and override is None:
             method = trigger.params.method
         _numeric_method(trigger, reference, name, method, override is not None)
-        results.append(drift.column_drift(reference, current, name, method, threshold))
+        measure = partial(drift.column_drift, reference, current, name, method, threshold)
+        results.append(inputs.measured(("drift", name, method, threshold), measure))
     return results, notes
 
 
@@ -199,6 +204,7 @@ def _with_drift(
     findings: tuple[Finding, ...],
     results: list[ColumnDrift],
     profiles: tuple[Profile, Profile],
+    inputs: Inputs,
     share: float | None = None,
 ) -> CheckResult:
     """A drift check's findings with every column's drift and, for the report's plots, every
@@ -206,7 +212,10 @@ def _with_drift(
     return CheckResult(
         findings,
         drift=tuple(results),
-        distributions=tuple(_distribution(*profiles, r.column) for r in results),
+        distributions=tuple(
+            inputs.measured(("distribution", r.column), partial(_distribution, *profiles, r.column))
+            for r in results
+        ),
         dataset_drift_share=share,
     )
 
@@ -218,9 +227,9 @@ def _distribution(reference: Profile, current: Profile, name: str) -> Distributi
 
 def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> CheckResult:
     profiles = inputs.reference_profile(), inputs.current_profile()
-    results, notes = _drifts(trigger, *profiles)
+    results, notes = _drifts(trigger, inputs, *profiles)
     findings = tuple(_column_finding(trigger, result) for result in results)
-    return _with_drift((*findings, *notes), results, profiles)
+    return _with_drift((*findings, *notes), results, profiles, inputs)
 
 
 def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Finding:
@@ -252,7 +261,7 @@ def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Fin
 
 def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResult:
     profiles = inputs.reference_profile(), inputs.current_profile()
-    results, notes = _drifts(trigger, *profiles)
+    results, notes = _drifts(trigger, inputs, *profiles)
     drifted = [r.column for r in results if r.drifted]
     tested = [r for r in results if r.tested]
     share = len(drifted) / len(tested) if tested else 0.0
@@ -274,4 +283,4 @@ def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResu
         trigger.params.share,
         "share of drifted columns",
     )
-    return _with_drift((finding, *notes), results, profiles, share)
+    return _with_drift((finding, *notes), results, profiles, inputs, share)

@@ -1,16 +1,19 @@
 """What checks read, loaded once and shared: tables, metrics, the model, git baselines, the
-reference and current profiles.
+reference and current profiles, and what is measured on the two profiles alone (a column's
+drift by one method, its distributions), which two drift checks would otherwise compute twice.
 
-A read-only cache: it holds only what was read, never what a check found (checks return that).
+A read-only cache: it holds only what was read or measured, never what a check found (checks
+grade the measures and return that).
 Every read failure becomes a ConfigError that names the file (exit 2), never a pass.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from o16n.adapters import git
 from o16n.config import dataschema
@@ -21,6 +24,8 @@ from o16n.health.stats.model import Profile
 
 if TYPE_CHECKING:
     import pandas as pd
+
+T = TypeVar("T")
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -49,6 +54,14 @@ class Inputs:
     _metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     _models: dict[str, Any] = field(default_factory=dict)
     _data_changes: dict[str, dataschema.Comparison] = field(default_factory=dict)
+    _measured: dict[tuple[object, ...], Any] = field(default_factory=dict)
+
+    def measured(self, key: tuple[object, ...], measure: Callable[[], T]) -> T:
+        """`measure()` of the reference and current profiles, once per `key` (which names the
+        measure and its arguments)."""
+        if key not in self._measured:
+            self._measured[key] = measure()
+        return self._measured[key]  # type: ignore[no-any-return]
 
     def path(self, relative: str) -> Path:
         return self.project / relative

@@ -15,6 +15,7 @@ import pytest
 from o16n.config.health import HealthConfig
 from o16n.health.checks import CHECKS, Inputs, collect, evaluate
 from o16n.health.findings import CheckResult, Distribution, Finding, MetricComparison
+from o16n.health.stats import drift
 from o16n.health.stats.codec import to_json
 from o16n.health.stats.columns import profile_frame
 from o16n.health.stats.outcome import ColumnDrift
@@ -56,17 +57,38 @@ def test_a_drift_check_returns_each_columns_drift_and_distribution(
     assert result.dataset_drift_share is None and result.metrics == ()
 
 
-def test_the_inputs_cache_holds_only_what_was_read(project: Path) -> None:
+def test_the_inputs_cache_holds_only_what_was_read_or_measured(project: Path) -> None:
+    """Checks leave no verdict in the cache: what they read stays as read, and what they
+    measured on the two profiles (each column's drift, its distributions) is shared by the two
+    drift checks, computed once."""
     inputs = Inputs(project, "reference.json", "current.csv")
     inputs.reference_profile(), inputs.current_profile(), inputs.metrics("metrics.json")
     read = copy.copy(vars(inputs))
-    cached = {name: dict(value) for name, value in read.items() if isinstance(value, dict)}
-    evaluate(
-        config(DRIFT, DATASET, {"id": "acc", "check": "metric", "params": {"metric": "accuracy"}}),
-        inputs,
-    )
+    cached = {
+        name: dict(value)
+        for name, value in read.items()
+        if isinstance(value, dict) and name != "_measured"
+    }
+    calls: list[str] = []
+    real = drift.column_drift
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(str(args[2]))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(drift, "column_drift", counted)
+        evaluate(
+            config(
+                DRIFT, DATASET, {"id": "acc", "check": "metric", "params": {"metric": "accuracy"}}
+            ),
+            inputs,
+        )
     assert vars(inputs).keys() == read.keys()
-    assert {k: v for k, v in vars(inputs).items() if isinstance(v, dict)} == cached
+    after = {k: v for k, v in vars(inputs).items() if isinstance(v, dict) and k != "_measured"}
+    assert after == cached
+    assert sorted(calls) == ["a", "b"]  # two drift checks, each column measured once
+    assert {key[0] for key in inputs._measured} == {"drift", "distribution"}
 
 
 def test_one_cache_serves_two_evaluations_each_with_its_own_results(project: Path) -> None:
