@@ -1,0 +1,96 @@
+"""Engines: the same profile on one machine or a cluster, however the table is split.
+
+Every engine runs one map and one merge: each part is profiled on the same kinds and global bin
+edges (`partial.first_pass`, or the reference's when profiling current data `like` it) into a
+partial profile that travels as bytes, and the partials are merged by a tree reduce. Profiles
+merge exactly (`o16n.health.stats.merge`), so any engine on any partitioning gives the local
+profile of the same rows: counts, histograms and sketches identical, moments to rounding.
+
+- `local`: the parts in this process, or in `workers` processes;
+- `dask`: a dask.distributed LocalCluster of `workers` processes, or an existing scheduler;
+- `spark`: pyspark `local[workers]`, or an existing master; partitions profiled by mapInArrow.
+
+dask and pyspark are extras (`o16n[dask]`, `o16n[spark]`), imported only when chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+from o16n.errors import ConfigError
+from o16n.health.stats.model import Profile
+
+EngineName = Literal["local", "dask", "spark"]
+ENGINES: tuple[str, ...] = get_args(EngineName)
+CONNECT_TIMEOUT = 30.0  # seconds to reach a scheduler or master before giving up
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where profiles are made: the engine, its pool's size, an existing cluster's address."""
+
+    name: EngineName = "local"
+    workers: int = 1
+    scheduler: str | None = None  # dask: an existing scheduler (tcp://host:8786)
+    master: str | None = None  # spark: an existing master (spark://host:7077, yarn, k8s://...)
+    timeout: float = CONNECT_TIMEOUT
+
+    @property
+    def default(self) -> bool:
+        """Today's single-process streaming profiler."""
+        return self.name == "local" and self.workers <= 1
+
+
+def profile_parts(
+    parts: Sequence[Path],
+    engine: Engine = Engine(),
+    like: Profile | None = None,
+    columns: Sequence[str] | None = None,
+) -> Profile:
+    """The profile of the table whose parts these are (in order), made on `engine`: on
+    `like`'s kinds and edges when given, else on edges from a first pass over all parts.
+    ConfigError (exit 2) for no parts, no rows, a missing extra or an unreachable cluster."""
+    from o16n.health.engines import partial
+
+    if not parts:
+        raise ConfigError("no data parts to profile", hint="check the path or glob")
+    missing = [p for p in parts if not Path(p).is_file()]
+    if missing:
+        raise ConfigError("data file not found", file=missing[0], hint="check the path")
+    try:
+        shape = like if like is not None else partial.first_pass(parts)
+        result = _run(engine, parts, partial.like_bytes(shape), columns)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the data: {exc}", file=parts[0]) from None
+    profile = partial.finish(result, shape)
+    if profile is None:
+        raise ConfigError("the data has no rows", file=parts[0])
+    return profile
+
+
+def _run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None) -> bytes:
+    if engine.name == "dask":
+        from o16n.health.engines import on_dask
+
+        return on_dask.run(engine, parts, like, columns)
+    if engine.name == "spark":
+        from o16n.health.engines import on_spark
+
+        return on_spark.run(engine, parts, like, columns)
+    from o16n.health.engines import local
+
+    return local.run(engine, parts, like, columns)
+
+
+def require(module: str, extra: str) -> None:
+    """A missing extra is a usage error naming the install, not a traceback."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError(
+            f"the {extra} engine needs {module}, which is not installed",
+            hint=f'pip install "o16n[{extra}]"',
+        )
