@@ -7,11 +7,16 @@ from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_OK
+
+PARENTS = [options.ENGINE]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("data", type=Path, help="a CSV or Parquet file")
+    parser.add_argument(
+        "data", type=Path, nargs="+", help="a CSV or Parquet file, or the parts of one table"
+    )
     parser.add_argument(
         "-o", "--output", type=Path, required=True, help="the profile (JSON) to write"
     )
@@ -19,10 +24,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
+    from o16n.health.engines import choose, profile_parts
     from o16n.health.stats.codec import to_json
     from o16n.health.stats.files import profile_data
 
-    profile = profile_data(args.data)
+    engine = choose(None, args.engine, args.workers, args.scheduler, args.master)
+    if engine.default and len(args.data) == 1:
+        profile = profile_data(args.data[0])  # today's streaming profiler, one file
+    else:
+        profile = profile_parts(args.data, engine)
     write_text_atomic(args.output, to_json(profile))
     kinds = ", ".join(f"{n} {k}" for k, n in _count(profile.schema.values()).items())
     console.print(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from o16n.adapters import git
 from o16n.config import dataschema
 from o16n.errors import ConfigError
+from o16n.health.engines import Engine, profile_parts
 from o16n.health.stats.files import load_profile, profile_data
 from o16n.health.stats.model import Profile
 
@@ -43,6 +44,7 @@ class Inputs:
     project: Path
     reference: str | None = None  # a profile (.json) or a data file
     current: str | None = None  # a data file
+    engine: Engine = field(default_factory=Engine)  # where data files are profiled
     _profiles: dict[str, Profile] = field(default_factory=dict)
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     _metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -138,7 +140,12 @@ class Inputs:
                 raise ConfigError(
                     "no reference given", hint="set `reference:` in health.yaml or pass --reference"
                 )
-            self._profiles["reference"] = load_profile(self.path(self.reference))
+            path = self.path(self.reference)
+            self._profiles["reference"] = (
+                load_profile(path)
+                if self.engine.default or path.suffix.lower() == ".json"
+                else profile_parts([path], self.engine)
+            )
         return self._profiles["reference"]
 
     def current_profile(self) -> Profile:
@@ -149,7 +156,12 @@ class Inputs:
                     "no current data given", hint="set `current:` in health.yaml or pass --current"
                 )
             reference = self.reference_profile()
-            current = profile_data(self.path(self.current), like=reference)
+            path = self.path(self.current)
+            current = (
+                profile_data(path, like=reference)
+                if self.engine.default
+                else profile_parts([path], self.engine, like=reference)
+            )
             if reference.columns and not set(reference.columns) & set(current.columns):
                 raise ConfigError(
                     "the data shares no column with the reference profile",

@@ -18,10 +18,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
 from o16n.errors import ConfigError
 from o16n.health.stats.model import Profile
+
+if TYPE_CHECKING:  # pydantic is loaded only by commands that read a config
+    from o16n.config.engine import EngineConfig
 
 EngineName = Literal["local", "dask", "spark"]
 ENGINES: tuple[str, ...] = get_args(EngineName)
@@ -71,7 +74,9 @@ def profile_parts(
     return profile
 
 
-def _run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None) -> bytes:
+def _run(
+    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+) -> bytes:
     if engine.name == "dask":
         from o16n.health.engines import on_dask
 
@@ -94,3 +99,33 @@ def require(module: str, extra: str) -> None:
             f"the {extra} engine needs {module}, which is not installed",
             hint=f'pip install "o16n[{extra}]"',
         )
+
+
+def choose(
+    config: EngineConfig | None,
+    name: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    master: str | None = None,
+) -> Engine:
+    """The engine the flags name, over what the config (health.yaml, o16n.yaml) says. An address
+    names its engine: --scheduler is dask's, --master spark's; one given to the other engine is
+    a usage error, as is a pool of no workers."""
+    from o16n.errors import UsageError
+
+    base = config or Engine()
+    chosen = name or ("dask" if scheduler else "spark" if master else None) or base.name
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers {workers}: at least 1", hint="--workers 2")
+    if scheduler and chosen != "dask":
+        raise UsageError(f"--scheduler is for --engine dask, not {chosen}")
+    if master and chosen != "spark":
+        raise UsageError(f"--master is for --engine spark, not {chosen}")
+    same = chosen == base.name
+    return Engine(
+        name=cast(EngineName, chosen),
+        workers=workers or base.workers,
+        scheduler=scheduler or (base.scheduler if same else None),
+        master=master or (base.master if same else None),
+        timeout=base.timeout,
+    )

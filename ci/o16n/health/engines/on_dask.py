@@ -39,7 +39,10 @@ def run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[st
 @contextmanager
 def client_for(engine: Engine) -> Iterator[Any]:
     """A client of the given scheduler (within `timeout`), or of a LocalCluster started here."""
-    from distributed import Client, LocalCluster
+    import importlib
+
+    distributed: Any = importlib.import_module("distributed")  # untyped: used as Any
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     if engine.scheduler:
         try:

@@ -18,8 +18,8 @@ import numpy as np
 
 from o16n.errors import ConfigError
 from o16n.health.engines import partial, require
-from o16n.health.stats.columns import profile_table
 from o16n.health.stats.codec import from_json
+from o16n.health.stats.columns import profile_table
 from o16n.health.stats.files import _is_parquet
 
 if TYPE_CHECKING:

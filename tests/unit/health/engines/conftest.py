@@ -36,7 +36,9 @@ def table(rows: int = ROWS, seed: int = 7) -> object:
     )
 
 
-def write_parts(table: object, folder: Path, cuts: list[int], suffix: str = "parquet") -> list[Path]:
+def write_parts(
+    table: object, folder: Path, cuts: list[int], suffix: str = "parquet"
+) -> list[Path]:
     """The table's rows split at `cuts` (a cut repeated makes an empty part)."""
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq

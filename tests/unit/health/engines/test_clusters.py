@@ -8,7 +8,6 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from o16n.errors import ConfigError
@@ -61,7 +60,9 @@ def test_dask_gives_the_local_profile_on_every_split(
         assert_same(profile_parts(parts, engine), local)  # type: ignore[arg-type]
 
 
-def test_dask_starts_its_own_local_cluster(split_folders: dict[str, list[Path]], local: object) -> None:
+def test_dask_starts_its_own_local_cluster(
+    split_folders: dict[str, list[Path]], local: object
+) -> None:
     got = profile_parts(split_folders["halves"], Engine("dask", 2))
     assert_same(got, local)  # type: ignore[arg-type]
 
