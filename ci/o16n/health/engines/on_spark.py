@@ -8,7 +8,9 @@ Databricks Connect's sc://), whose executors must have o16n installed and reach 
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +78,10 @@ def session(engine: Engine) -> Any:
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "250000")
         .config("spark.sql.shuffle.partitions", str(max(2, engine.workers)))
     )
+    if not engine.master:
+        # local[N]: the Python workers run this interpreter (with what it has installed), not
+        # the first python3 on PATH; pyspark reads only the variable, and a user's wins.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     return builder.getOrCreate()
 
 
