@@ -77,3 +77,16 @@ def test_a_missing_part_is_named(tmp_path: Path) -> None:
 
 def test_tree_reduce_merges_pairs_in_order() -> None:
     assert partial.tree_reduce(list("abcde"), lambda a, b: f"({a}{b})") == "(((ab)(cd))e)"
+
+
+def test_a_monitored_batch_on_a_pool_is_profiled_as_here(
+    whole_table: object, reference: tuple[Path, object], tmp_path: Path
+) -> None:
+    from o16n.lifecycle.monitor import profile_batch
+
+    path, ref = reference
+    present = ["x", "island", "extra"]
+    want = profile_batch(path, ref, present)  # type: ignore[arg-type]
+    got = profile_batch(path, ref, present, engine=Engine("local", 2))  # type: ignore[arg-type]
+    assert list(got.columns) == ["x", "island"]
+    assert_same(got, want)
