@@ -65,10 +65,10 @@ def profile_parts(
         raise ConfigError("data file not found", file=missing[0], hint="check the path")
     try:
         shape = like if like is not None else partial.first_pass(parts)
-        result = _run(engine, parts, partial.like_bytes(shape), columns)
+        result, distinct_rows = _run(engine, parts, partial.like_bytes(shape), columns)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the data: {exc}", file=parts[0]) from None
-    profile = partial.finish(result, shape)
+    profile = partial.finish(result, shape, distinct_rows)
     if profile is None:
         raise ConfigError("the data has no rows", file=parts[0])
     return profile
@@ -76,7 +76,8 @@ def profile_parts(
 
 def _run(
     engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
-) -> bytes:
+) -> tuple[bytes, int | None]:
+    """The merged partial, and the distinct rows when a cluster counted them apart."""
     if engine.name == "dask":
         from o16n.health.engines import on_dask
 
@@ -87,7 +88,7 @@ def _run(
         return on_spark.run(engine, parts, like, columns)
     from o16n.health.engines import local
 
-    return local.run(engine, parts, like, columns)
+    return local.run(engine, parts, like, columns), None
 
 
 def require(module: str, extra: str) -> None:

@@ -20,12 +20,25 @@ if TYPE_CHECKING:
     from o16n.health.engines import Engine
 
 
-def run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None) -> bytes:
+def run(
+    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+) -> tuple[bytes, int]:
+    """The merged profile (a tree of merges on the workers) and the distinct rows (a task per
+    bucket of row hashes), so no worker holds every row's hash."""
     require("distributed", "dask")
     with client_for(engine) as client:
-        level = client.map(
+        leaves = client.map(
             partial.profile_part, [str(p) for p in parts], like=like, columns=columns, pure=False
         )
+        level = [client.submit(partial.strip, leaf, pure=False) for leaf in leaves]
+        counts = [
+            client.submit(
+                partial.distinct,
+                *[client.submit(partial.bucket, leaf, b, pure=False) for leaf in leaves],
+                pure=False,
+            )
+            for b in range(partial.BUCKETS)
+        ]
         while len(level) > 1:
             merged = [
                 client.submit(partial.merge_partials, level[i], level[i + 1], pure=False)
@@ -33,7 +46,7 @@ def run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[st
             ]
             level = merged + ([level[-1]] if len(level) % 2 else [])
         result: bytes = level[0].result()
-        return result
+        return result, sum(client.gather(counts))
 
 
 @contextmanager

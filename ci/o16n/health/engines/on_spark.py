@@ -30,7 +30,11 @@ if TYPE_CHECKING:
 TREE_DEPTH = 3
 
 
-def run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None) -> bytes:
+def run(
+    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+) -> tuple[bytes, int]:
+    """The merged profile (treeReduce on the executors) and the distinct rows (reduceByKey over
+    buckets of row hashes), so no process holds every row's hash."""
     require("pyspark", "spark")
     not_parquet = [p for p in parts if not _is_parquet(Path(p))]
     if not_parquet:
@@ -43,15 +47,26 @@ def run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[st
     frame = spark.read.parquet(*[str(Path(p).resolve()) for p in parts])
     if columns is not None:
         frame = frame.select(*columns)
-    profiled = frame.mapInArrow(lambda batches: _profile_partition(batches, like), "partial binary")
-    result: bytes = profiled.rdd.map(lambda row: bytes(row[0])).treeReduce(
-        partial.merge_partials, depth=TREE_DEPTH
+    profiled = frame.mapInArrow(
+        lambda batches: _profile_partition(batches, like), "key int, data binary"
     )
-    return result
+    rows = profiled.rdd.map(lambda row: (int(row[0]), bytes(row[1]))).persist()
+    try:
+        result: bytes = (
+            rows.filter(lambda kv: kv[0] < 0)
+            .values()
+            .treeReduce(partial.merge_partials, depth=TREE_DEPTH)
+        )
+        buckets = rows.filter(lambda kv: kv[0] >= 0).reduceByKey(partial.union)
+        distinct_rows = int(buckets.map(lambda kv: len(kv[1]) // 8).sum())
+    finally:
+        rows.unpersist()
+    return result, distinct_rows
 
 
 def _profile_partition(batches: Iterator[Any], like: bytes) -> Iterator[Any]:
-    """One Spark partition's Arrow batches into one partial (one row, even when empty)."""
+    """One Spark partition's Arrow batches into one partial: its profile (key -1, even when
+    empty) and its row hashes' buckets (keys 0..BUCKETS-1)."""
     import pyarrow as pa
 
     reference = from_json(like.decode())
@@ -60,7 +75,12 @@ def _profile_partition(batches: Iterator[Any], like: bytes) -> Iterator[Any]:
         profile_table(pa.Table.from_batches([batch]), reference, hashes) for batch in batches
     )
     data = partial.profile_tables(profiles, hashes)
-    yield pa.RecordBatch.from_arrays([pa.array([data], type=pa.binary())], names=["partial"])
+    keys = [-1, *range(partial.BUCKETS)]
+    values = [partial.strip(data), *(partial.bucket(data, b) for b in range(partial.BUCKETS))]
+    yield pa.RecordBatch.from_arrays(
+        [pa.array(keys, type=pa.int32()), pa.array(values, type=pa.binary())],
+        names=["key", "data"],
+    )
 
 
 def session(engine: Engine) -> Any:

@@ -221,13 +221,15 @@ def merge_partials(a: bytes, b: bytes) -> bytes:
     return encode(merged, sketch.unique(np.concatenate([left_rows, right_rows]))[0])
 
 
-def finish(data: bytes, like: Profile) -> Profile | None:
-    """The whole's profile from the last partial: duplicates from the distinct row hashes, and
-    dtypes as the local reader names them (the first pass's), when it found them."""
+def finish(data: bytes, like: Profile, distinct_rows: int | None = None) -> Profile | None:
+    """The whole's profile from the last partial: duplicates from the distinct row hashes (its
+    own, or `distinct_rows` counted bucket by bucket), and dtypes as the local reader names
+    them (the first pass's), when it found them."""
     profile, distinct = decode(data)
     if profile is None:
         return None
-    profile.duplicate_rows = profile.rows - len(distinct)
+    found = len(distinct) if distinct_rows is None else distinct_rows
+    profile.duplicate_rows = profile.rows - found
     columns = {
         name: replace(col, dtype=like.columns[name].dtype)
         if name in like.columns and like.columns[name].dtype
@@ -235,6 +237,50 @@ def finish(data: bytes, like: Profile) -> Profile | None:
         for name, col in profile.columns.items()
     }
     return replace(profile, columns=columns)
+
+
+# ---- distinct rows, bucket by bucket ---------------------------------------------------------
+#
+# A cluster counts duplicate rows without any one process holding every row hash: each part's
+# sorted distinct hashes are cut into BUCKETS ranges by their top bits, bucket b of every part
+# is unioned in one task (a 1/BUCKETS share of the hashes), and the distinct counts add up.
+
+BUCKETS = 16
+_SHIFT = np.uint64(64 - 4)  # log2(BUCKETS) top bits pick the bucket
+
+
+def strip(data: bytes) -> bytes:
+    """The partial's profile alone (what the profile tree merges), without its row hashes."""
+    _, length = _HEADER.unpack_from(data)
+    return data[: _HEADER.size + length]
+
+
+def bucket(data: bytes, index: int) -> bytes:
+    """Bucket `index` of the partial's sorted distinct row hashes, as raw little-endian bytes."""
+    hashes = decode_hashes(data)
+    starts = np.searchsorted(hashes >> _SHIFT, np.arange(BUCKETS + 1, dtype=np.uint64))
+    return hashes[starts[index] : starts[index + 1]].astype("<u8").tobytes()
+
+
+def union(a: bytes, b: bytes) -> bytes:
+    """Two buckets' hashes, distinct and sorted."""
+    merged = np.concatenate([np.frombuffer(a, "<u8"), np.frombuffer(b, "<u8")])
+    return sketch.unique(merged.astype(np.uint64))[0].astype("<u8").tobytes()
+
+
+def distinct(*buckets: bytes) -> int:
+    """Distinct hashes over the same bucket of every part."""
+    if not buckets:
+        return 0
+    joined = np.concatenate([np.frombuffer(b, "<u8") for b in buckets]).astype(np.uint64)
+    return len(sketch.unique(joined)[0])
+
+
+def decode_hashes(data: bytes) -> np.ndarray:
+    magic, length = _HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise ValueError("not an o16n partial profile")
+    return np.frombuffer(data[_HEADER.size + length :], dtype="<u8").astype(np.uint64)
 
 
 def tree_reduce(items: Sequence[T], combine: Callable[[T, T], T]) -> T:
@@ -250,9 +296,3 @@ def tree_reduce(items: Sequence[T], combine: Callable[[T, T], T]) -> T:
 
 def like_bytes(like: Profile) -> bytes:
     return _json(like).encode()
-
-
-def schema_of(data: bytes) -> dict[str, Any]:
-    """The partial's JSON header (for messages and tests)."""
-    _, length = _HEADER.unpack_from(data)
-    return dict(json.loads(data[_HEADER.size : _HEADER.size + length] or b"{}"))

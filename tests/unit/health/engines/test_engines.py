@@ -90,3 +90,22 @@ def test_a_monitored_batch_on_a_pool_is_profiled_as_here(
     got = profile_batch(path, ref, present, engine=Engine("local", 2))  # type: ignore[arg-type]
     assert list(got.columns) == ["x", "island"]
     assert_same(got, want)
+
+
+def test_distinct_rows_bucket_by_bucket_add_up_to_the_whole(
+    whole_table: object, tmp_path: Path
+) -> None:
+    parts = write_parts(whole_table, tmp_path, SPLITS["sixteen"])
+    like = partial.like_bytes(partial.first_pass(parts))
+    leaves = [partial.profile_part(p, like) for p in parts]
+    whole = partial.tree_reduce(leaves, partial.merge_partials)
+    by_bucket = sum(
+        partial.distinct(*[partial.bucket(leaf, b) for leaf in leaves])
+        for b in range(partial.BUCKETS)
+    )
+    assert by_bucket == len(partial.decode_hashes(whole)) < 3000  # some rows repeat
+    assert partial.decode_hashes(partial.strip(whole)).size == 0
+    unioned = partial.union(partial.bucket(leaves[0], 3), partial.bucket(leaves[1], 3))
+    assert partial.distinct(unioned) == partial.distinct(
+        partial.bucket(leaves[0], 3), partial.bucket(leaves[1], 3)
+    )
