@@ -64,6 +64,7 @@ def profile_parts(
     if missing:
         raise ConfigError("data file not found", file=missing[0], hint="check the path")
     try:
+        partial.same_columns(parts)
         shape = like if like is not None else partial.first_pass(parts)
         result, distinct_rows = _run(engine, parts, partial.like_bytes(shape), columns)
     except (OSError, ValueError, UnicodeDecodeError) as exc:

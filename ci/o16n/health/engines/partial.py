@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from o16n.errors import ConfigError
 from o16n.health.stats import kernels, sketch
 from o16n.health.stats.codec import from_json
 from o16n.health.stats.columns import profile_frame, profile_table
@@ -44,6 +45,33 @@ T = TypeVar("T")
 
 
 # ---- the first pass --------------------------------------------------------------------------
+
+
+def same_columns(parts: Sequence[Path]) -> None:
+    """Every part has the first one's columns (read from footers and header lines only): the
+    first that differs is named, before any engine starts."""
+    first = _columns(parts[0])
+    for path in parts[1:]:
+        found = _columns(path)
+        if found != first:
+            missing = [c for c in first if c not in found]
+            extra = [c for c in found if c not in first]
+            what = f"lacks {missing}" if missing else f"adds {extra}" if extra else "orders them"
+            raise ConfigError(
+                f"this part's columns differ from {parts[0].name}'s: it {what}",
+                file=path,
+                hint="every part of one table has the same columns",
+            )
+
+
+def _columns(path: Path) -> list[str]:
+    if _is_parquet(path):
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    import pandas as pd
+
+    return [str(c) for c in pd.read_csv(path, nrows=0).columns]
 
 
 def first_pass(parts: Sequence[Path]) -> Profile:

@@ -109,3 +109,15 @@ def test_distinct_rows_bucket_by_bucket_add_up_to_the_whole(
     assert partial.distinct(unioned) == partial.distinct(
         partial.bucket(leaves[0], 3), partial.bucket(leaves[1], 3)
     )
+
+
+def test_parts_with_other_columns_name_the_first_that_differs(
+    whole_table: object, tmp_path: Path
+) -> None:
+    parts = write_parts(whole_table, tmp_path, [100, 200])
+    pq.write_table(whole_table.drop_columns(["island"]), parts[1])  # type: ignore[attr-defined]
+    with pytest.raises(ConfigError, match=r"differ from part-000.parquet's: it lacks \['island'\]"):
+        profile_parts(parts)
+    with pytest.raises(ConfigError) as caught:
+        profile_parts(parts, Engine("local", 2))
+    assert caught.value.file == parts[1]
