@@ -89,7 +89,7 @@ def _run(
         return on_spark.run(engine, parts, like, columns)
     from o16n.health.engines import local
 
-    return local.run(engine, parts, like, columns), None
+    return local.run(engine, parts, like, columns)
 
 
 def require(module: str, extra: str) -> None:

@@ -16,12 +16,26 @@ if TYPE_CHECKING:
     from o16n.health.engines import Engine
 
 
-def run(engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None) -> bytes:
+def run(
+    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+) -> tuple[bytes, int]:
     profile = bind(partial.profile_part, like=like, columns=columns)
     if engine.workers <= 1 or len(parts) <= 1:
-        return partial.tree_reduce([profile(p) for p in parts], partial.merge_partials)
-    # forkserver: workers start from a clean process, not a fork of one holding threads.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(min(engine.workers, len(parts)), mp_context=context) as pool:
-        partials = list(pool.map(profile, [str(p) for p in parts]))
-    return partial.tree_reduce(partials, partial.merge_partials)
+        partials = [profile(p) for p in parts]
+    else:
+        # forkserver: workers start from a clean process, not a fork of one holding threads.
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(min(engine.workers, len(parts)), mp_context=context) as pool:
+            partials = list(pool.map(profile, [str(p) for p in parts]))
+    return merged(partials)
+
+
+def merged(partials: list[bytes]) -> tuple[bytes, int]:
+    """The profiles merged by a tree, the distinct rows counted bucket by bucket (sorting a
+    sixteenth of the hashes at a time, not every partial's hashes at each merge)."""
+    distinct_rows = sum(
+        partial.distinct(*[partial.bucket(p, b) for p in partials]) for b in range(partial.BUCKETS)
+    )
+    stripped = [partial.strip(p) for p in partials]
+    partials.clear()
+    return partial.tree_reduce(stripped, partial.merge_partials), distinct_rows
