@@ -118,3 +118,18 @@ def test_an_unreachable_master_is_named_with_its_address(tmp_path: Path) -> None
     master = f"spark://127.0.0.1:{_closed_port()}"
     with pytest.raises(ConfigError, match=f"spark master at {master} within 2 s"):
         profile_parts(parts, Engine("spark", master=master, timeout=2))
+
+
+def test_dask_profiles_csv_parts_as_local_does(tmp_path: Path, dask_address: str) -> None:
+    whole = table()
+    (one,) = write_parts(whole, tmp_path / "whole", [], "csv")
+    parts = write_parts(whole, tmp_path / "parts", [1, 1500], "csv")
+    got = profile_parts(parts, Engine("dask", 2, scheduler=dask_address))
+    assert_same(got, profile_file(one))
+
+
+def test_spark_refuses_csv_parts_naming_the_first(tmp_path: Path, spark: Engine) -> None:
+    parts = write_parts(table(100), tmp_path, [50], "csv")
+    with pytest.raises(ConfigError, match="reads Parquet parts") as caught:
+        profile_parts(parts, spark)
+    assert caught.value.file == parts[0]
