@@ -25,9 +25,19 @@ def run(
     else:
         # forkserver: workers start from a clean process, not a fork of one holding threads.
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(min(engine.workers, len(parts)), mp_context=context) as pool:
+        workers = min(engine.workers, len(parts))
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
             partials = list(pool.map(profile, [str(p) for p in parts]))
     return merged(partials)
+
+
+def _one_thread() -> None:
+    """A worker process reads with one Arrow thread: the pool is the parallelism, and Arrow's
+    own threads (one per core in each worker) would compete with the other workers. (Dask's
+    workers get the same from OMP_NUM_THREADS=1, which Arrow reads.)"""
+    import pyarrow as pa
+
+    pa.set_cpu_count(1)
 
 
 def merged(partials: list[bytes]) -> tuple[bytes, int]:
