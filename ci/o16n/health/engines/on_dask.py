@@ -64,7 +64,6 @@ def client_for(engine: Engine) -> Iterator[Any]:
             raise ConfigError(
                 f"cannot reach the dask scheduler at {engine.scheduler} "
                 f"within {engine.timeout:g} s: {exc}",
-                key="--scheduler",
                 hint="check the address (tcp://HOST:8786) and that the scheduler runs",
             ) from None
         with client:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,9 @@ def run(
     """The merged profile (treeReduce on the executors) and the distinct rows (reduceByKey over
     buckets of row hashes), so no process holds every row's hash."""
     require("pyspark", "spark")
+    # pyspark warns on every mapInArrow that it was not tested with pandas 3 (which it does
+    # not use here): not the user's concern.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
     not_parquet = [p for p in parts if not _is_parquet(Path(p))]
     if not_parquet:
         raise ConfigError(
@@ -95,6 +99,7 @@ def session(engine: Engine) -> Any:
         SparkSession.builder.master(master)
         .appName("o16n-profile")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # a report, not a progress bar
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "250000")
         .config("spark.sql.shuffle.partitions", str(max(2, engine.workers)))
     )
@@ -102,7 +107,9 @@ def session(engine: Engine) -> Any:
         # local[N]: the Python workers run this interpreter (with what it has installed), not
         # the first python3 on PATH; pyspark reads only the variable, and a user's wins.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def reachable(master: str, timeout: float) -> None:
@@ -117,6 +124,5 @@ def reachable(master: str, timeout: float) -> None:
     except OSError as exc:
         raise ConfigError(
             f"cannot reach the spark master at {master} within {timeout:g} s: {exc}",
-            key="--master",
             hint="check the URL (spark://HOST:7077) and that the master runs",
         ) from None
