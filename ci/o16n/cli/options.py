@@ -67,3 +67,24 @@ def output_format(choices: tuple[str, ...], default: str) -> argparse.ArgumentPa
         "--format", choices=choices, default=default, help=f"output format ({default})"
     )
     return parent
+
+
+# Where profiles are made (`o16n profile`, `health`, `monitor`); None: as the config says.
+ENGINE = _parent()
+ENGINE.add_argument(
+    "--engine",
+    choices=("local", "dask", "spark"),
+    help="where profiles are made: local (default), dask or spark (o16n[dask], o16n[spark])",
+)
+ENGINE.add_argument(
+    "--workers",
+    type=int,
+    metavar="N",
+    help="processes: the local pool, the dask LocalCluster, spark local[N] (1)",
+)
+ENGINE.add_argument(
+    "--scheduler", metavar="ADDRESS", help="dask: an existing scheduler (tcp://HOST:8786)"
+)
+ENGINE.add_argument(
+    "--master", metavar="URL", help="spark: an existing master (spark://HOST:7077, yarn, k8s://)"
+)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from o16n.config.engine import EngineConfig
 from o16n.config.yamlfile import Strict, line_of, load_model_and_node, node_at
 from o16n.errors import ConfigError, UsageError
 
@@ -293,6 +294,9 @@ class HealthConfig(Strict):
     version: Literal[1] = 1
     reference: str | None = Field(None, description="reference profile (JSON) or data file")
     current: str | None = Field(None, description="the data to check (CSV or Parquet)")
+    engine: EngineConfig = Field(
+        default_factory=EngineConfig, description="where profiles are made (local, dask, spark)"
+    )
     triggers: list[AnyTrigger] = Field(min_length=1)
     # Where it was read from, for errors found when a trigger runs (`located`); none: defaults.
     _file: Path | None = PrivateAttr(None)

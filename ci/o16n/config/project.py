@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from o16n.config.engine import EngineConfig
 from o16n.config.yamlfile import Strict, load_model
 from o16n.errors import UsageError
 
@@ -82,6 +83,9 @@ class MonitoringConfig(Strict):
     )
     retrain_workflow: str | None = Field(
         None, description="a workflow file to dispatch when a trigger fires, e.g. retrain.yml"
+    )
+    engine: EngineConfig | None = Field(
+        None, description="where batches are profiled (default: health.yaml's `engine`)"
     )
 
 

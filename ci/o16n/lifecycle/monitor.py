@@ -43,6 +43,7 @@ from o16n.serving.desired import Desired, artifact_md5, current, desired_rel
 
 if TYPE_CHECKING:
     from o16n.adapters.github import Actions, GitHubError
+    from o16n.health.engines import Engine
 
 SUFFIXES = (".csv", ".parquet", ".pq")
 CACHE = Path(".o16n") / "monitor"  # fetched artifacts per version, scored batches
@@ -281,14 +282,22 @@ def without(profile: Profile, columns: Sequence[str]) -> Profile:
 
 
 def profile_batch(
-    path: Path, like: Profile, present: Sequence[str], rows: int = CHUNK_ROWS
+    path: Path,
+    like: Profile,
+    present: Sequence[str],
+    rows: int = CHUNK_ROWS,
+    engine: Engine | None = None,
 ) -> Profile:
     """The batch's columns (`present`) that `like` has, profiled on its bins (the other columns,
-    with no bins to share, are not read)."""
+    with no bins to share, are not read), here or on `engine`."""
     from o16n.health.stats.files import profile_file
 
     found = set(present)
     columns = [c for c in like.columns if c in found]
+    if engine is not None and not engine.default:
+        from o16n.health.engines import profile_parts
+
+        return profile_parts([path], engine, like=like, columns=columns)
     try:
         result = profile_file(path, like, rows, columns=columns)
     except ValueError:  # no chunk at all
@@ -338,6 +347,7 @@ def check(
     env: str,
     batch: Path | str,
     module: str | None = None,
+    engine: Engine | None = None,
 ) -> Monitored:
     """Score `batch` (a file, a folder or glob of parts, a URL) with what `env` runs and check
     its health against that version's profile."""
@@ -357,7 +367,7 @@ def check(
     label = [settings.serving.label]
     reference = without(load_profile(profile_path), label)
     scored_columns = _peek(scored)[0]
-    current = without(profile_batch(scored, reference, scored_columns), label)
+    current = without(profile_batch(scored, reference, scored_columns, engine=engine), label)
     inputs = BatchInputs(project, shown(profile_path, project), shown(scored, project))
     inputs.profiles = (reference, current)
     added = [c for c in scored_columns if c not in columns]

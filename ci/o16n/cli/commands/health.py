@@ -12,7 +12,7 @@ from o16n.errors import EXIT_FAILED, EXIT_OK
 
 FORMATS = ("text", "json", "md", "html")
 
-PARENTS = [options.output_format(FORMATS, "text"), options.PROJECT]
+PARENTS = [options.output_format(FORMATS, "text"), options.PROJECT, options.ENGINE]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,12 +29,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
     from o16n.config.health import resolve_config
     from o16n.health.checks import Inputs, evaluate
+    from o16n.health.engines import choose
     from o16n.report.health import RENDERERS, to_text
 
     config, reference, current = resolve_config(
         args.project, args.config, args.reference, args.current
     )
-    report = evaluate(config, Inputs(args.project, reference=reference, current=current))
+    engine = choose(config.engine, args.engine, args.workers, args.scheduler, args.master)
+    inputs = Inputs(args.project, reference=reference, current=current, engine=engine)
+    report = evaluate(config, inputs)
     if args.format == "text":
         to_text(report, console)
     elif args.output is None:

@@ -23,6 +23,7 @@ PARENTS = [
     options.env("the environment monitored (default: monitoring.env)", required=False),
     options.reports("where monitor.{md,json,html} go (reports)"),
     options.PROJECT,
+    options.ENGINE,
 ]
 
 
@@ -46,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.config.project import load_project
+    from o16n.health.engines import choose
     from o16n.lifecycle import monitor
     from o16n.report.monitor import to_text
 
@@ -57,7 +59,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         batch = monitor.newest_batch(project, settings.monitoring.batches)
     env = args.env or settings.monitoring.env
     health = monitor.monitoring_config(project, args.config)
-    result = monitor.check(project, settings, health, env, batch, args.score)
+    engine = choose(
+        settings.monitoring.engine or health.engine,
+        args.engine,
+        args.workers,
+        args.scheduler,
+        args.master,
+    )
+    result = monitor.check(project, settings, health, env, batch, args.score, engine)
     to_text(result, console)
     _write(result, project / args.reports, console)
     if actions is not None:

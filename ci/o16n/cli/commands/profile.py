@@ -7,12 +7,18 @@ from pathlib import Path
 
 from rich.console import Console
 
+from o16n.cli import options
 from o16n.errors import EXIT_OK
+
+PARENTS = [options.ENGINE]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "data", help="a CSV or Parquet file, a folder or glob of parts, or a URL (s3://...)"
+        "data",
+        nargs="+",
+        help="a CSV or Parquet file, a folder or glob of parts, a URL (s3://...), or the part "
+        "files of one table",
     )
     parser.add_argument(
         "-o", "--output", type=Path, required=True, help="the profile (JSON) to write"
@@ -21,10 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
+    from o16n.health.engines import choose, profile_parts, profile_source
     from o16n.health.stats.codec import to_json
-    from o16n.health.stats.files import profile_data
 
-    profile = profile_data(args.data)
+    engine = choose(None, args.engine, args.workers, args.scheduler, args.master)
+    if len(args.data) == 1:
+        profile = profile_source(args.data[0], engine)  # a file, folder, glob or URL
+    else:  # the part files of one table, named one by one
+        profile = profile_parts([Path(p) for p in args.data], engine)
     write_text_atomic(args.output, to_json(profile))
     kinds = ", ".join(f"{n} {k}" for k, n in _count(profile.schema.values()).items())
     console.print(

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from o16n.adapters import git
 from o16n.config import dataschema
 from o16n.errors import ConfigError
+from o16n.health.engines import Engine, profile_source
 from o16n.health.stats import locations
-from o16n.health.stats.files import load_profile, profile_data
+from o16n.health.stats.files import load_profile
 from o16n.health.stats.model import Profile
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Inputs:
     project: Path
     reference: str | None = None  # a profile (.json) or a data file
     current: str | None = None  # a data file
+    engine: Engine = field(default_factory=Engine)  # where data files are profiled
     _profiles: dict[str, Profile] = field(default_factory=dict)
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     _metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -156,7 +158,12 @@ class Inputs:
                 raise ConfigError(
                     "no reference given", hint="set `reference:` in health.yaml or pass --reference"
                 )
-            self._profiles["reference"] = load_profile(self.source(self.reference))
+            source = self.source(self.reference)
+            self._profiles["reference"] = (
+                load_profile(source)
+                if self.engine.default or source.lower().endswith(".json")
+                else profile_source(source, self.engine)
+            )
         return self._profiles["reference"]
 
     def current_profile(self) -> Profile:
@@ -167,7 +174,7 @@ class Inputs:
                     "no current data given", hint="set `current:` in health.yaml or pass --current"
                 )
             reference = self.reference_profile()
-            current = profile_data(self.source(self.current), like=reference)
+            current = profile_source(self.source(self.current), self.engine, like=reference)
             if reference.columns and not set(reference.columns) & set(current.columns):
                 raise ConfigError(
                     "the data shares no column with the reference profile",
