@@ -274,8 +274,9 @@ def _parquet_ranges(path: Path) -> Ranges | None:
         return None
     kinds, low, high, strings = found
     if strings and meta.metadata.num_row_groups:  # categorical or text: the first rows decide
-        first = next(meta.iter_batches(batch_size=1000, row_groups=[0], columns=strings))
-        kinds.update({name: string_kind(first.column(name)) for name in strings})
+        first = next(meta.iter_batches(batch_size=1000, row_groups=[0], columns=strings), None)
+        if first is not None:  # an empty group has no rows to judge by: the kinds stay open
+            kinds.update({name: string_kind(first.column(name)) for name in strings})
     return kinds, low, high
 
 
