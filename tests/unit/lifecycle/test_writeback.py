@@ -246,7 +246,9 @@ def test_retries_are_bounded_with_backoff_and_the_remote_stays_whole(
         merger, f"busy_{sh(merger, 'rev-list', '--count', 'HEAD')}"
     )
     waits: list[float] = []
-    monkeypatch.setattr(writeback.time, "sleep", waits.append)
+    # writeback's own pause, not time.sleep: a patched time.sleep made every sleeping thread of
+    # the test process append in a busy loop until the kernel's OOM killer stopped it
+    monkeypatch.setattr(writeback, "pause", waits.append)
     with pytest.raises(ToolError, match="moved on during each of 5 pushes"):
         deploy.deploy(world.project, "staging", push="origin")
     assert waits == [0.5, 1.0, 2.0, 4.0]
