@@ -10,7 +10,6 @@ counts them for one file.
 
 from __future__ import annotations
 
-import json
 import math
 import struct
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +21,7 @@ import numpy as np
 
 from o16n.errors import ConfigError
 from o16n.health.stats import kernels, sketch
-from o16n.health.stats.codec import from_json
+from o16n.health.stats.codec import from_json, to_json
 from o16n.health.stats.columns import profile_frame, profile_table
 from o16n.health.stats.files import (
     CHUNK_ROWS,
@@ -206,29 +205,7 @@ def _json(profile: Profile) -> str:
     """The profile document `codec.from_json` reads, without the figures written for readers
     (quantiles, deciles, std, distinct: the reader recomputes them; for a partial they cost
     more than the rest of the document)."""
-    columns = {}
-    for name, column in profile.columns.items():
-        data = dict(vars(column.summary))
-        if isinstance(column.summary, Numeric):
-            s = column.summary
-            edges = s.edges
-            data.update(
-                min=s.min if math.isfinite(s.min) else None,
-                max=s.max if math.isfinite(s.max) else None,
-                edges={"low": edges[0], "high": edges[-1], "bins": len(edges) - 1}
-                if edges
-                else None,
-                values=None if s.values is None else [[k, v] for k, v in s.values.items()],
-            )
-        columns[name] = {"kind": column.kind, "dtype": column.dtype, **data}
-    document = {
-        "schema_version": profile.schema_version,
-        "rows": profile.rows,
-        "duplicate_rows": profile.duplicate_rows,
-        "schema": profile.schema,
-        "columns": columns,
-    }
-    return json.dumps(document, separators=(",", ":"), allow_nan=False)
+    return to_json(profile, for_readers=False)
 
 
 def decode(data: bytes) -> tuple[Profile | None, np.ndarray]:

@@ -29,14 +29,19 @@ DERIVED = ("distinct", "std", "quantiles", "deciles")
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 
 
-def to_json(profile: Profile) -> str:
-    """A small document: equal-width edges as (low, high, bins), derived figures for readers."""
+def to_json(profile: Profile, *, for_readers: bool = True) -> str:
+    """A small document: equal-width edges as (low, high, bins), derived figures for readers.
+    `for_readers=False` leaves the derived figures out (std, quantiles, deciles, distinct:
+    `from_json` recomputes them); an engine's partial profile costs less without them."""
     columns = {}
     for name, column in profile.columns.items():
         data = dict(vars(column.summary))
         if isinstance(column.summary, Numeric):
             data.update(_numeric_json(column.summary))
-        data["distinct"] = column.summary.distinct
+            if for_readers:
+                data.update(_numeric_figures(column.summary))
+        if for_readers:
+            data["distinct"] = column.summary.distinct
         columns[name] = {"kind": column.kind, "dtype": column.dtype, **data}
     document = {
         "schema_version": profile.schema_version,
@@ -58,6 +63,12 @@ def _numeric_json(s: Numeric) -> dict[str, Any]:
         if s.edges
         else None,
         "values": None if s.values is None else [[k, v] for k, v in s.values.items()],
+    }
+
+
+def _numeric_figures(s: Numeric) -> dict[str, Any]:
+    """What a reader of the file wants and the profile can be rebuilt without."""
+    return {
         "std": s.std,
         "quantiles": {str(q): quantile(s, q) for q in QUANTILES},
         "deciles": deciles(s),
