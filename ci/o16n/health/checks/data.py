@@ -101,20 +101,25 @@ def _method(what: str, relative: bool) -> str:
     return f"{what} share above the reference's" if relative else f"{what} share"
 
 
-def missing_share(trigger: cfg.MissingShareTrigger, inputs: Inputs) -> CheckResult:
-    relative = _relative(trigger)
-    return _per_column(
-        lambda ref, cur, name: quality.missing_share(ref, cur, name, relative),
-        _method("missing", relative),
-    )(trigger, inputs)
+def _count_share(
+    measure: Callable[[Profile, Profile, str, bool], quality.Measure | None], what: str
+) -> Callable[..., CheckResult]:
+    """A per-column share check that compares with the reference's share unless the trigger
+    says `compare: absolute`."""
+
+    def check(
+        trigger: cfg.MissingShareTrigger | cfg.InfiniteValuesTrigger, inputs: Inputs
+    ) -> CheckResult:
+        relative = _relative(trigger)
+        return _per_column(
+            lambda ref, cur, name: measure(ref, cur, name, relative), _method(what, relative)
+        )(trigger, inputs)
+
+    return check
 
 
-def infinite_values(trigger: cfg.InfiniteValuesTrigger, inputs: Inputs) -> CheckResult:
-    relative = _relative(trigger)
-    return _per_column(
-        lambda ref, cur, name: quality.infinite_share(ref, cur, name, relative),
-        _method("infinite", relative),
-    )(trigger, inputs)
+missing_share = _count_share(quality.missing_share, "missing")
+infinite_values = _count_share(quality.infinite_share, "infinite")
 
 
 out_of_range = _per_column(quality.out_of_range_share, "share outside the reference range")

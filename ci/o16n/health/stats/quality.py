@@ -56,16 +56,7 @@ def _against(
 def missing_share(
     reference: Profile, current: Profile, name: str, relative: bool = True
 ) -> Measure:
-    ref, cur = reference.columns[name].summary, current.columns[name].summary
-    counted = f"{cur.missing} of {current.rows}"
-    return _against(
-        f"of {name!r} missing",
-        _share(cur.missing, current.rows),
-        _share(ref.missing, reference.rows),
-        counted,
-        relative,
-        name,
-    )
+    return _count_share(reference, current, name, "missing", relative)
 
 
 def infinite_share(
@@ -76,12 +67,20 @@ def infinite_share(
     ref, cur = reference.columns[name].summary, current.columns[name].summary
     if not isinstance(ref, Numeric) or not isinstance(cur, Numeric):
         return None
-    counted = f"{cur.infinite} of {current.rows}"
+    return _count_share(reference, current, name, "infinite", relative)
+
+
+def _count_share(
+    reference: Profile, current: Profile, name: str, count: str, relative: bool
+) -> Measure:
+    """The share of the rows whose value is `count` (a summary's counter: missing, infinite)."""
+    ref, cur = reference.columns[name].summary, current.columns[name].summary
+    found = getattr(cur, count)
     return _against(
-        f"of {name!r} infinite",
-        _share(cur.infinite, current.rows),
-        _share(ref.infinite, reference.rows),
-        counted,
+        f"of {name!r} {count}",
+        _share(found, current.rows),
+        _share(getattr(ref, count), reference.rows),
+        f"{found} of {current.rows}",
         relative,
         name,
     )
