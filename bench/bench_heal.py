@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import signal
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from bench_serve import BIN, MODEL, connect, sh, staged_project, status
+from bench_serve import BIN, connect, post_prediction, sh, staged_project, status
 
 from o16n.serving import v2
 
@@ -48,14 +47,8 @@ class Load(threading.Thread):
     def run(self) -> None:
         connection = connect(self.url)
         while not self.stop.is_set():
-            try:
-                connection.request("POST", f"/v2/models/{MODEL}/infer", self.body)
-                response = connection.getresponse()
-                response.read()
-                key = str(response.status)
-            except (OSError, http.client.HTTPException) as exc:
-                key = type(exc).__name__
-                connection = connect(self.url)
+            answer, connection = post_prediction(connection, self.url, self.body)
+            key = answer if isinstance(answer, str) else str(answer.status)
             self.answers.append((time.monotonic(), key))  # list.append is atomic
             if key != "200":
                 time.sleep(0.1)

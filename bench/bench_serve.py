@@ -70,6 +70,20 @@ def percentile(values: list[float], q: int) -> float:
     )
 
 
+def post_prediction(
+    connection: http.client.HTTPConnection, url: str, body: bytes
+) -> tuple[http.client.HTTPResponse | str, http.client.HTTPConnection]:
+    """One prediction: the response (read), or the name of the error and a fresh connection
+    for the next request."""
+    try:
+        connection.request("POST", f"/v2/models/{MODEL}/infer", body)
+        response = connection.getresponse()
+        response.read()
+        return response, connection
+    except (OSError, http.client.HTTPException) as exc:
+        return type(exc).__name__, connect(url)
+
+
 class Load(threading.Thread):
     def __init__(self, url: str, body: bytes, counts: Counter[str], stop: threading.Event):
         super().__init__()
@@ -78,14 +92,12 @@ class Load(threading.Thread):
     def run(self) -> None:
         connection = connect(self.url)
         while not self.stop.is_set():
-            try:
-                connection.request("POST", f"/v2/models/{MODEL}/infer", self.body)
-                response = connection.getresponse()
-                response.read()
-                key = f"{response.status} {response.getheader('X-O16n-Version')}"
-            except (OSError, http.client.HTTPException) as exc:
-                key = type(exc).__name__
-                connection = connect(self.url)
+            answer, connection = post_prediction(connection, self.url, self.body)
+            key = (
+                answer
+                if isinstance(answer, str)
+                else f"{answer.status} {answer.getheader('X-O16n-Version')}"
+            )
             self.counts[key] += 1
 
 
