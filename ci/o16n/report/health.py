@@ -145,12 +145,18 @@ def sparkline(shares: Sequence[float], peak: float) -> str:
 def spark_pair(d: Distribution, width: int = 24) -> str:
     """Reference and current as text sparklines on one scale, for Markdown (GitHub draws no
     inline SVG in a comment): "ref ▁▃█▅ · cur ▂▅█▃". Bins beyond `width` are merged in runs."""
+    ref, cur, peak = _binned_for(d, width)
+    return f"ref {sparkline(ref, peak)} · cur {sparkline(cur, peak)}" if ref else ""
+
+
+def _binned_for(d: Distribution, width: int) -> tuple[list[float], list[float], float]:
+    """Both sides' shares in at most `width` bins (neighbours merged in runs), and the peak
+    that scales them alike."""
     n = min(len(d.reference), len(d.current))
     run = max(math.ceil(n / width), 1)
     ref = [sum(_shares(d.reference[i : i + run], run)) for i in range(0, n, run)]
     cur = [sum(_shares(d.current[i : i + run], run)) for i in range(0, n, run)]
-    peak = max([*ref, *cur, 0.0])
-    return f"ref {sparkline(ref, peak)} · cur {sparkline(cur, peak)}" if n else ""
+    return ref, cur, max([*ref, *cur, 0.0])
 
 
 CHART_ROWS = 4  # rows of a side in a drifted column's text chart: 32 levels with eighth blocks
@@ -174,13 +180,9 @@ def text_chart(d: Distribution, width: int = CHART_WIDTH, rows: int = CHART_ROWS
     other, with the first and last bin named: larger than a sparkline, and plain text, which
     is what a GitHub comment can show (it draws no SVG). Backticks are replaced so a category
     name cannot end the code block."""
-    n = min(len(d.reference), len(d.current))
-    if not n:
+    ref, cur, peak = _binned_for(d, width)
+    if not ref:
         return ""
-    run = max(math.ceil(n / width), 1)
-    ref = [sum(_shares(d.reference[i : i + run], run)) for i in range(0, n, run)]
-    cur = [sum(_shares(d.current[i : i + run], run)) for i in range(0, n, run)]
-    peak = max([*ref, *cur, 0.0])
     bars = len(ref)
     lines = []
     for side, shares in (("reference", ref), ("current", cur)):
