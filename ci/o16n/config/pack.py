@@ -17,7 +17,9 @@ class RuleSpec(Strict):
     description: str = Field(min_length=1)
     stages: list[Literal["pr", "deploy", "revalidate"]] = Field(min_length=1)
     environments: list[str] | None = Field(
-        None, description="deploy and revalidate stages only: the environments the rule applies to (all if unset)"
+        None,
+        description="deploy and revalidate stages only: the environments the rule applies "
+        "to (all if unset)",
     )
     condition: str = Field(min_length=1, description="CEL; the rule passes when it is true")
     explain: str | None = Field(

@@ -117,9 +117,7 @@ class RevalidationConfig(Strict):
     deployed until `o16n gate --stage revalidate` passes for it again; `o16n monitor` opens a
     reminder issue `remind` before it falls due."""
 
-    every: Duration = Field(
-        description="how long a validation holds, in days or weeks (180d, 26w)"
-    )
+    every: Duration = Field(description="how long a validation holds, in days or weeks (180d, 26w)")
     remind: Duration = Field(
         "30d", description="how long before it falls due the monitor opens a reminder issue"
     )

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from o16n.config.project import ProjectConfig, load_project, require_environment
 from o16n.errors import UsageError
@@ -24,6 +24,9 @@ from o16n.policy.document import RevalidationFacts
 from o16n.policy.facts import Sources
 from o16n.policy.run import Candidate, Judged, judge
 from o16n.serving import desired
+
+if TYPE_CHECKING:  # the GitHub adapter loads github3: imported only for the reminder
+    from o16n.adapters.github import Actions
 
 STAGE = "revalidate"
 
@@ -39,7 +42,8 @@ def validations(project: Path) -> revalidation.Validations:
     for problem in problems:
         if problem.line is not None:
             by_line.setdefault(problem.line, str(problem))
-    verified, unverified = [], {}
+    verified: list[dict[str, Any]] = []
+    unverified: dict[str, list[str]] = {}
     for number, record in lines:
         why = str(whole[0]) if whole else by_line.get(number)
         if why is None:
@@ -48,9 +52,7 @@ def validations(project: Path) -> revalidation.Validations:
         version = _version(record)
         if version is not None:
             unverified.setdefault(version, []).append(why)
-    return revalidation.Validations(
-        tuple(verified), {k: tuple(v) for k, v in unverified.items()}
-    )
+    return revalidation.Validations(tuple(verified), {k: tuple(v) for k, v in unverified.items()})
 
 
 def _records(project: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -120,9 +122,7 @@ class Standing:
     facts: RevalidationFacts
 
 
-def standings(
-    project: Path, today: dt.date, config: ProjectConfig | None = None
-) -> list[Standing]:
+def standings(project: Path, today: dt.date, config: ProjectConfig | None = None) -> list[Standing]:
     """For each environment that runs a version, when its validation falls due, by the
     revalidation settings of o16n.yaml as checked out (the monitor runs on main)."""
     config = config or load_project(project)
@@ -137,3 +137,36 @@ def standings(
         )
         result.append(Standing(env, state.version, facts))
     return result
+
+
+# ---- the reminder (o16n monitor --github) ------------------------------------------------------
+
+REMINDER_LABEL = "o16n-revalidation"
+
+
+def due_soon(project: Path, today: dt.date, config: ProjectConfig | None = None) -> list[Standing]:
+    """The environments whose version falls due within `remind` (or is overdue)."""
+    return [s for s in standings(project, today, config) if s.facts["reminder"]]
+
+
+def reminder_marker(model: str) -> str:
+    """The hidden line that finds o16n's one revalidation issue for this model again."""
+    return f"<!-- o16n-revalidation: {model} -->"
+
+
+def reminder_title(model: str) -> str:
+    return f"o16n: revalidation of {model} falls due"
+
+
+def remind(model: str, due: list[Standing], actions: Actions, body: str) -> str:
+    """Open o16n's revalidation issue, or replace its body (one issue, never two); nothing
+    when nothing falls due. Returns what was done."""
+    if not due:
+        return ""
+    from o16n.adapters import github
+
+    client = github.connect(actions)
+    number, created = github.upsert_issue(
+        client, actions, reminder_title(model), body, reminder_marker(model), REMINDER_LABEL
+    )
+    return f"revalidation issue #{number} {'opened' if created else 'updated'}"

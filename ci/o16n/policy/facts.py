@@ -75,9 +75,9 @@ def assemble(
     version: str | None = None,
 ) -> Facts:
     """The facts of the change from `base` to `head` (the working tree when None), judged by
-    `rules`; `proposed` is the change's own governance when it differs (stage pr). `since`: the
-    previous version's commit, from which a deploy also checks main's history. `version`: the
-registered version being judged (a deploy's candidate), whose revalidation is looked up."""
+        `rules`; `proposed` is the change's own governance when it differs (stage pr). `since`: the
+        previous version's commit, from which a deploy also checks main's history. `version`: the
+    registered version being judged (a deploy's candidate), whose revalidation is looked up."""
     project = project.resolve()
     sources = sources or Sources()
     today = today or dt.date.today()

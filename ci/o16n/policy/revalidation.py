@@ -160,4 +160,3 @@ def _text(value: object) -> str | None:
 def _seq(record: Mapping[str, Any]) -> int:
     seq = record.get("seq")
     return seq if isinstance(seq, int) else 0
-

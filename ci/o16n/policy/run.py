@@ -197,12 +197,11 @@ def judge(
         since=previous_version(project, candidate) if candidate is not None else None,
         version=candidate.version if candidate is not None else None,
     )
-    if candidate is not None:
-        if facts["lineage"]["model"] != candidate.artifact:
-            raise UsageError(
-                f"the checkout's model is not {candidate.model}@{candidate.version}'s: the gate "
-                "can only judge the model it sees",
-                hint=f"check out {candidate.commit[:12]} (or a later commit with the same model)",
-            )
+    if candidate is not None and facts["lineage"]["model"] != candidate.artifact:
+        raise UsageError(
+            f"the checkout's model is not {candidate.model}@{candidate.version}'s: the gate "
+            "can only judge the model it sees",
+            hint=f"check out {candidate.commit[:12]} (or a later commit with the same model)",
+        )
     decision = gate.evaluate(pack, facts)
     return Judged(pack, facts, decision, gate.record(decision, facts, gate.actor(project)))

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 import yaml
 
-from o16n.adapters import signing
+from o16n.adapters import github, signing
 from o16n.lifecycle import deploy, ledger, revalidation
 from o16n.policy import gate
 from o16n.policy import revalidation as judged_revalidation
 from tests.conftest import ROOT
+from tests.github_emulator import GitHubEmulator, actions_for
 from tests.pipeline_repo import git as sh
-from tests.release_repo import TRUSTED, Released, o16n, released
+from tests.release_repo import MODEL, TRUSTED, Released, o16n, released
 from tests.signing import write_allowed_signers
 
 NOW = dt.datetime.now(dt.UTC)
@@ -49,6 +50,7 @@ def pack_with_revalidation() -> str:
     return yaml.safe_dump(body, sort_keys=False)
 
 
+REMINDER = revalidation.REMINDER_LABEL
 O16N_YAML = "model: credit-risk-model\nrevalidation:\n  every: 180d\n  remind: 30d\n"
 
 
@@ -214,3 +216,42 @@ def test_standings_say_when_each_environment_falls_due(rel: Released) -> None:
     assert standing.facts["reminder"] and not standing.facts["expired"]
     assert standing.facts["days_left"] == 20
     assert revalidation.standings(rel.project, TODAY)[0].facts["reminder"] is False
+
+
+def test_the_monitor_opens_one_reminder_issue_and_updates_it(
+    rel: Released, monkeypatch: pytest.MonkeyPatch, github_no_sleep: None
+) -> None:
+    """Due within `remind`: `o16n monitor --github` opens the issue, the next run updates it
+    (found again by its hidden marker), never a second one; the monitor's own issue is another.
+    (The project has no production batch: the monitor then stops, exit 2, after the reminder.)"""
+    _deploy(rel, days_ago=170)
+    with GitHubEmulator(token="ghs_rem1nd", login="github-actions") as emulator:
+        emulator.add_repo("acme", MODEL)
+        gh = actions_for(emulator, f"acme/{MODEL}")
+        monitor_issue = "<!-- o16n-monitor: credit-risk-model production -->"
+        github.upsert_issue(
+            github.connect(gh), gh, "T", monitor_issue, monitor_issue, "o16n-monitor"
+        )
+        for name, value in {
+            "GITHUB_TOKEN": "ghs_rem1nd",
+            "GITHUB_REPOSITORY": f"acme/{MODEL}",
+            "GITHUB_API_URL": emulator.api_url,
+            "GITHUB_SERVER_URL": emulator.url,
+        }.items():
+            monkeypatch.setenv(name, value)
+        for expected in ("opened", "updated"):
+            code, out = o16n(rel.project, "monitor", "--github")
+            assert f"revalidation issue #2 {expected}" in out, out
+            assert "revalidation due staging:" in out and "(in 10 day(s))" in out
+            assert code == 2 and "data/production" in out, out
+        reminders = [i for i in emulator.state.issues.values() if REMINDER in i.labels]
+        assert len(emulator.state.issues) == 2
+    (issue,) = reminders
+    assert issue.body.startswith(f"<!-- o16n-revalidation: {MODEL} -->")
+    assert f"| staging | {rel.version} |" in issue.body and "| 10 day(s) |" in issue.body
+
+
+def test_nothing_falls_due_no_issue(rel: Released) -> None:
+    _deploy(rel)
+    assert revalidation.due_soon(rel.project, TODAY) == []
+    assert revalidation.remind(MODEL, [], None, "") == ""  # type: ignore[arg-type]

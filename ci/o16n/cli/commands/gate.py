@@ -1,6 +1,7 @@
 """`o16n gate`: evaluate the policy pack for a stage, write the decision record, append it to
 the ledger. `--stage revalidate --env ENV` judges the version running in ENV (its
-deploy/<env>/desired.yaml) and, passing and signed, renews its validation there. Exit 0 pass (warnings included), 1 the gate failed, 2 a config or usage error."""
+deploy/<env>/desired.yaml) and, passing and signed, renews its validation there.
+Exit 0 pass (warnings included), 1 the gate failed, 2 a config or usage error."""
 
 from __future__ import annotations
 
