@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
     "schemas": "the JSON Schemas of o16n's YAML files; --write copies them into the project",
     "monitor": "score the newest production batch with the deployed model, check its health",
+    "inventory": "one table across model repositories: owners, risk, versions, revalidation",
 }
 
 
