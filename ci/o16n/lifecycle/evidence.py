@@ -224,9 +224,11 @@ def collect(
     monitor: Path | None = None,
     reports: Path = Path("reports"),
     tolerance: float | None = None,
+    rendered: Sequence[str] = (),
 ) -> Evidence:
     """Everything the bundle holds for `version` (checks done now), its index sections and,
-    with `since`, the modifications from that older version."""
+    with `since`, the modifications from that older version. `rendered` names the files the
+    caller renders into the bundle besides (modifications.md): the index lists them too."""
     model = load_project(project).model
     picked = pick(project, model, version)
     old = pick(project, model, since, "--since") if since is not None else None
@@ -259,7 +261,7 @@ def collect(
         tuple(e.path for e in watched if e.path.endswith(".json")),
         modifications,
     )
-    return dataclasses.replace(evidence, sections=sections(evidence))
+    return dataclasses.replace(evidence, sections=sections(evidence, rendered))
 
 
 def _json_entry(path: str, value: object, source: str) -> Entry:
@@ -736,10 +738,23 @@ ANNEX_IV = "EU AI Act Annex IV"
 SR_11_7 = "SR 11-7"
 PROVIDER = "that is the provider's document, not the model repository's"
 
-# (framework, number, title, the bundle paths (fnmatch) that answer it, always-missing notes,
-#  the note when no file answers)
-_SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ...] = (
-    (
+
+@dataclass(frozen=True)
+class _Spec:
+    """A section: the bundle paths (fnmatch patterns) that answer it, what is always missing,
+    and the note when none of `needs` (default: the answering paths) is in the bundle."""
+
+    framework: str
+    number: str
+    title: str
+    answers: tuple[str, ...]
+    always: tuple[str, ...]
+    lacking: str
+    needs: tuple[str, ...] = ()
+
+
+_SECTIONS: tuple[_Spec, ...] = (
+    _Spec(
         ANNEX_IV,
         "1",
         "A general description of the AI system (intended purpose, provider, version)",
@@ -755,7 +770,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         ),
         "no model card: MODEL_CARD.md is built by `o16n release` from model_card.yaml",
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "2",
         "A detailed description of the elements of the AI system and of the process for its "
@@ -774,7 +789,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         ("computational resources and cybersecurity measures are not recorded by o16n",),
         "no pipeline definition or lock at the version's commit",
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "3",
         "Detailed information about the monitoring, functioning and control of the AI system",
@@ -788,7 +803,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         (),
         "no health report and no monitoring for this version",
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "4",
         "A description of the appropriateness of the performance metrics",
@@ -803,7 +818,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         (),
         "no metrics or KPI for this version",
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "5",
         "A detailed description of the risk management system in accordance with Article 9",
@@ -820,7 +835,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         ),
         "no policy pack in the repository at the version's commit",
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "6",
         "A description of relevant changes made by the provider to the system through its "
@@ -828,8 +843,9 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         ("modifications.md", "modifications.json", "decisions/records.jsonl"),
         (),
         "no comparison with an earlier version: run with --since vW",
+        ("modifications.*",),
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "7",
         "A list of the harmonised standards applied",
@@ -837,7 +853,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         (f"no list of harmonised standards in the repository: {PROVIDER}",),
         "",
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "8",
         "A copy of the EU declaration of conformity (Article 47)",
@@ -845,7 +861,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         (f"no declaration of conformity in the repository: {PROVIDER}",),
         "",
     ),
-    (
+    _Spec(
         ANNEX_IV,
         "9",
         "A detailed description of the system in place to evaluate the AI system's performance "
@@ -856,8 +872,9 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
             "monitoring o16n runs",
         ),
         "no monitor report for this version in reports/ or --monitor",
+        ("monitoring/*",),
     ),
-    (
+    _Spec(
         SR_11_7,
         "development",
         "Model development, implementation and use",
@@ -876,7 +893,7 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         (),
         "no model card or pipeline at the version's commit",
     ),
-    (
+    _Spec(
         SR_11_7,
         "validation",
         "Model validation (conceptual soundness, outcomes analysis)",
@@ -895,31 +912,36 @@ _SECTIONS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...], str], ..
         ),
         "no health, KPI or gate record for this version",
     ),
-    (
+    _Spec(
         SR_11_7,
         "monitoring",
         "Ongoing monitoring",
         ("monitoring/*", f"source/{PROJECT_FILE}", "source/health.yaml"),
         (),
         "no monitor report for this version in reports/ or --monitor",
+        ("monitoring/*",),
     ),
 )
 
 
-def sections(evidence: Evidence) -> tuple[Section, ...]:
+def sections(evidence: Evidence, rendered: Sequence[str] = ()) -> tuple[Section, ...]:
     """Each section with the bundle's files that answer it, and plainly what is missing."""
     found = []
-    for framework, number, title, patterns, always, lacking in _SECTIONS:
-        files = tuple(
-            p for p in evidence.paths if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)
-        )
-        missing = list(always)
-        if patterns and not files and lacking:
-            missing.append(lacking)
+    paths = (*evidence.paths, *rendered)
+    for spec in _SECTIONS:
+        files = _matching(paths, spec.answers)
+        missing = list(spec.always)
+        if spec.lacking and not _matching(paths, spec.needs or spec.answers):
+            missing.append(spec.lacking)
+        framework, number, title = spec.framework, spec.number, spec.title
         found.append(
             Section(framework, number, title, files, tuple(missing) + _warnings(evidence, number))
         )
     return tuple(found)
+
+
+def _matching(paths: Sequence[str], patterns: Sequence[str]) -> tuple[str, ...]:
+    return tuple(p for p in paths if any(fnmatch.fnmatchcase(p, pat) for pat in patterns))
 
 
 def _warnings(evidence: Evidence, number: str) -> tuple[str, ...]:

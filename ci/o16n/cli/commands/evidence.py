@@ -65,6 +65,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         monitor=args.monitor,
         reports=args.reports,
         tolerance=args.tolerance,
+        rendered=("modifications.md",) if args.since else (),
     )
     files = {entry.path: entry.data for entry in found.entries}
     if found.modifications is not None:
