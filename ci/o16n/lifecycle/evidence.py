@@ -62,6 +62,7 @@ SOURCE_FILES = (
     "waivers.yaml",
 )
 HEALTH_FILE = "health.yaml"
+PREDICTIONS = "data/predictions/"  # the evaluate stage's outputs, not data the model learns from
 
 
 @dataclass(frozen=True)
@@ -530,11 +531,18 @@ def _differing(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def _data(before: lineage.Lineage, after: lineage.Lineage) -> Category:
+    """The data the model learns from; its predictions are outputs, as `o16n release` counts."""
+    old, new = _inputs(before), _inputs(after)
     changes = tuple(
-        f"{path}: {_short(before.data.get(path))} → {_short(after.data.get(path))}"
-        for path in _differing(before.data, after.data)
+        f"{path}: {_short(old.get(path))} → {_short(new.get(path))}"
+        for path in _differing(old, new)
     )
-    return Category("data", f"{lineage.LOCK} outs under data/ (DVC md5)", changes)
+    basis = f"{lineage.LOCK} outs under data/ but {PREDICTIONS} (DVC md5)"
+    return Category("data", basis, changes)
+
+
+def _inputs(at: lineage.Lineage) -> dict[str, str]:
+    return {p: h for p, h in at.data.items() if not p.startswith(PREDICTIONS)}
 
 
 def _short(digest: str | None) -> str:
@@ -766,7 +774,7 @@ _SECTIONS: tuple[_Spec, ...] = (
         ),
         (
             "the forms it is placed on the market in, the hardware it runs on and the instructions "
-            "for use only as far as the model card states them",
+            "for use: only as far as the model card states them",
         ),
         "no model card: MODEL_CARD.md is built by `o16n release` from model_card.yaml",
     ),
@@ -940,6 +948,20 @@ def sections(evidence: Evidence, rendered: Sequence[str] = ()) -> tuple[Section,
     return tuple(found)
 
 
+def _fairness(evidence: Evidence) -> list[str]:
+    """Fairness is a health trigger: say when the version's health report has none."""
+    report = next((e for e in evidence.entries if e.path == "release/reports/health.json"), None)
+    if report is None:
+        return ["no health report (health.json: data quality, drift, fairness) in the release"]
+    try:
+        findings = json.loads(report.data).get("findings") or []
+    except (ValueError, AttributeError):
+        return ["the release's health.json cannot be read"]
+    if not any(isinstance(f, dict) and f.get("check") == "fairness" for f in findings):
+        return ["no fairness check in the health report: add a `fairness` trigger to health.yaml"]
+    return []
+
+
 def _matching(paths: Sequence[str], patterns: Sequence[str]) -> tuple[str, ...]:
     return tuple(p for p in paths if any(fnmatch.fnmatchcase(p, pat) for pat in patterns))
 
@@ -950,6 +972,8 @@ def _warnings(evidence: Evidence, number: str) -> tuple[str, ...]:
     notes: list[str] = []
     if number in ("1", "development") and not evidence.release.verified:
         notes.append(f"the release bundle does NOT verify: {'; '.join(evidence.release.problems)}")
+    if number == "4":
+        notes += _fairness(evidence)
     failing = [r for r in evidence.records if not r.verified]
     if number in ("3", "5", "validation") and failing:
         seqs = ", ".join(str(r.seq) for r in failing)

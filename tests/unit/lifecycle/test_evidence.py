@@ -392,3 +392,24 @@ class _Exploding(dict[str, bytes]):
     def items(self) -> Any:
         yield "a.txt", b"a"
         raise ZeroDivisionError
+
+
+@pytest.mark.parametrize(
+    ("findings", "note"),
+    [
+        (None, "no health report"),
+        ([{"check": "schema", "severity": "ok"}], "no fairness check in the health report"),
+        ([{"check": "fairness", "severity": "ok"}], None),
+    ],
+)
+def test_section_4_says_when_fairness_was_not_checked(
+    copy: Path, findings: list[dict[str, str]] | None, note: str | None
+) -> None:
+    reports = copy / "releases" / f"{MODEL}@v2.0.0" / "reports"
+    if findings is not None:
+        (reports / "health.json").write_text(json.dumps({"findings": findings}))
+    four = next(s for s in evidence.collect(copy, "v2.0.0").sections if s.number == "4")
+    if note is None:
+        assert not any("fairness" in m for m in four.missing)
+    else:
+        assert any(note in m for m in four.missing)

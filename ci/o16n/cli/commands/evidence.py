@@ -76,6 +76,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     evidence.write_zip(output, files)
     if found.modifications is not None:
         report.modifications_to_text(found.modifications, console)
-    report.summary_to_text(found, str(output), console)
+    report.summary_to_text(found, str(output), len(files), console)
     failed = not found.release.verified or any(not r.verified for r in found.records)
     return EXIT_FAILED if failed else EXIT_OK
