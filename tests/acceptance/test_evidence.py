@@ -5,11 +5,13 @@ modifications between the two versions."""
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from o16n.lifecycle import evidence
 from tests.acceptance.test_release import complete_the_card, o16n, retrain, sign_as_ci
 from tests.conftest import Bake
 from tests.release_repo import o16n as this_o16n
@@ -56,3 +58,9 @@ def test_evidence_of_a_version_deployed_promoted_and_rolled_back(
     with zipfile.ZipFile(tmp_path / "v1.zip") as archive:
         status = json.loads(archive.read("decisions/verification.json"))
     assert [r["what"] for r in status["records"] if r["what"] != "gate"] == ["deploy", "rollback"]
+
+    shutil.rmtree(project / "releases")  # a fresh checkout: production's desired state carries it
+    found = evidence.collect(project, "v1.1.0")
+    assert found.release.verified, found.release
+    assert found.release.bundle == "deploy/production/desired.yaml"
+    assert {"release/manifest.json", "release/manifest.json.sig"} <= set(found.paths)

@@ -40,7 +40,7 @@ import yaml
 from o16n.adapters import git, gto
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import replaced
-from o16n.adapters.manifest import MANIFEST, Verdict
+from o16n.adapters.manifest import MANIFEST
 from o16n.config import dataschema
 from o16n.config.health import HealthConfig, RegressionTrigger
 from o16n.config.params import flatten
@@ -238,7 +238,8 @@ def collect(
     tag = gto.version_tag(model, picked.name)
     bundle = project / verify.RELEASES / tag
     entries = _release_entries(bundle) + _source_entries(project, picked.commit)
-    checked = _check_release(project, bundle)
+    checked, carried = _check_release(project, model, picked)
+    entries += carried
     entries.append(_json_entry("release/verification.json", asdict(checked), "o16n verify"))
     records, wide = _records(project, model, picked)
     entries += _record_entries(project, records, wide)
@@ -343,16 +344,28 @@ def _committed_reports(project: Path, commit: str) -> list[str]:
     return sorted(_tree(project, commit, "reports"))
 
 
-def _check_release(project: Path, bundle: Path) -> ReleaseCheck:
-    shown = f"{verify.RELEASES.as_posix()}/{bundle.name}"
-    if not bundle.is_dir():
-        return ReleaseCheck(shown, False, None, (f"no release bundle {shown} in this checkout",))
+def _check_release(
+    project: Path, model: str, version: gto.Version
+) -> tuple[ReleaseCheck, list[Entry]]:
+    """The verdict `o16n deploy` would give the version's release now (its bundle, else the
+    signed manifest a committed desired state carries, bound to the version's commit and model
+    files), and, when it came from a desired state, that manifest and signature as entries."""
+    artifact = (lineage.at_revision(project, version.commit) or lineage.Lineage()).model
+    tag = gto.version_tag(model, version.name)
     try:
-        verdict: Verdict = verify.verify_bundle(project, bundle, verify.trust(project))
+        found = verify.release_of(project, model, version, artifact, verify.trust(project))
     except (ConfigError, UsageError) as exc:
-        return ReleaseCheck(shown, False, None, (f"could not be verified: {exc.message}",))
-    signer = verdict.signer if verdict.ok else None
-    return ReleaseCheck(shown, verdict.ok, signer, verdict.problems)
+        problem = f"could not be verified: {exc.message}"
+        return ReleaseCheck(f"{verify.RELEASES.as_posix()}/{tag}", False, None, (problem,)), []
+    signer = found.verdict.signer if found.ok else None
+    checked = ReleaseCheck(found.source, found.ok, signer, found.verdict.problems)
+    carried: list[Entry] = []
+    if found.signed is not None and not (project / verify.RELEASES / tag).is_dir():
+        carried.append(Entry(f"release/{MANIFEST}", found.signed.data, found.source))
+        if found.signed.signature is not None:
+            signature = found.signed.signature.encode()
+            carried.append(Entry(f"release/{MANIFEST}.sig", signature, found.source))
+    return checked, carried
 
 
 # ---- the ledger ------------------------------------------------------------------------------
