@@ -277,7 +277,8 @@ def _release_entries(bundle: Path) -> list[Entry]:
         return []
     weights = _weights(bundle)
     entries = []
-    for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+    # a link is not followed: its target may be any file of the machine (verify reports it)
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(bundle).as_posix()
         if rel in weights:
             continue
@@ -477,10 +478,10 @@ def _monitor_entries(
         if folder is None or not folder.is_dir():
             continue
         for report in sorted(folder.rglob("*.json")):
-            if not _monitors(report, model, version):
+            if report.is_symlink() or not _monitors(report, model, version):
                 continue
             for sibling in (report, report.with_suffix(".md"), report.with_suffix(".html")):
-                if sibling.is_file():
+                if sibling.is_file() and not sibling.is_symlink():
                     rel = f"monitoring/{sibling.relative_to(folder).as_posix()}"
                     entries.setdefault(
                         rel, Entry(rel, sibling.read_bytes(), _shown(project, sibling))

@@ -441,3 +441,15 @@ def test_the_index_page_renders_in_chromium_with_nothing_fetched(repo: Path) -> 
     assert "<script" not in dom and "@import" not in dom and "url(" not in dom
     pixels = read_png(shot.read_bytes())
     assert pixels.std() > 10  # text and tables painted, not a blank page
+
+
+def test_a_link_in_the_release_bundle_is_not_followed_into_the_zip(
+    copy: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the auditor\n")
+    (copy / "releases" / f"{MODEL}@v2.0.0" / "reports" / "notes.txt").symlink_to(secret)
+    found = evidence.collect(copy, "v2.0.0")
+    assert "release/reports/notes.txt" not in found.paths
+    assert all(b"not for the auditor" not in e.data for e in found.entries)
+    assert not found.release.verified
