@@ -46,7 +46,7 @@ from o16n.config.health import HealthConfig, RegressionTrigger
 from o16n.config.params import flatten
 from o16n.config.project import PROJECT_FILE, load_project
 from o16n.errors import ConfigError, UsageError
-from o16n.lifecycle import ledger, release, verify
+from o16n.lifecycle import history, ledger, release, verify
 from o16n.lifecycle.timeline import METRICS
 
 DEFAULT_TOLERANCE = 0.01  # absolute, for metrics and KPI without a health.yaml tolerance
@@ -90,7 +90,7 @@ class Record:
 
     seq: int | None
     line: int
-    what: str  # gate | deploy | refused | rollback
+    what: str  # gate | deploy | promote | refused | rollback
     stage: str | None
     env: str | None
     time: str
@@ -154,6 +154,7 @@ class Evidence:
     release: ReleaseCheck
     records: tuple[Record, ...]
     ledger_problems: tuple[str, ...]  # the ledger's problems that belong to no one record
+    deployments: tuple[history.Deployment, ...]  # the states this version ran as
     monitoring: tuple[str, ...]  # bundle paths of monitor reports
     modifications: Modifications | None = None
     sections: tuple[Section, ...] = field(default=())
@@ -165,6 +166,15 @@ class Evidence:
     @property
     def paths(self) -> tuple[str, ...]:
         return tuple(e.path for e in self.entries)
+
+    @property
+    def verified(self) -> bool:
+        """The release, every record and every deployment of the version verify."""
+        return (
+            self.release.verified
+            and all(r.verified for r in self.records)
+            and all(d.verified for d in self.deployments)
+        )
 
 
 # ---- bad input -------------------------------------------------------------------------------
@@ -241,8 +251,15 @@ def collect(
     checked, carried = _check_release(project, model, picked)
     entries += carried
     entries.append(_json_entry("release/verification.json", asdict(checked), "o16n verify"))
-    records, wide = _records(project, model, picked)
+    records, wide, ran = _records(project, model, picked)
     entries += _record_entries(project, records, wide)
+    entries.append(
+        _json_entry(
+            "decisions/deployments.json",
+            [asdict(s) | {"verified": s.verified} for s in ran],
+            "o16n history",
+        )
+    )
     watched = _monitor_entries(project, model, picked.name, [project / reports, monitor])
     entries += watched
     modifications = None
@@ -260,6 +277,7 @@ def collect(
         checked,
         tuple(records),
         tuple(wide),
+        tuple(ran),
         tuple(e.path for e in watched if e.path.endswith(".json")),
         modifications,
     )
@@ -372,24 +390,36 @@ def _check_release(
 # ---- the ledger ------------------------------------------------------------------------------
 
 
-def _records(project: Path, model: str, version: gto.Version) -> tuple[list[Record], list[str]]:
+def _records(
+    project: Path, model: str, version: gto.Version
+) -> tuple[list[Record], list[str], list[history.Deployment]]:
     """The version's records (its model.version, or a gate at its commit) with their status,
-    and the problems of the ledger as a whole."""
+    the problems of the ledger as a whole, and the states the version ran as
+    (`o16n.lifecycle.history`: deploys, promotions, rollbacks to it, each verified)."""
     path = project / ledger.LEDGER
     lines = _record_lines(path)
     found = ledger.read(path)
     try:
-        checked = ledger.verify(project)
-        problems, wide = checked.problems, [str(p) for p in checked.problems if p.line is None]
+        checked: ledger.Verification | None = ledger.verify(project)
     except (ConfigError, UsageError) as exc:
-        problems, wide = [], [f"the ledger could not be verified: {exc.message}"]
+        checked, wide = None, [f"the ledger could not be verified: {exc.message}"]
+    problems = checked.problems if checked is not None else []
+    if checked is not None:
+        wide = [str(p) for p in checked.problems if p.line is None]
     records = []
     for line, record in zip(lines, found, strict=True):
         if not _of_version(record, model, version):
             continue
         own = tuple(p.message for p in problems if p.line == line)
         records.append(_record(record, line, own, verified=not own and not wide))
-    return records, wide
+    states = history.deployments(project, verification=checked) if checked is not None else []
+    ran = [replace_problems(s, wide) for s in states if s.version == version.name]
+    return records, wide, ran
+
+
+def replace_problems(state: history.Deployment, wide: Sequence[str]) -> history.Deployment:
+    """A deployment whose ledger has problems of its own is not verified either."""
+    return dataclasses.replace(state, problems=(*state.problems, *wide)) if wide else state
 
 
 def _record_lines(path: Path) -> list[int]:
@@ -420,8 +450,10 @@ def _record(
     what = "gate"
     if record.get("kind") == "rollback":
         what = "rollback"
-    elif record.get("stage") == "deploy" and record.get("action") in ("deploy", "refused"):
-        what = str(record["action"])
+    elif record.get("stage") == "deploy" and record.get("action") == "refused":
+        what = "refused"
+    elif record.get("stage") == "deploy" and record.get("action") == "deploy":
+        what = history.PROMOTE if record.get("from_env") else history.DEPLOY
     waivers = tuple(
         f"{w.get('rule')} ({w.get('reason')}; approved by {w.get('approved_by')}; "
         f"expires {w.get('expires')})"
@@ -438,7 +470,7 @@ def _record(
         str(record.get("time") or ""),
         str(record.get("actor") or ""),
         _text(record.get("verdict")),
-        tuple(str(a) for a in record.get("approvals") or []),
+        tuple(f"{a.who} ({a.how})" for a in history.approvals(record)),
         waivers,
         str(record.get("hash") or ""),
         verified,
@@ -821,6 +853,7 @@ _SECTIONS: tuple[_Spec, ...] = (
             "monitoring/*",
             "decisions/records.jsonl",
             "decisions/verification.json",
+            "decisions/deployments.json",
         ),
         (),
         "no health report and no monitoring for this version",
@@ -849,6 +882,7 @@ _SECTIONS: tuple[_Spec, ...] = (
             "source/waivers.yaml",
             "decisions/records.jsonl",
             "decisions/verification.json",
+            "decisions/deployments.json",
             "release/reports/decision.json",
         ),
         (
@@ -862,7 +896,7 @@ _SECTIONS: tuple[_Spec, ...] = (
         "6",
         "A description of relevant changes made by the provider to the system through its "
         "lifecycle",
-        ("modifications.md", "modifications.json", "decisions/records.jsonl"),
+        ("modifications.md", "modifications.json", "decisions/deployments.json"),
         (),
         "no comparison with an earlier version: run with --since vW",
         ("modifications.*",),
@@ -926,6 +960,7 @@ _SECTIONS: tuple[_Spec, ...] = (
             "source/policies/*",
             "decisions/records.jsonl",
             "decisions/verification.json",
+            "decisions/deployments.json",
             "modifications.*",
         ),
         (
@@ -994,6 +1029,10 @@ def _warnings(evidence: Evidence, number: str) -> tuple[str, ...]:
         notes.append(
             f"ledger records that do NOT verify (not evidence until explained): seq {seqs}"
         )
+    unverified = [d for d in evidence.deployments if not d.verified]
+    if number in ("3", "6") and unverified:
+        seqs = ", ".join(str(d.seq) for d in unverified)
+        notes.append(f"deployments that do NOT verify (ledger seq {seqs}): see their problems")
     return tuple(notes)
 
 

@@ -23,6 +23,7 @@ from o16n.report.markup import bullets, cell, page, table
 
 if TYPE_CHECKING:
     from o16n.lifecycle.evidence import Evidence, Modifications, Record, Section
+    from o16n.lifecycle.history import Deployment
 
 SOURCES = {
     "EU AI Act Annex IV": "Regulation (EU) 2024/1689, Annex IV, technical documentation referred "
@@ -51,6 +52,30 @@ def _record_row(r: Record) -> list[object]:
     ]
 
 
+DEPLOYMENT_HEADER = (
+    "env", "action", "since", "until", "by", "approvals", "verdict", "pack", "ledger seq", "status",
+)  # fmt: skip
+
+
+def _deployment_row(d: Deployment) -> list[object]:
+    origin = (
+        f" from {d.from_env}" if d.from_env else f" from {d.from_version}" if d.from_version else ""
+    )
+    status = "verified" if d.verified else f"DOES NOT VERIFY: {'; '.join(d.problems)}"
+    return [
+        d.env,
+        f"{d.action}{origin}",
+        d.since,
+        d.until or "runs now",
+        d.actor,
+        ", ".join(f"{a.who} ({a.how})" for a in d.approvals) or "none",
+        d.verdict,
+        d.pack,
+        d.seq,
+        status,
+    ]
+
+
 RECORD_HEADER = ("seq", "what", "env", "time", "actor", "verdict", "approvals", "waivers", "status")
 
 
@@ -75,7 +100,13 @@ def to_markdown(e: Evidence) -> str:
             lines += bullets(f"`{path}`" for path in s.files) or ["- no file in this bundle"]
             lines += [f"- **missing:** {cell(note)}" for note in s.missing]
             lines.append("")
-    lines += ["## Ledger records of this version", ""]
+    lines += ["## Deployments of this version", ""]
+    lines += (
+        table(DEPLOYMENT_HEADER, [_deployment_row(d) for d in e.deployments])
+        if e.deployments
+        else ["never deployed"]
+    )
+    lines += ["", "## Ledger records of this version", ""]
     lines += table(RECORD_HEADER, [_record_row(r) for r in e.records]) if e.records else []
     lines += ["no ledger record names this version"] if not e.records else []
     lines.append("")
@@ -100,6 +131,11 @@ def _checks_markdown(e: Evidence) -> list[str]:
         "verify" + (f"; **{len(failing)} DO NOT VERIFY**" if failing else "")
     )
     lines += [f"  - ledger: {cell(p)}" for p in e.ledger_problems]
+    wrong = [d for d in e.deployments if not d.verified]
+    lines.append(
+        f"- deployments: {len(e.deployments) - len(wrong)} of {len(e.deployments)} verify"
+        + (f"; **{len(wrong)} DO NOT VERIFY**" if wrong else "")
+    )
     lines.append(f"- monitoring: {len(e.monitoring)} monitor report(s) of this version")
     return [*lines, ""]
 
@@ -128,6 +164,7 @@ def to_dict(e: Evidence) -> dict[str, Any]:
         "release": asdict(e.release),
         "ledger_problems": list(e.ledger_problems),
         "records": [asdict(r) for r in e.records],
+        "deployments": [asdict(d) | {"verified": d.verified} for d in e.deployments],
         "monitoring": list(e.monitoring),
         "sources": SOURCES,
         "sections": [asdict(s) for s in e.sections],
@@ -167,6 +204,14 @@ def to_html(e: Evidence) -> str:
             '<div class="scroll"><table><thead><tr><th>section</th><th>files in this bundle</th>'
             f"<th>missing</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
+    body.append("<h2>Deployments of this version</h2>")
+    body.append(
+        _table_html(
+            DEPLOYMENT_HEADER,
+            [(d.verified, _deployment_row(d)) for d in e.deployments],
+            "never deployed",
+        )
+    )
     body.append("<h2>Ledger records of this version</h2>")
     body.append(_records_html(e.records))
     if e.modifications is not None:
@@ -176,7 +221,7 @@ def to_html(e: Evidence) -> str:
 
 def _checks_html(e: Evidence) -> list[str]:
     failing = [r for r in e.records if not r.verified]
-    bad = not e.release.verified or failing or e.ledger_problems
+    bad = not e.verified or e.ledger_problems
     klass = "fail" if bad else "ok"
     if e.release.verified:
         release = f"release verified, signed by {_e(e.release.signer)}"
@@ -202,21 +247,29 @@ def _section_row(s: Section) -> str:
 
 
 def _records_html(records: Sequence[Record]) -> str:
-    if not records:
-        return "<p>no ledger record names this version</p>"
-    head = "".join(f"<th>{_e(h)}</th>" for h in RECORD_HEADER)
-    rows = "".join(
-        f'<tr class="{"ok" if r.verified else "fail"}">'
+    rows = [(r.verified, _record_row(r)) for r in records]
+    return _table_html(RECORD_HEADER, rows, "no ledger record names this version")
+
+
+def _table_html(
+    header: Sequence[str], rows: Sequence[tuple[bool, Sequence[object]]], empty: str
+) -> str:
+    """A table whose rows are marked ok or fail (verified or not); `empty` when none."""
+    if not rows:
+        return f"<p>{_e(empty)}</p>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = "".join(
+        f'<tr class="{"ok" if verified else "fail"}">'
         + "".join(
             f'<td class="k">{_e(v)}</td>' if i in SHORT else f"<td>{_e(v)}</td>"
-            for i, v in enumerate(_record_row(r))
+            for i, v in enumerate(values)
         )
         + "</tr>"
-        for r in records
+        for verified, values in rows
     )
     return (
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{rows}</tbody></table></div>"
+        f"<tbody>{body}</tbody></table></div>"
     )
 
 

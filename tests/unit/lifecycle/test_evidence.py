@@ -94,6 +94,13 @@ def _release(
     return plan.version, commit, outs
 
 
+PROMOTION: dict[str, Any] = {
+    "from_env": "staging",
+    "approvals": ["@ann"],
+    "approved_via": {"@ann": "review"},
+}
+
+
 def _gates(project: Path, version: str, commit: str, outs: dict[str, str], pack: str) -> None:
     """The records of one version: its pull-request gate, a deploy to staging, a promotion to
     production with an approval."""
@@ -101,7 +108,7 @@ def _gates(project: Path, version: str, commit: str, outs: dict[str, str], pack:
     pr = decision(commit, outs, **common)
     pr["inputs"]["policy_hash"] = pack
     ledger.append(project, pr)
-    for env, approvals in (("staging", []), ("production", ["ann@example.com (review)"])):
+    for env, promotion in (("staging", {}), ("production", PROMOTION)):
         record = decision(
             commit,
             outs,
@@ -109,7 +116,7 @@ def _gates(project: Path, version: str, commit: str, outs: dict[str, str], pack:
             env=env,
             action="deploy",
             model={"name": MODEL, "version": version},
-            approvals=approvals,
+            **promotion,
         )
         record["inputs"]["policy_hash"] = pack
         ledger.append(project, record)
@@ -227,7 +234,12 @@ def test_the_zip_holds_the_card_release_records_and_an_annex_iv_index(repo: Path
     assert "### 8. A copy of the EU declaration of conformity" in markdown
     html = files["index.html"].decode()
     assert "<script" not in html and "http" not in html.split("</style>")[1]
-    assert "ann@example.com (review)" in html
+    assert "@ann (review)" in html and "promote from staging" in html
+    ran = json.loads(files["decisions/deployments.json"])
+    assert [(d["env"], d["action"], d["verified"]) for d in ran] == [
+        ("staging", "deploy", True), ("production", "promote", True),
+    ]  # fmt: skip
+    assert "## Deployments of this version" in markdown
 
 
 def test_the_default_name_and_the_monitoring_of_the_version(repo: Path, tmp_path: Path) -> None:
@@ -321,6 +333,8 @@ def test_an_edited_ledger_record_is_marked_as_failing_not_as_good(copy: Path) ->
     edited = next(r for r in status if r["seq"] == records[target]["seq"])
     assert not edited["verified"]
     assert any("edited" in p for p in edited["problems"])
+    ran = json.loads(files["decisions/deployments.json"])
+    assert [d["verified"] for d in ran if d["seq"] == records[target]["seq"]] == [False]
     markdown = files["index.md"].decode()
     assert "1 DO NOT VERIFY" in markdown and "DOES NOT VERIFY" in markdown
     assert f"seq {records[target]['seq']}" in markdown  # named where it would be evidence

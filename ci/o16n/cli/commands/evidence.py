@@ -5,10 +5,10 @@ records of the version with each one's verification, the health, KPI and fairnes
 monitor reports of the version, the project's configuration at the version's commit, and an
 index (index.md, index.html, index.json) by the sections of EU AI Act Annex IV and SR 11-7.
 With --since, the substantial modifications from that older version are printed and included
-(modifications.md, modifications.json). Exit 0: written; exit 1: written, but the release or a
-ledger record does not verify (the index says which); exit 2: bad input (an unknown version,
---since not older, an output in a missing folder or an existing file that is not a zip), and
-nothing is written.
+(modifications.md, modifications.json). Exit 0: written; exit 1: written, but the release, a
+ledger record or a deployment of the version does not verify (the index says which); exit 2:
+bad input (an unknown version, --since not older, an output in a missing folder or an existing
+file that is not a zip), and nothing is written.
 """
 
 from __future__ import annotations
@@ -77,5 +77,4 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if found.modifications is not None:
         report.modifications_to_text(found.modifications, console)
     report.summary_to_text(found, str(output), len(files), console)
-    failed = not found.release.verified or any(not r.verified for r in found.records)
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_OK if found.verified else EXIT_FAILED
