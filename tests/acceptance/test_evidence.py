@@ -50,14 +50,19 @@ def test_evidence_of_a_version_deployed_promoted_and_rolled_back(
     assert "modifications.md" in names and "index.html" in names
     assert index["release"]["verified"], index["release"]
     deploys = [(r["what"], r["env"]) for r in status["records"] if r["what"] != "gate"]
-    assert deploys == [("deploy", "staging"), ("deploy", "production")]
+    assert deploys == [("deploy", "staging"), ("promote", "production")]
     assert all(r["verified"] for r in status["records"]), status
 
     code, text = this_o16n(project, "evidence", "--version", "v1.0.0", "-o", tmp_path / "v1.zip")
     assert code == 0, text
     with zipfile.ZipFile(tmp_path / "v1.zip") as archive:
         status = json.loads(archive.read("decisions/verification.json"))
+        ran = json.loads(archive.read("decisions/deployments.json"))
     assert [r["what"] for r in status["records"] if r["what"] != "gate"] == ["deploy", "rollback"]
+    assert [(d["env"], d["action"], d["until"] is None, d["verified"]) for d in ran] == [
+        ("staging", "deploy", False, True), ("staging", "rollback", True, True),
+    ]  # fmt: skip
+    assert ran[1]["from_version"] == "v1.1.0" and ran[1]["decision"] is not None
 
     shutil.rmtree(project / "releases")  # a fresh checkout: production's desired state carries it
     found = evidence.collect(project, "v1.1.0")
