@@ -1,0 +1,118 @@
+"""A model repository with a long history, made cheaply: real git commits of dvc.lock and
+metrics.json (no pipeline runs), real GTO-style annotated version tags, and real ledger records
+appended with `o16n.lifecycle.ledger.append` (gate decisions, deploys, promotions, refusals
+and rollbacks), committed as o16n commits them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from o16n.lifecycle import ledger
+from tests.pipeline_repo import commit_pipeline, decision, git, make_repo, outs
+
+MODEL = "credit-risk-model"
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def _iso(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def long_history(path: Path, versions: int = 50, decisions: int = 200) -> Path:
+    """`versions` versions, each with a PR gate decision and a staging deploy; the others (up to
+    `decisions` records in all) promote to production, refuse, or roll production back."""
+    project = make_repo(path / MODEL)
+    per_version = max(2, decisions // versions)
+    made = 0
+    for i in range(versions):
+        at = START + timedelta(days=3 * i)
+        data = f"{i // 5:032x}"  # new data every fifth version
+        model = f"{i + 1:032x}"
+        metrics = {"accuracy": round(0.80 + 0.003 * i - 0.01 * (i % 4 == 3), 4), "roc_auc": 0.9}
+        commit = commit_pipeline(
+            project, data=data, model=model, c=1.0 + i / 10, metrics=metrics, date=_iso(at),
+            message=f"Retrain {i + 1}",
+        )  # fmt: skip
+        version = f"v1.{i}.0"
+        tag = f"{MODEL}@{version}"
+        git(project, "tag", "-a", tag, "-m", f"Registering {version}", date=_iso(at))
+        kinds = _kinds(i, per_version)
+        for j, kind in enumerate(kinds[: decisions - made]):
+            record = _record(kind, commit, outs(data, model), version, i)
+            record["time"] = _iso(at + timedelta(hours=j + 1))
+            ledger.append(project, record)
+            made += 1
+        git(project, "add", str(ledger.LEDGER))
+        git(project, "commit", "-q", "-m", f"[skip ci] decisions on {version}", date=_iso(at))
+    return project
+
+
+def _kinds(i: int, per_version: int) -> list[str]:
+    extra = ["production", "refused" if i % 2 else "rollback"]
+    return (["pr", "staging"] + extra * per_version)[:per_version]
+
+
+def _record(
+    kind: str, commit: str, lineage: dict[str, str], version: str, i: int
+) -> dict[str, object]:
+    approvals = ["Ada Lovelace <ada@example.com>"]
+    model = {"name": MODEL, "version": version}
+    if kind == "pr":
+        return decision(
+            commit, lineage, model={"name": MODEL, "version": None}, approvals=approvals
+        )
+    if kind == "rollback":
+        return {
+            "kind": "rollback", "actor": "ops <ops@example.com>", "stage": "deploy",
+            "env": "production", "model": {"name": MODEL, "version": f"v1.{max(i - 1, 0)}.0"},
+            "inputs": {"commit": commit, "outs": lineage}, "from_version": version,
+            "verdict": "pass",
+        }  # fmt: skip
+    env = "staging" if kind == "staging" else "production"
+    action = "refused" if kind == "refused" else "deploy"
+    verdict = "fail" if action == "refused" else "pass"
+    return decision(
+        commit, lineage, stage="deploy", env=env, model=model, action=action, verdict=verdict,
+        approvals=approvals,
+    )  # fmt: skip
+
+
+def monitor_runs(folder: Path, count: int, columns: int = 8) -> Path:
+    """`count` kept monitor runs as `o16n monitor` writes them (JSON beside its HTML report)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        at = START + timedelta(days=i)
+        drift = [
+            {
+                "column": f"x{c}",
+                "kind": "numeric",
+                "method": "ks p-value",
+                "value": 0.01 if (c + i) % 5 == 0 else 0.5,
+                "threshold": 0.05,
+                "drifted": (c + i) % 5 == 0,
+            }  # fmt: skip
+            for c in range(columns)
+        ]
+        data = {
+            "severity": "warn" if any(d["drifted"] for d in drift) else "ok",
+            "failed": False,
+            "counts": {"fail": 0, "warn": 1, "ok": 10},
+            "findings": [],
+            "drift": {"dataset_drift_share": 0.1, "columns": drift},
+            "metrics": [],
+            "inputs": {
+                "env": "production",
+                "version": "v1.0.0",
+                "batch": f"data/production/{i}.csv",
+            },
+            "run": {
+                "time": _iso(at),
+                "url": f"https://github.com/acme/model/actions/runs/{100 + i}",
+            },
+        }
+        name = f"{at:%Y%m%dT%H%M%SZ}-production-{i}"
+        (folder / f"{name}.json").write_text(json.dumps(data))
+        (folder / f"{name}.html").write_text("<!doctype html><title>report</title><p>run</p>")
+    return folder
