@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve the environment's desired version with MLServer, following git",
     "predict": "send rows to a served model over the V2 protocol and print the predictions",
     "ledger": "verify the decision ledger (chain, history, signatures, lineage) or show it",
+    "history": "what ran in an environment at a moment, who approved it, verified",
     "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
     "site": "the model's static site: versions, environments, monitoring, decisions, logs",
     "schemas": "the JSON Schemas of o16n's YAML files; --write copies them into the project",

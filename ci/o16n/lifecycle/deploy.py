@@ -250,9 +250,9 @@ def deploy(
         candidate = Candidate(model, picked.name, picked.commit, desired.artifact)
         judged = judge(project, stage="deploy", env=env, candidate=candidate)
         passed = judged.decision.passed
-        recorded = ledger.append(
-            project, judged.record | {"action": "deploy" if passed else "refused"}
-        )
+        action = {"action": "deploy" if passed else "refused"}
+        promoted = {"from_env": source} if source is not None else {}  # a promotion
+        recorded = ledger.append(project, judged.record | action | promoted)
         paths = [str(ledger.LEDGER)]
         if passed:
             paths += write(project, env, desired, config.serving)

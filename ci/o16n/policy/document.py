@@ -126,6 +126,7 @@ class PullRequestReviewFacts(ReviewFacts):
     stale_approvals: list[str]
     read_only_approvals: list[str]
     changes_requested: list[str]
+    environment_approvers: list[str]  # deploy: reviewers of this run's environment, counted
     labels: list[str]
     head_sha: str
     base: str

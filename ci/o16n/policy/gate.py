@@ -259,9 +259,23 @@ def record(decision: Decision, facts: Facts, actor: str) -> dict[str, Any]:
             for w in decision.waivers_used
         ],
         "approvals": list(facts["review"]["approvers"]),
+        "approved_via": approved_via(facts["review"]),
         "notes": list(decision.notes),
         "verdict": decision.verdict,
     }
+
+
+# How an approval that counted was given: the words `o16n history` shows.
+REVIEW, SIGNED, ENVIRONMENT = "review", "signed approval", "environment approval"
+
+
+def approved_via(review: Mapping[str, Any]) -> dict[str, str]:
+    """Each counted approver and how they approved: a pull request review (GitHub), an
+    SSH-signed `o16n approve` commit (git), or a required reviewer of the environment that
+    released this run's deploy job (GitHub environments)."""
+    environment = set(review.get("environment_approvers") or ())
+    how = SIGNED if review.get("provider") == "git" else REVIEW
+    return {who: ENVIRONMENT if who in environment else how for who in review["approvers"]}
 
 
 def actor(project: Path) -> str:

@@ -132,6 +132,7 @@ def pull_facts(
         "stale_approvals": list(result.stale),
         "read_only_approvals": list(result.read_only),
         "changes_requested": list(result.changes_requested),
+        "environment_approvers": [],
         "labels": list(pull.labels),
         "head_sha": pull.head_sha,
         "base": pull.base,
@@ -184,4 +185,5 @@ def deploy_review_facts(
     ]
     facts["approvers"] = sorted(set(facts["approvers"]) | set(extra))
     facts["approvals"] = len(facts["approvers"])
+    facts["environment_approvers"] = extra
     return facts
