@@ -26,11 +26,10 @@ from o16n.adapters.dvc import lineage
 from o16n.adapters.manifest import MANIFEST, SIGNATURE, Trust
 from o16n.config.params import flatten
 from o16n.errors import ConfigError
-from o16n.lifecycle import ledger, timeline, verify
+from o16n.lifecycle import history, ledger, timeline, verify
 
 MONITOR_RUNS = Path("reports") / "monitor" / "runs"  # where `o16n monitor` keeps each run
 SIGNED_FILES = (MANIFEST, SIGNATURE)  # what the site copies of each bundle
-ACTIONS = {"deploy", "promote", "rollback", "refused"}
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,14 @@ class Version:
 
 @dataclass(frozen=True)
 class Move:
-    """A change of an environment's desired state (or a refused one), from its ledger record."""
+    """A change of an environment's state (or a refused one): a mark on the swimlane."""
 
     env: str
     time: str
-    action: str  # one of ACTIONS
+    action: str  # deploy, promote, rollback (o16n.lifecycle.history) or refused
     version: str
     actor: str
-    seq: int
-    record: dict[str, Any]
+    seq: int  # the ledger record that made it
 
 
 @dataclass(frozen=True)
@@ -92,22 +90,6 @@ class MonitorRun:
 
 
 @dataclass(frozen=True)
-class Running:
-    """What an environment runs now: the version, since when, approved by whom, which pack."""
-
-    env: str
-    version: str
-    commit: str
-    since: str
-    action: str
-    actor: str
-    approvals: tuple[str, ...]
-    pack: str
-    seq: int | None  # the ledger record that put it there (the gate decision)
-    verdict: str
-
-
-@dataclass(frozen=True)
 class Site:
     model: str
     built: str
@@ -115,15 +97,20 @@ class Site:
     decisions: list[dict[str, Any]]
     ledger: ledger.Verification
     moves: list[Move]
-    running: dict[str, Running]
+    deployments: list[history.Deployment]  # every state of every environment, verified
     runs: list[MonitorRun]
     github: str | None  # https://github.com/owner/repo when known
     notes: list[str] = field(default_factory=list)
 
     @property
     def envs(self) -> list[str]:
-        found = {m.env for m in self.moves} | set(self.running)
+        found = {m.env for m in self.moves}
         return sorted(found, key=lambda e: (e != "staging", e != "production", e))
+
+    @property
+    def running(self) -> dict[str, history.Deployment]:
+        """What runs now in each environment: its newest state."""
+        return {d.env: d for d in self.deployments if d.until is None}
 
 
 def build(
@@ -140,15 +127,16 @@ def build(
     tags = timeline.version_tags(project)
     model = _model(project, tags)
     records = ledger.read(project / ledger.LEDGER)
-    moves = _moves(records)
+    verification = ledger.verify(project)
+    states = history.deployments(project, verification=verification)
     return Site(
         model=model,
         built=(now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         versions=versions(project, model, [t for t in tags if t.model == model]),
         decisions=records,
-        ledger=ledger.verify(project),
-        moves=moves,
-        running=running(moves),
+        ledger=verification,
+        moves=moves(states, records),
+        deployments=states,
         runs=monitor_runs(monitor if monitor is not None else project / MONITOR_RUNS),
         github=github_url(os.environ if env is None else env),
     )
@@ -238,69 +226,27 @@ def _kpi(path: Path) -> Kpi | None:
 # ---- environments ----------------------------------------------------------------------------
 
 
-def _moves(records: Sequence[Mapping[str, Any]]) -> list[Move]:
-    """Deploys, promotions, rollbacks and refusals, in ledger order. A deploy of a version that
-    another environment already ran is a promotion."""
-    moves: list[Move] = []
-    for record in records:
-        action = _action(record)
-        if action is None or not record.get("env"):
-            continue
-        version = str((record.get("model") or {}).get("version") or "")
-        env = str(record["env"])
-        if action == "deploy" and any(m.version == version and m.env != env for m in moves):
-            action = "promote"
-        moves.append(
-            Move(
-                env=env,
-                time=timeline.utc(str(record.get("time") or "")),
-                action=action,
-                version=version,
-                actor=str(record.get("actor") or ""),
-                seq=int(record.get("seq") or 0),
-                record=dict(record),
-            )
+def moves(states: Sequence[history.Deployment], records: Sequence[Mapping[str, Any]]) -> list[Move]:
+    """The swimlane's marks, in ledger order: every state `o16n.lifecycle.history` found (a
+    deploy, a promotion, a rollback), and every deploy the gate refused (which changed nothing,
+    but belongs on the lane)."""
+    found = [
+        Move(d.env, timeline.utc(d.since), d.action, d.version or "", d.actor, d.seq)
+        for d in states
+    ]
+    found += [
+        Move(
+            env=str(r.get("env") or ""),
+            time=timeline.utc(str(r.get("time") or "")),
+            action="refused",
+            version=str((r.get("model") or {}).get("version") or ""),
+            actor=str(r.get("actor") or ""),
+            seq=int(r.get("seq") or 0),
         )
-    return moves
-
-
-def _action(record: Mapping[str, Any]) -> str | None:
-    if record.get("kind") == "rollback":
-        return "rollback"
-    if record.get("stage") == "deploy" and record.get("action") in ("deploy", "refused"):
-        return str(record["action"])
-    return None
-
-
-def running(moves: Sequence[Move]) -> dict[str, Running]:
-    """Each environment's last move that changed its state; since: when it was made, approved
-    by the approvals of the gate decision that let it (a rollback: of the deploy it restores)."""
-    found: dict[str, Running] = {}
-    for move in moves:
-        if move.action == "refused":
-            continue
-        decision = move.record
-        if move.action == "rollback":  # the approvals are those of the restored deploy
-            earlier = [
-                m
-                for m in moves
-                if m.env == move.env and m.version == move.version and m.seq < move.seq
-            ]
-            decision = earlier[-1].record if earlier else move.record
-        inputs = decision.get("inputs") or {}
-        found[move.env] = Running(
-            env=move.env,
-            version=move.version,
-            commit=str((move.record.get("inputs") or {}).get("commit") or ""),
-            since=move.time,
-            action=move.action,
-            actor=move.actor,
-            approvals=tuple(str(a) for a in decision.get("approvals") or ()),
-            pack=str(inputs.get("pack") or ""),
-            seq=int(decision.get("seq") or 0) or None,
-            verdict=str(move.record.get("verdict") or ""),
-        )
-    return found
+        for r in records
+        if r.get("stage") == "deploy" and r.get("action") == "refused" and r.get("env")
+    ]
+    return sorted(found, key=lambda m: m.seq)
 
 
 # ---- monitoring ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from o16n.lifecycle.site import MonitorRun, Move, Running, Site, Version
+from o16n.lifecycle.history import Deployment
+from o16n.lifecycle.site import MonitorRun, Move, Site, Version
 from o16n.numbers import number
 from o16n.report.health import CSS
 from o16n.report.markup import page
@@ -111,14 +112,25 @@ def overview(site: Site) -> str:
     return _layout(site, "index.html", "Overview", body)
 
 
-def _running_card(site: Site, now: Running) -> str:
-    approvals = ", ".join(now.approvals) or "no approval recorded"
+def _approved(d: Deployment) -> str:
+    return ", ".join(f"{a.who} ({a.how})" for a in d.approvals) or "no approval recorded"
+
+
+def _verified(d: Deployment) -> str:
+    if d.verified:
+        return _badge("ok") + " verified"
+    return _badge("fail") + " does not verify: " + "; ".join(_e(p) for p in d.problems[:3])
+
+
+def _running_card(site: Site, now: Deployment) -> str:
+    decided = now.decision.get("seq") if now.decision else None
     rows = [
-        ("version", f"{_e(now.version)} (<code>{_e(now.commit[:12])}</code>)"),
+        ("version", f"{_e(now.version or '—')} (<code>{_e(now.commit[:12])}</code>)"),
         ("since", f"{_e(_when(now.since))}, by {_e(now.action)} ({_e(now.actor)})"),
-        ("approved by", _e(approvals)),
+        ("approved by", _e(_approved(now))),
         ("policy pack", _e(now.pack or "—")),
-        ("gate", _decision_link(now.seq)),
+        ("gate", _decision_link(decided if isinstance(decided, int) else None)),
+        ("record", _verified(now)),
         ("history", _a(_history_file(now.env), f"{now.env} over time")),
     ]
     items = "".join(f"<div><dt>{_e(k)}</dt><dd>{v}</dd></div>" for k, v in rows)
@@ -220,29 +232,41 @@ def _move_row(m: Move) -> list[str]:
 
 
 def history(site: Site, env: str) -> str:
-    """The environment's states, newest first: from when to when each version ran."""
-    moves = [m for m in site.moves if m.env == env]
-    rows, until = [], "now"
-    for m in reversed(moves):
-        if m.action == "refused":
-            rows.append(
-                [_e(_when(m.time)), "—", _e(f"refused {m.version}"), "", "", _decision_link(m.seq)]
-            )
-            continue
-        approvals = ", ".join(str(a) for a in m.record.get("approvals") or ()) or "—"
-        rows.append(
-            [
-                _e(_when(m.time)),
-                _e(until),
-                _e(f"{m.action} {m.version}"),
-                _e(m.actor),
-                _e(approvals),
-                _decision_link(m.seq),
-            ]  # fmt: skip
-        )
-        until = _when(m.time)
-    header = ("from", "until", "what", "by", "approved by", "decision")
-    return _layout(site, _history_file(env), f"{env}: what ran when", _table(header, rows))
+    """The environment's states, newest first (o16n.lifecycle.history): from when to when each
+    version ran, its hashes, who approved it and how, the waivers in force, and whether its
+    record verifies."""
+    rows = [_state_row(d) for d in reversed(site.deployments) if d.env == env]
+    header = ("from", "until", "what", "by", "approved by", "data and model", "waivers", "record")
+    body = (
+        f"<p>Reconstructed from the ledger and git; `o16n history --env {_e(env)} --at "
+        "DATETIME` says what ran at any moment.</p>" + _table(header, rows)
+    )
+    return _layout(site, _history_file(env), f"{env}: what ran when", body)
+
+
+def _state_row(d: Deployment) -> list[str]:
+    what = f"{d.action} {d.version or '—'}"
+    what += f" from {d.from_env}" if d.from_env else ""
+    what += f" (was {d.from_version})" if d.from_version else ""
+    hashes = "".join(
+        f"<li>{_e(p)} <code>{_e(h[:12])}</code></li>" for p, h in {**d.data, **d.model}.items()
+    )
+    waivers = "".join(
+        f"<li>{_e(w.get('rule'))}: {_e(w.get('reason'))} (by {_e(w.get('approved_by'))}, "
+        f"expires {_e(w.get('expires'))})</li>"
+        for w in d.waivers
+    )
+    seq = d.decision.get("seq") if d.decision else None
+    return [
+        _e(_when(d.since)),
+        _e(_when(d.until) if d.until else "now"),
+        f"{_e(what)}<br><code>{_e(d.commit[:12])}</code>",
+        _e(d.actor),
+        _e(_approved(d)),
+        f'<ul class="plain">{hashes}</ul>' if hashes else "—",
+        f'<ul class="plain">{waivers}</ul>' if waivers else "none",
+        f"{_verified(d)}<br>{_decision_link(seq if isinstance(seq, int) else None)}",
+    ]
 
 
 # ---- Monitoring ------------------------------------------------------------------------------
