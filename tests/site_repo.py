@@ -24,7 +24,7 @@ def long_history(path: Path, versions: int = 50, decisions: int = 200) -> Path:
     """`versions` versions, each with a PR gate decision and a staging deploy; the others (up to
     `decisions` records in all) promote to production, refuse, or roll production back."""
     project = make_repo(path / MODEL)
-    per_version = max(2, decisions // versions)
+    per_version = max(2, decisions // max(versions, 1))
     made = 0
     for i in range(versions):
         at = START + timedelta(days=3 * i)
@@ -73,9 +73,10 @@ def _record(
     env = "staging" if kind == "staging" else "production"
     action = "refused" if kind == "refused" else "deploy"
     verdict = "fail" if action == "refused" else "pass"
+    promoted = {"from_env": "staging"} if env == "production" else {}
     return decision(
         commit, lineage, stage="deploy", env=env, model=model, action=action, verdict=verdict,
-        approvals=approvals,
+        approvals=approvals, **promoted,
     )  # fmt: skip
 
 
