@@ -6,11 +6,16 @@ and rollbacks), committed as o16n commits them."""
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from o16n.adapters import signing
 from o16n.lifecycle import ledger
 from tests.pipeline_repo import commit_pipeline, decision, git, make_repo, outs
+from tests.signing import write_allowed_signers
 
 MODEL = "credit-risk-model"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -20,16 +25,41 @@ def _iso(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def long_history(path: Path, versions: int = 50, decisions: int = 200) -> Path:
+def long_history(
+    path: Path, versions: int = 50, decisions: int = 200, key: Path | None = None
+) -> Path:
     """`versions` versions, each with a PR gate decision and a staging deploy; the others (up to
-    `decisions` records in all) promote to production, refuse, or roll production back."""
+    `decisions` records in all) promote to production, refuse, or roll production back. With
+    `key`, main trusts it for the ledger and every record is signed with it."""
     project = make_repo(path / MODEL)
+    if key is not None:
+        entries = [("o16n-ci@example.com", key, signing.LEDGER_NAMESPACE)]
+        write_allowed_signers(project, entries, commit="Trust the CI key")
+    with _signing(key):
+        _versions(project, versions, decisions)
+    return project
+
+
+@contextmanager
+def _signing(key: Path | None) -> Iterator[None]:
+    before = os.environ.pop(signing.KEY_VARIABLE, None)
+    if key is not None:
+        os.environ[signing.KEY_VARIABLE] = str(key)
+    try:
+        yield
+    finally:
+        os.environ.pop(signing.KEY_VARIABLE, None)
+        if before is not None:
+            os.environ[signing.KEY_VARIABLE] = before
+
+
+def _versions(project: Path, versions: int, decisions: int) -> None:
     per_version = max(2, decisions // max(versions, 1))
     made = 0
     for i in range(versions):
         at = START + timedelta(days=3 * i)
-        data = f"{i // 5:032x}"  # new data every fifth version
-        model = f"{i + 1:032x}"
+        data = f"d{i // 5:031x}"  # new data every fifth version (a letter: YAML reads a string)
+        model = f"b{i + 1:031x}"
         metrics = {"accuracy": round(0.80 + 0.003 * i - 0.01 * (i % 4 == 3), 4), "roc_auc": 0.9}
         commit = commit_pipeline(
             project, data=data, model=model, c=1.0 + i / 10, metrics=metrics, date=_iso(at),
@@ -46,7 +76,6 @@ def long_history(path: Path, versions: int = 50, decisions: int = 200) -> Path:
             made += 1
         git(project, "add", str(ledger.LEDGER))
         git(project, "commit", "-q", "-m", f"[skip ci] decisions on {version}", date=_iso(at))
-    return project
 
 
 def _kinds(i: int, per_version: int) -> list[str]:
