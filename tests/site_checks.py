@@ -5,13 +5,12 @@ imports from anywhere), and pages that headless Chromium paints, at desktop and 
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from tests.unit.report.test_screenshot import chromium, read_png
+from tests.screenshots import shoot
 
 PAGES = (
     "index.html",
@@ -52,35 +51,12 @@ def check_site(site: Path, envs: tuple[str, ...]) -> None:
         assert '<meta name="viewport"' in text  # laid out for a phone's width
 
 
-def screenshot(page: Path, width: int, height: int, out: Path) -> tuple[str, np.ndarray]:
-    """Chromium's DOM of `page` and its screenshot as an RGB array."""
-    ran = subprocess.run(
-        [
-            chromium(),
-            "--headless",
-            "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
-            "--disable-gpu",
-            "--hide-scrollbars",
-            f"--window-size={width},{height}",
-            f"--screenshot={out}",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert ran.returncode == 0 and out.is_file(), ran.stderr[-2000:]
-    return ran.stdout, read_png(out.read_bytes())
-
-
 def check_screenshots(site: Path, out: Path, pages: tuple[str, ...] = PAGES) -> None:
     """Each page painted, not blank, as wide as the window at both widths (nothing pushes a
     phone's page sideways but the wide charts, which scroll in their own box)."""
     for label, (width, height) in WIDTHS.items():
         for name in pages:
-            dom, pixels = screenshot(site / name, width, height, out / f"{label}-{name}.png")
+            dom, pixels = shoot(site / name, width, height, out / f"{label}-{name}.png")
             assert pixels.shape == (height, width, 3)
             assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20, f"{name} looks blank"
             assert "<h1>" in dom and "<nav" in dom
