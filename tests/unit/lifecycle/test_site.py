@@ -94,3 +94,29 @@ def test_a_release_bundle_verifies_and_a_tampered_one_says_why(tmp_path: Path) -
     (tampered,) = site.build(rel.project, env={}).versions
     assert tampered.signature == "does not verify"
     assert any("signature" in p for p in tampered.problems)
+
+
+def test_a_monitor_run_is_kept_under_a_name_that_sorts_by_time_and_read_back(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from o16n.health.stats.outcome import ColumnDrift
+    from o16n.lifecycle import monitor
+    from o16n.report.monitor import to_run_json
+    from tests.unit.lifecycle.test_monitor import monitored
+
+    run = monitored("warn", batch="s3://bucket/batches/2026-11-02/../x y*.csv")
+    drift = ColumnDrift("income", "numeric", "ks p-value", 0.001, 0.05, True)
+    run = dataclasses.replace(run, report=dataclasses.replace(run.report, drift=(drift,)))
+    early = monitor.run_name(run, datetime(2026, 11, 2, 5, 17, tzinfo=UTC))
+    late = monitor.run_name(run, datetime(2026, 11, 10, 5, 17, tzinfo=UTC))
+    assert early == "20261102T051700Z-production-x-y" and early < late
+    url = "https://github.com/acme/m/actions/runs/7"
+    (tmp_path / f"{early}.json").write_text(to_run_json(run, "2026-11-02T05:17:00Z", url))
+    (read,) = site.monitor_runs(tmp_path)
+    assert (read.time, read.env, read.version, read.severity, read.run_url) == (
+        "2026-11-02T05:17:00Z", "production", "v1.0.0", "warn", url,
+    )  # fmt: skip
+    assert read.drift["income"].drifted and read.report is None  # no HTML kept beside it
