@@ -125,7 +125,7 @@ def monitor_runs(folder: Path, count: int, columns: int = 8) -> Path:
             }  # fmt: skip
             for c in range(columns)
         ]
-        data = {
+        data: dict[str, object] = {
             "severity": "warn" if any(d["drifted"] for d in drift) else "ok",
             "failed": False,
             "counts": {"fail": 0, "warn": 1, "ok": 10},
