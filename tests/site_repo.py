@@ -68,6 +68,7 @@ def _versions(project: Path, versions: int, decisions: int) -> None:
         version = f"v1.{i}.0"
         tag = f"{MODEL}@{version}"
         git(project, "tag", "-a", tag, "-m", f"Registering {version}", date=_iso(at))
+        _kpi_report(project, tag, 120.0 + 4 * i)
         kinds = _kinds(i, per_version)
         for j, kind in enumerate(kinds[: decisions - made]):
             record = _record(kind, commit, outs(data, model), version, i)
@@ -76,6 +77,15 @@ def _versions(project: Path, versions: int, decisions: int) -> None:
             made += 1
         git(project, "add", str(ledger.LEDGER))
         git(project, "commit", "-q", "-m", f"[skip ci] decisions on {version}", date=_iso(at))
+
+
+def _kpi_report(project: Path, tag: str, per_1000: float) -> None:
+    """The KPI report a release bundle keeps (reports/kpi.json, as `o16n check` writes it);
+    the bundle has no manifest: the site says it does not verify."""
+    folder = project / "releases" / tag / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    current = {"name": "net value", "unit": "EUR", "per_1000": per_1000}
+    (folder / "kpi.json").write_text(json.dumps({"current": current, "baseline": None}))
 
 
 def _kinds(i: int, per_version: int) -> list[str]:

@@ -28,7 +28,10 @@ def test_versions_in_order_with_metrics_and_what_changed(project: Path) -> None:
     assert "params: train.C 1.0 → 1.1" in second.changes
     assert not any(c.startswith("data:") for c in second.changes)
     assert any(c.startswith("data: data/raw/dataset.csv") for c in sixth.changes)  # new data
-    assert all(v.signature == "no bundle" and v.bundle is None for v in built.versions)
+    assert [v.kpi.per_1000 if v.kpi else None for v in built.versions[:2]] == [120.0, 124.0]
+    # a folder under releases/ with no manifest is no release: said, with why
+    assert all(v.signature == "does not verify" and v.signed_files == () for v in built.versions)
+    assert "not a release bundle" in first.problems[0]
 
 
 def test_moves_are_history_states_and_refusals_in_ledger_order(project: Path) -> None:

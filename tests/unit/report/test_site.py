@@ -38,9 +38,11 @@ def test_the_versions_page_has_a_trend_per_metric_and_every_version(
 ) -> None:
     text = (built[1] / "versions.html").read_text()
     assert text.count('aria-label="accuracy"') == 1 and 'aria-label="roc_auc"' in text
-    assert text.count("<circle") == 2 * VERSIONS  # a point per version per metric
+    assert text.count('<circle cx="') >= 2 * VERSIONS  # a point per version per metric
     assert all(f"<b>v1.{i}.0</b>" in text for i in range(VERSIONS))
     assert "params: train.C 1.0 → 1.1" in text
+    assert 'aria-label="KPI: net value per 1,000 predictions (EUR)"' in text
+    assert text.count("<circle") == 3 * VERSIONS  # ... and per version of the KPI
 
 
 def test_environments_monitoring_and_decisions(built: tuple[Path, Path]) -> None:
@@ -107,10 +109,14 @@ def test_screenshots_at_desktop_and_phone_widths(built: tuple[Path, Path], tmp_p
     check_screenshots(built[1], tmp_path)
 
 
-def test_the_site_is_written_where_asked_and_a_file_there_is_refused(
-    built: tuple[Path, Path], tmp_path: Path
+def test_bad_output_and_monitor_folders_are_refused(
+    built: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert cli.main(["site", "--project", str(built[0]), "-o", str(blocker)]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    missing = ["--monitor", str(tmp_path / "nowhere")]
+    assert cli.main(["site", "--project", str(built[0]), "-o", str(tmp_path / "s"), *missing]) == 2
+    assert "no such folder" in capsys.readouterr().err and not (tmp_path / "s").exists()
     assert re.match(r"<!doctype html>", (built[1] / "index.html").read_text())

@@ -35,6 +35,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     out = args.output.resolve()
     if out.exists() and not out.is_dir():
         raise UsageError(f"-o {args.output}: not a folder", hint="name a folder for the site")
+    if args.monitor is not None and not args.monitor.is_dir():
+        raise UsageError(
+            f"--monitor {args.monitor}: no such folder",
+            hint="name the folder of kept monitor runs (`o16n monitor` writes "
+            "reports/monitor/runs/), or leave --monitor out",
+        )
     built = site.build(project, args.monitor.resolve() if args.monitor else None)
     files = render(built, project)
     for rel, content in files.items():
