@@ -119,7 +119,16 @@ def _approved(d: Deployment) -> str:
 def _verified(d: Deployment) -> str:
     if d.verified:
         return _badge("ok") + " verified"
-    return _badge("fail") + " does not verify: " + "; ".join(_e(p) for p in d.problems[:3])
+    return f"{_badge('fail')} does not verify: {_folded(d.problems, 'why')}"
+
+
+def _folded(problems: Sequence[str], label: str) -> str:
+    """How many problems, and each of them in a fold (a record can have many)."""
+    items = "".join(f"<li>{_e(p)}</li>" for p in problems)
+    return (
+        f'{len(problems)} problem(s)<details class="fold"><summary>{_e(label)}</summary>'
+        f'<ul class="plain">{items}</ul></details>'
+    )
 
 
 def _running_card(site: Site, now: Deployment) -> str:
@@ -236,7 +245,7 @@ def history(site: Site, env: str) -> str:
     version ran, its hashes, who approved it and how, the waivers in force, and whether its
     record verifies."""
     rows = [_state_row(d) for d in reversed(site.deployments) if d.env == env]
-    header = ("from", "until", "what", "by", "approved by", "data and model", "waivers", "record")
+    header = ("from → until", "what", "by", "approved by", "data and model", "waivers", "record")
     body = (
         f"<p>Reconstructed from the ledger and git; `o16n history --env {_e(env)} --at "
         "DATETIME` says what ran at any moment.</p>" + _table(header, rows)
@@ -258,8 +267,7 @@ def _state_row(d: Deployment) -> list[str]:
     )
     seq = d.decision.get("seq") if d.decision else None
     return [
-        _e(_when(d.since)),
-        _e(_when(d.until) if d.until else "now"),
+        f"{_e(_when(d.since))}<br>→ {_e(_when(d.until) if d.until else 'now')}",
         f"{_e(what)}<br><code>{_e(d.commit[:12])}</code>",
         _e(d.actor),
         _e(_approved(d)),
@@ -311,10 +319,10 @@ def _run_row(r: MonitorRun) -> list[str]:
 
 def decisions(site: Site) -> str:
     verified = site.ledger
-    problems = "".join(f"<li>{_e(p)}</li>" for p in verified.problems)
     trusted = f" Signatures checked against {_e(verified.trusted)}." if verified.trusted else ""
     status = f'<p id="ledger">{_ledger_line(site)}.{trusted}</p>'
-    status += f'<ul class="plain">{problems}</ul>' if problems else ""
+    if verified.problems:
+        status += _folded([str(p) for p in verified.problems], "every problem")
     cards = "".join(_decision(r) for r in reversed(site.decisions))
     body = f"<h2>The ledger at build time</h2>{status}<h2>Every decision, newest first</h2>{cards}"
     return _layout(site, "decisions.html", "Decisions and ledger", body or "<p>none yet</p>")
