@@ -1,13 +1,14 @@
 """Benchmark `o16n site` on a long history (figures, not pass/fail).
 
 Builds a model repository as a year and more of work leaves one (tests/site_repo.py): --versions
-versions, each a real git commit of dvc.lock and metrics.json and a GTO-style annotated tag,
---decisions ledger records signed with a key main trusts (PR gate decisions, deploys,
-promotions, refusals, rollbacks), and --runs kept monitor runs. Measures, as the median of
---repeat runs, the `o16n site` command as a process of its own (interpreter and imports
-included): reading git at every version, verifying the ledger (chain, history, signatures,
-lineage), the environments' states, and writing every page. Aim (issue 18): 50 versions and
-200 decisions in < 10 s.
+versions, each a real git commit of dvc.lock and metrics.json released by o16n's release code
+(a signed bundle with its KPI report, a GTO tag), --decisions ledger records signed with a key
+main trusts (PR gate decisions, deploys, promotions, refusals, rollbacks), and --runs kept
+monitor runs. Measures, as the median of --repeat runs, the `o16n site` command as a process of
+its own (interpreter and imports included): reading git at every version, verifying every
+bundle (signature, files) and the ledger (chain, history, signatures, lineage), the
+environments' states, and writing every page. Aim (issue 18): 50 versions and 200 decisions in
+< 10 s.
 
     python bench/bench_site.py [--versions 50] [--decisions 200] [--runs 30] [--repeat 3]
         [-o build/bench/site.json]
@@ -52,7 +53,7 @@ def main() -> int:
         os.environ.setdefault("GIT_COMMITTER_EMAIL", "bench@example.com")
         started = time.perf_counter()
         key = make_key(base / "keys", "o16n-ci")
-        project = site_repo.long_history(base, args.versions, args.decisions, key=key)
+        project = site_repo.long_history(base, args.versions, args.decisions, key=key, bundles=True)
         site_repo.monitor_runs(project / "reports" / "monitor" / "runs", args.runs)
         made = time.perf_counter() - started
         times = [_site(project, base / f"site-{i}") for i in range(args.repeat)]
@@ -87,6 +88,8 @@ def _site(project: Path, out: Path) -> float:
         raise SystemExit(f"o16n site failed:\n{done.stdout}{done.stderr}")
     if "does not verify" in done.stdout:
         raise SystemExit(f"the generated ledger should verify:\n{done.stdout}")
+    if "does not verify" in (out / "versions.html").read_text(encoding="utf-8"):
+        raise SystemExit("every generated release bundle should verify: see versions.html")
     return took
 
 

@@ -5,6 +5,7 @@ and rollbacks), committed as o16n commits them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from o16n.adapters import signing
-from o16n.lifecycle import ledger
+from o16n.lifecycle import ledger, release
 from tests.pipeline_repo import commit_pipeline, decision, git, make_repo, outs
 from tests.signing import write_allowed_signers
 
@@ -26,17 +27,28 @@ def _iso(at: datetime) -> str:
 
 
 def long_history(
-    path: Path, versions: int = 50, decisions: int = 200, key: Path | None = None
+    path: Path,
+    versions: int = 50,
+    decisions: int = 200,
+    key: Path | None = None,
+    *,
+    bundles: bool = False,
 ) -> Path:
     """`versions` versions, each with a PR gate decision and a staging deploy; the others (up to
     `decisions` records in all) promote to production, refuse, or roll production back. With
-    `key`, main trusts it for the ledger and every record is signed with it."""
+    `key`, main trusts it for the ledger and releases and every record is signed with it; with
+    `bundles` too, each version is released by o16n's release code (a signed bundle with its
+    KPI report), else tagged by hand with a KPI report in a folder that is no bundle."""
     project = make_repo(path / MODEL)
+    (project / ".gitignore").write_text("models/\nreleases/\nreports/\n.o16n/\n")
+    git(project, "add", ".gitignore")
+    git(project, "commit", "-q", "-m", "ignore outputs")
     if key is not None:
-        entries = [("o16n-ci@example.com", key, signing.LEDGER_NAMESPACE)]
-        write_allowed_signers(project, entries, commit="Trust the CI key")
+        namespaces = f"{signing.LEDGER_NAMESPACE},{signing.RELEASE_NAMESPACE}"
+        write_allowed_signers(project, [("o16n-ci@example.com", key, namespaces)], commit="Trust")
+    assert key is not None or not bundles, "a signed release needs a key"
     with _signing(key):
-        _versions(project, versions, decisions)
+        _versions(project, versions, decisions, bundles)
     return project
 
 
@@ -53,13 +65,17 @@ def _signing(key: Path | None) -> Iterator[None]:
             os.environ[signing.KEY_VARIABLE] = before
 
 
-def _versions(project: Path, versions: int, decisions: int) -> None:
+def _versions(project: Path, versions: int, decisions: int, bundles: bool) -> None:
     per_version = max(2, decisions // max(versions, 1))
     made = 0
     for i in range(versions):
         at = START + timedelta(days=3 * i)
         data = f"d{i // 5:031x}"  # new data every fifth version (a letter: YAML reads a string)
-        model = f"b{i + 1:031x}"
+        payload = f"model {i + 1}".encode()
+        model = hashlib.md5(payload).hexdigest() if bundles else f"b{i + 1:031x}"
+        if bundles:  # the file the release copies, as `dvc repro` leaves it
+            (project / "models").mkdir(exist_ok=True)
+            (project / "models" / "model.joblib").write_bytes(payload)
         metrics = {"accuracy": round(0.80 + 0.003 * i - 0.01 * (i % 4 == 3), 4), "roc_auc": 0.9}
         commit = commit_pipeline(
             project, data=data, model=model, c=1.0 + i / 10, metrics=metrics, date=_iso(at),
@@ -67,8 +83,11 @@ def _versions(project: Path, versions: int, decisions: int) -> None:
         )  # fmt: skip
         version = f"v1.{i}.0"
         tag = f"{MODEL}@{version}"
-        git(project, "tag", "-a", tag, "-m", f"Registering {version}", date=_iso(at))
-        _kpi_report(project, tag, 120.0 + 4 * i)
+        if bundles:
+            _release(project, version, 120.0 + 4 * i)
+        else:
+            git(project, "tag", "-a", tag, "-m", f"Registering {version}", date=_iso(at))
+            _kpi_report(project, tag, 120.0 + 4 * i)
         kinds = _kinds(i, per_version)
         for j, kind in enumerate(kinds[: decisions - made]):
             record = _record(kind, commit, outs(data, model), version, i)
@@ -77,6 +96,18 @@ def _versions(project: Path, versions: int, decisions: int) -> None:
             made += 1
         git(project, "add", str(ledger.LEDGER))
         git(project, "commit", "-q", "-m", f"[skip ci] decisions on {version}", date=_iso(at))
+
+
+def _release(project: Path, version: str, per_1000: float) -> None:
+    """`o16n release` at HEAD: the bundle (its KPI report among the reports), signed, tagged."""
+    reports = project / "reports"
+    reports.mkdir(exist_ok=True)
+    current = {"name": "net value", "unit": "EUR", "per_1000": per_1000}
+    (reports / "kpi.json").write_text(json.dumps({"current": current, "baseline": None}))
+    plan = release.plan(project, MODEL, version=version)
+    release.release(
+        project, plan, project / "releases", "# Model card\n", reports, signing.signing_key()
+    )
 
 
 def _kpi_report(project: Path, tag: str, per_1000: float) -> None:

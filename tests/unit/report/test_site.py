@@ -12,6 +12,7 @@ from o16n.cli import main as cli
 from o16n.lifecycle import ledger, site
 from o16n.report.site import charts, render
 from tests.pipeline_repo import decision, git
+from tests.signing import make_key
 from tests.site_checks import check_screenshots, check_site
 from tests.site_repo import long_history, monitor_runs
 
@@ -22,7 +23,8 @@ VERSIONS, DECISIONS, RUNS = 12, 48, 6
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The project and its site, built by the command as a user runs it."""
     base = tmp_path_factory.mktemp("site")
-    project = long_history(base, VERSIONS, DECISIONS)
+    key = make_key(base / "keys", "o16n-ci")
+    project = long_history(base, VERSIONS, DECISIONS, key, bundles=True)
     monitor_runs(project / site.MONITOR_RUNS, RUNS)
     out = base / "site"
     assert cli.main(["site", "--project", str(project), "-o", str(out)]) == 0
@@ -42,6 +44,7 @@ def test_the_versions_page_has_a_trend_per_metric_and_every_version(
     assert all(f"<b>v1.{i}.0</b>" in text for i in range(VERSIONS))
     assert "params: train.C 1.0 → 1.1" in text
     assert 'aria-label="KPI: net value per 1,000 predictions (EUR)"' in text
+    assert text.count("</span> verified") == VERSIONS  # each bundle's signature, by o16n verify
     assert text.count("<circle") == 3 * VERSIONS  # ... and per version of the KPI
 
 
@@ -55,7 +58,7 @@ def test_environments_monitoring_and_decisions(built: tuple[Path, Path]) -> None
     assert len(list((out / "monitor").glob("*.html"))) == RUNS  # each run's report, linked
     decided = (out / "decisions.html").read_text()
     assert all(f'id="seq-{n}"' in decided for n in range(1, DECISIONS + 1))
-    assert "problem(s) in 48 records" in decided  # the ledger's status at build time
+    assert "48 records verified at build time" in decided  # the ledger's status, checked
     overview = (out / "index.html").read_text()
     assert "Ada Lovelace &lt;ada@example.com&gt; (signed approval)" in overview
     assert 'href="decisions.html#seq-' in overview and "baseline" in overview
