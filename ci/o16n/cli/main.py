@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "site": "the model's static site: versions, environments, monitoring, decisions, logs",
     "schemas": "the JSON Schemas of o16n's YAML files; --write copies them into the project",
     "monitor": "score the newest production batch with the deployed model, check its health",
+    "inventory": "one table across model repositories: owners, risk, versions, revalidation",
 }
 
 

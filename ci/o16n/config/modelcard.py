@@ -53,6 +53,11 @@ class ModelDetails(Strict):
     overview: str = Field("", description="what the model does, in two or three sentences")
     documentation: str = ""
     owners: list[Owner] = []
+    risk_tier: str = Field(
+        "",
+        description="o16n extension: the model's tier in the organisation's model risk "
+        "inventory (SR 11-7), e.g. high, medium, low; shown by `o16n inventory`",
+    )
     version: Version = Version()
     licenses: list[License] = []
     references: list[str] = Field([], description="links to papers, designs, runbooks")

@@ -15,9 +15,11 @@ from o16n.config.yamlfile import Strict
 class RuleSpec(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="unique, kebab-case")
     description: str = Field(min_length=1)
-    stages: list[Literal["pr", "deploy"]] = Field(min_length=1)
+    stages: list[Literal["pr", "deploy", "revalidate"]] = Field(min_length=1)
     environments: list[str] | None = Field(
-        None, description="deploy stage only: the environments the rule applies to (all if unset)"
+        None,
+        description="deploy and revalidate stages only: the environments the rule applies "
+        "to (all if unset)",
     )
     condition: str = Field(min_length=1, description="CEL; the rule passes when it is true")
     explain: str | None = Field(

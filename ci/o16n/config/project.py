@@ -6,10 +6,11 @@ provider, who belongs to the teams that CODEOWNERS names (git knows e-mails, not
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from o16n.config.engine import EngineConfig
 from o16n.config.yamlfile import Strict, load_model
@@ -89,6 +90,56 @@ class MonitoringConfig(Strict):
     )
 
 
+_DURATION = re.compile(r"^([1-9][0-9]{0,4})([dw])$")
+
+
+def days(duration: str) -> int:
+    """A duration as o16n.yaml writes it (`180d`, `26w`) in days."""
+    found = _DURATION.match(duration)
+    if found is None:
+        raise ValueError(f"{duration!r} is not a duration: write days or weeks, e.g. 180d or 26w")
+    count, unit = int(found.group(1)), found.group(2)
+    return count * (7 if unit == "w" else 1)
+
+
+def _duration(value: str) -> str:
+    days(value)
+    return value
+
+
+Duration = Annotated[
+    str, AfterValidator(_duration), Field(json_schema_extra={"pattern": _DURATION.pattern})
+]
+
+
+class RevalidationConfig(Strict):
+    """SR 11-7's periodic revalidation: a version validated longer ago than `every` may not be
+    deployed until `o16n gate --stage revalidate` passes for it again; `o16n monitor` opens a
+    reminder issue `remind` before it falls due."""
+
+    every: Duration = Field(description="how long a validation holds, in days or weeks (180d, 26w)")
+    remind: Duration = Field(
+        "30d", description="how long before it falls due the monitor opens a reminder issue"
+    )
+
+    @property
+    def every_days(self) -> int:
+        return days(self.every)
+
+    @property
+    def remind_days(self) -> int:
+        return days(self.remind)
+
+    @model_validator(mode="after")
+    def _remind_within_every(self) -> RevalidationConfig:
+        if self.remind_days > self.every_days:
+            raise ValueError(
+                f"remind ({self.remind}) is longer than every ({self.every}): the reminder "
+                "would open before the last validation; make remind shorter than every"
+            )
+        return self
+
+
 class ProjectConfig(Strict):
     version: int = Field(1, ge=1, le=1)
     model: str = Field(min_length=1, description="the model's name (tags are `<model>@vX.Y.Z`)")
@@ -108,6 +159,11 @@ class ProjectConfig(Strict):
     )
     serving: ServingConfig = Field(default_factory=ServingConfig)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    revalidation: RevalidationConfig | None = Field(
+        None,
+        description="periodic revalidation (governance-owned: read as on the base branch); "
+        "unset: validations do not expire",
+    )
     teams: dict[str, list[str]] = Field(
         default_factory=dict,
         description="for approvals from git trailers: members (e-mails) of the teams and "

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import fcntl
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ from o16n.adapters.files import write_text_atomic
 from o16n.adapters.manifest import BRANCH_SETTING, trust_at
 from o16n.config.project import ServingConfig, load_project, require_environment
 from o16n.errors import ConfigError, ToolError, UsageError
-from o16n.lifecycle import ledger, verify, writeback
+from o16n.lifecycle import ledger, revalidation, verify, writeback
+from o16n.policy.facts import Sources
 from o16n.policy.gate import actor
 from o16n.policy.run import Candidate, Judged, judge
 from o16n.serving.desired import (
@@ -227,6 +229,7 @@ def deploy(
     releases: Path = verify.RELEASES,
     push: str | None = None,
     say: Callable[[str], None] = lambda text: None,
+    today: dt.date | None = None,
 ) -> Deployed | Unverified:
     """The environment's deploy gate over a version whose signed release verifies; when it
     passes, the desired state, the decision in the ledger, one commit and the stage tag. A
@@ -248,7 +251,10 @@ def deploy(
             return Unverified(verb, found.source, found.verdict.problems)
         desired = dataclasses.replace(desired, release=found.signed)
         candidate = Candidate(model, picked.name, picked.commit, desired.artifact)
-        judged = judge(project, stage="deploy", env=env, candidate=candidate)
+        sources = Sources(validations=revalidation.validations(project))
+        judged = judge(
+            project, stage="deploy", env=env, candidate=candidate, sources=sources, today=today
+        )
         passed = judged.decision.passed
         action = {"action": "deploy" if passed else "refused"}
         promoted = {"from_env": source} if source is not None else {}  # a promotion

@@ -171,6 +171,7 @@ class GovernanceSettings(TypedDict):
     waivers: list[WaiverRecord]
     teams: dict[str, list[str]]
     codeowners: list[str]  # CODEOWNERS' entries: "pattern owner..."
+    revalidation: dict[str, str] | None  # o16n.yaml's {every, remind}; None: unset
     signers: list[str]  # "principals SHA256:fingerprint" per allowed_signers key
 
 
@@ -182,6 +183,25 @@ class GovernanceFacts(TypedDict):
     in_force: GovernanceSettings
     proposed: GovernanceSettings
     changed: list[str]  # the settings that differ: pack, vars, waivers, teams, signers...
+
+
+class RevalidationFacts(TypedDict):
+    """o16n.yaml's `revalidation` and the version's last validation (o16n.policy.revalidation)."""
+
+    configured: bool
+    every: str  # as written: 180d ("" when not configured)
+    every_days: int
+    remind_days: int
+    applies: bool  # configured, with a version and an environment to judge
+    version: str
+    validated: str  # when (ISO UTC), "" when none is recorded
+    validated_by: str  # "deploy #12" or "revalidate #30"
+    due: str  # ISO date: the last day the validation holds
+    days_left: int  # negative: overdue
+    expired: bool
+    reminder: bool  # due within `remind`
+    unverified: list[str]  # records of this version not counted, and why
+    reason: str  # in words
 
 
 class Facts(TypedDict):
@@ -205,4 +225,5 @@ class Facts(TypedDict):
     pack: PackFacts
     vars: dict[str, Any]
     governance: GovernanceFacts
+    revalidation: RevalidationFacts
     model_card: NotRequired[ModelCardFacts]  # set last: its completeness reads the rest

@@ -28,7 +28,7 @@ from o16n.config.params import flatten
 from o16n.errors import ConfigError
 from o16n.health.findings import HealthReport
 from o16n.health.kpi import KPIResult
-from o16n.policy import review, waivers
+from o16n.policy import revalidation, review, waivers
 from o16n.policy.document import (
     DataFacts,
     Facts,
@@ -56,6 +56,7 @@ class Sources:
     kpis: tuple[KPIResult, KPIResult | None] | None = None
     reproduced: bool | None = None
     review: ReviewFacts | None = None  # from the GitHub provider; None: from git
+    validations: revalidation.Validations | None = None  # the ledger's, read by lifecycle
     notes: list[str] = field(default_factory=list)
 
 
@@ -71,10 +72,12 @@ def assemble(
     since: str | None = None,
     today: dt.date | None = None,
     sources: Sources | None = None,
+    version: str | None = None,
 ) -> Facts:
     """The facts of the change from `base` to `head` (the working tree when None), judged by
-    `rules`; `proposed` is the change's own governance when it differs (stage pr). `since`: the
-    previous version's commit, from which a deploy also checks main's history."""
+        `rules`; `proposed` is the change's own governance when it differs (stage pr). `since`: the
+        previous version's commit, from which a deploy also checks main's history. `version`: the
+    registered version being judged (a deploy's candidate), whose revalidation is looked up."""
     project = project.resolve()
     sources = sources or Sources()
     today = today or dt.date.today()
@@ -114,7 +117,7 @@ def assemble(
         "today": today.isoformat(),
         "model": {
             "name": config.model,
-            "version": None,  # set once the registry (version tags) knows this commit
+            "version": version,  # known once the registry (version tags) has this commit
             "environments": list(config.environments),
         },
         "commit": head_commit,
@@ -139,6 +142,9 @@ def assemble(
         "pack": {"name": pack.name, "hash": pack.hash},
         "vars": pack.vars,
         "governance": _governance(rules, proposed),
+        "revalidation": revalidation.facts(
+            config.revalidation, sources.validations, version=version, env=env, today=today
+        ),
     }
     facts["model_card"] = _model_card(project, pack, facts)
     return facts
@@ -174,6 +180,9 @@ def _settings(governance: Governance) -> GovernanceSettings:
         "waivers": [w.record() for w in governance.waivers],
         "teams": {k: list(v) for k, v in sorted(governance.config.teams.items())},
         "codeowners": list(governance.owners.entries),
+        "revalidation": governance.config.revalidation.model_dump()
+        if governance.config.revalidation
+        else None,
         "signers": [
             f"{', '.join(s.principals)} {fingerprint(s.blob)}"
             for s in (governance.signers.signers if governance.signers else ())

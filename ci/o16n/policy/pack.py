@@ -59,7 +59,9 @@ class Rule:
     def applies(self, stage: str, env: str | None) -> bool:
         if stage not in self.spec.stages:
             return False
-        return stage != "deploy" or self.spec.environments is None or env in self.spec.environments
+        if stage == "pr" or self.spec.environments is None:
+            return True
+        return env in self.spec.environments
 
     def where(self) -> str:
         return f"{self.file}:{self.line}" if self.line else str(self.file)

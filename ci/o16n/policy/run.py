@@ -43,6 +43,7 @@ def prepare(
     provider: str = "auto",
     head: str | None = None,
     since: str | None = None,
+    version: str | None = None,
 ) -> tuple[Pack, Facts]:
     """The pack in force and the facts of this change at `stage`, every fact a rule names
     checked to exist; `o16n facts` prints these, `judge` evaluates them. At stage pr the rules
@@ -51,9 +52,9 @@ def prepare(
         raise UsageError(f"--stage must be one of {', '.join(STAGES)}, not {stage!r}")
     rules, proposed = governance_of(project, stage, base)
     config = rules.config
-    if stage == "deploy" and env is None:
+    if stage in ("deploy", "revalidate") and env is None:
         raise UsageError(
-            "--stage deploy needs --env ENV",
+            f"--stage {stage} needs --env ENV",
             hint=f"environments in o16n.yaml: {', '.join(config.environments)}",
         )
     if env is not None and env not in config.environments:
@@ -75,6 +76,7 @@ def prepare(
         since=since,
         today=today,
         sources=sources,
+        version=version,
     )
     check_references(rules.pack, facts)
     if proposed is not None:  # a rule the change proposes must be sound before it can merge
@@ -193,14 +195,13 @@ def judge(
         provider=provider,
         head=candidate.commit if candidate is not None else None,
         since=previous_version(project, candidate) if candidate is not None else None,
+        version=candidate.version if candidate is not None else None,
     )
-    if candidate is not None:
-        if facts["lineage"]["model"] != candidate.artifact:
-            raise UsageError(
-                f"the checkout's model is not {candidate.model}@{candidate.version}'s: the gate "
-                "can only judge the model it sees",
-                hint=f"check out {candidate.commit[:12]} (or a later commit with the same model)",
-            )
-        facts["model"]["version"] = candidate.version
+    if candidate is not None and facts["lineage"]["model"] != candidate.artifact:
+        raise UsageError(
+            f"the checkout's model is not {candidate.model}@{candidate.version}'s: the gate "
+            "can only judge the model it sees",
+            hint=f"check out {candidate.commit[:12]} (or a later commit with the same model)",
+        )
     decision = gate.evaluate(pack, facts)
     return Judged(pack, facts, decision, gate.record(decision, facts, gate.actor(project)))

@@ -188,7 +188,7 @@ def test_unknown_root_and_guarded_optional_facts(tmp_path: Path) -> None:
         (
             "rules:\n  - id: a\n    description: d\n    stages: [merge]\n    condition: 'true'\n"
             "    severity: fail\n    message: m\n",
-            ":6: rules[0].stages[0]: Input should be 'pr' or 'deploy'",
+            ":6: rules[0].stages[0]: Input should be 'pr', 'deploy' or 'revalidate'",
         ),
         (
             "rules:\n  - id: a\n    description: d\n    stages: [pr]\n    condition: 'true'\n"

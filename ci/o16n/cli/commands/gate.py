@@ -1,5 +1,7 @@
 """`o16n gate`: evaluate the policy pack for a stage, write the decision record, append it to
-the ledger. Exit 0 pass (warnings included), 1 the gate failed, 2 a config or usage error."""
+the ledger. `--stage revalidate --env ENV` judges the version running in ENV (its
+deploy/<env>/desired.yaml) and, passing and signed, renews its validation there.
+Exit 0 pass (warnings included), 1 the gate failed, 2 a config or usage error."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import json
 from rich.console import Console
 
 from o16n.cli import options
-from o16n.errors import EXIT_FAILED, EXIT_OK
+from o16n.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 PARENTS = [
     options.GATE,
@@ -33,14 +35,21 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.report.decision import to_text
 
     project = args.project
-    judged = judge(
-        project,
-        stage=args.stage,
-        env=args.env,
-        base=args.base,
-        today=args.today,
-        provider=args.review,
-    )
+    if args.stage == "revalidate":
+        from o16n.lifecycle.revalidation import judge_revalidation
+
+        if args.env is None:
+            raise UsageError("--stage revalidate needs --env ENV: the version running there")
+        judged = judge_revalidation(project, args.env, today=args.today, provider=args.review)
+    else:
+        judged = judge(
+            project,
+            stage=args.stage,
+            env=args.env,
+            base=args.base,
+            today=args.today,
+            provider=args.review,
+        )
     write_decision(project / args.reports, judged)
     appended = None if args.no_record else ledger.append(project, judged.record)
     record = judged.record if appended is None else appended.record

@@ -54,6 +54,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     project = args.project.resolve()
     settings = load_project(project)
     actions = _actions() if args.github else None  # GitHub settings are checked first
+    _remind(project, settings, actions, console)  # due whatever the batch says, or if none reads
     batch = _batch(args.batch)
     if batch is None:
         batch = monitor.newest_batch(project, settings.monitoring.batches)
@@ -112,6 +113,26 @@ def _write(result: Monitored, reports: Path, console: Console) -> None:
         f"reports: {reports / 'monitor'}.{{md,json,html}}, {reports / kept}.json", highlight=False
     )
     github.append_summary(to_markdown(result, github.run_url()) + "\n")
+
+
+def _remind(
+    project: Path, settings: ProjectConfig, actions: Actions | None, console: Console
+) -> None:
+    """Revalidations falling due within o16n.yaml's `revalidation.remind`: said, and with
+    --github one issue opened or updated."""
+    import datetime as dt
+
+    from o16n.lifecycle import revalidation
+    from o16n.report.revalidation import line, reminder_body
+
+    if settings.revalidation is None:
+        return
+    due = revalidation.due_soon(project, dt.datetime.now(dt.UTC).date(), settings)
+    for standing in due:
+        console.print(f"[warn]revalidation due[/] {line(standing)}", highlight=False)
+    if actions is not None and due:
+        body = reminder_body(settings.model, due, actions.run_url)
+        console.print(revalidation.remind(settings.model, due, actions, body), highlight=False)
 
 
 def _publish(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast, get_args
 
 from o16n.errors import ConfigError
@@ -26,6 +25,7 @@ from o16n.health.stats.model import Profile
 
 if TYPE_CHECKING:  # pydantic is loaded only by commands that read a config
     from o16n.config.engine import EngineConfig
+    from o16n.health.stats.locations import Parts
 
 EngineName = Literal["local", "dask", "spark"]
 ENGINES: tuple[str, ...] = get_args(EngineName)
@@ -51,72 +51,69 @@ class Engine:
 def profile_source(
     source: str | os.PathLike[str], engine: Engine = Engine(), like: Profile | None = None
 ) -> Profile:
-    """A table wherever it is (a file, a folder or glob of parts, a URL: `locations`) profiled
-    on `engine`: today's streaming profiler for the default engine, else its parts, which must
-    be local files without hive partition keys for now (a cluster reading a bucket itself, and
-    partition columns on the engines, are not built yet: said, exit 2)."""
+    """A table wherever it is (a file, a folder or glob of parts with hive partition folders,
+    a URL: `locations`) profiled on `engine`: today's streaming profiler for the default
+    engine, else its parts, each read by a worker with the same readers."""
     from o16n.health.stats import files, locations
 
     if engine.default:
         return files.profile_data(source, like=like)
     single = files.local_file(source)
     if single is not None:
-        return profile_parts([single], engine, like)
-    parts = locations.expand(source)
-    if not parts.local or parts.partition_types:
-        why = "a URL" if not parts.local else "hive partition folders"
-        raise ConfigError(
-            f"--engine {engine.name}: the source is {why}, which only the default engine reads yet",
-            file=os.fspath(source),
-            hint="drop --engine (and --workers) to profile it with the local streaming engine, "
-            "or copy the parts to local files",
-        )
-    return profile_parts([Path(p.path) for p in parts.parts], engine, like)
+        return profile_parts(locations.listed([single]), engine, like)
+    plain = not locations.is_url(source) and not locations.has_glob(source)
+    if plain and not os.path.exists(source):
+        raise ConfigError("data file not found", file=os.fspath(source), hint="check the path")
+    return profile_parts(locations.expand(source), engine, like)
 
 
 def profile_parts(
-    parts: Sequence[Path],
+    parts: Parts | Sequence[str | os.PathLike[str]],
     engine: Engine = Engine(),
     like: Profile | None = None,
     columns: Sequence[str] | None = None,
 ) -> Profile:
-    """The profile of the table whose parts these are (in order), made on `engine`: on
-    `like`'s kinds and edges when given, else on edges from a first pass over all parts.
-    ConfigError (exit 2) for no parts, no rows, a missing extra or an unreachable cluster."""
+    """The profile of the table whose parts these are (`locations.Parts`, or part files named
+    in order), made on `engine`: on `like`'s kinds and edges when given, else on edges from a
+    first pass over all parts. Each part travels to its worker as a task (JSON: where it is,
+    never credentials), is read there with the default engine's readers, and comes back as a
+    partial profile (bytes). ConfigError (exit 2) for no parts, parts whose schemas differ, no
+    rows, a missing extra or an unreachable cluster or bucket."""
     from o16n.health.engines import partial
+    from o16n.health.stats import locations
+    from o16n.health.stats import parts as part_readers
 
-    if not parts:
-        raise ConfigError("no data parts to profile", hint="check the path or glob")
-    missing = [p for p in parts if not Path(p).is_file()]
-    if missing:
-        raise ConfigError("data file not found", file=missing[0], hint="check the path")
+    table = parts if isinstance(parts, locations.Parts) else locations.listed(parts)
+    first = table.parts[0].url
     try:
-        partial.same_columns(parts)
-        shape = like if like is not None else partial.first_pass(parts)
-        result, distinct_rows = _run(engine, parts, partial.like_bytes(shape), columns)
+        with locations.remote_errors(table.source):
+            part_readers.check_schemas(table)
+            shape = like if like is not None else partial.first_pass(table)
+            tasks = [locations.task(table, part) for part in table.parts]
+            result, distinct_rows = _run(engine, tasks, partial.like_bytes(shape), columns)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the data: {exc}", file=parts[0]) from None
+        raise ConfigError(f"cannot read the data: {exc}", file=first) from None
     profile = partial.finish(result, shape, distinct_rows)
     if profile is None:
-        raise ConfigError("the data has no rows", file=parts[0])
+        raise ConfigError("the data has no rows", file=table.source)
     return profile
 
 
 def _run(
-    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+    engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int | None]:
     """The merged partial, and the distinct rows when a cluster counted them apart."""
     if engine.name == "dask":
         from o16n.health.engines import on_dask
 
-        return on_dask.run(engine, parts, like, columns)
+        return on_dask.run(engine, tasks, like, columns)
     if engine.name == "spark":
         from o16n.health.engines import on_spark
 
-        return on_spark.run(engine, parts, like, columns)
+        return on_spark.run(engine, tasks, like, columns)
     from o16n.health.engines import local
 
-    return local.run(engine, parts, like, columns)
+    return local.run(engine, tasks, like, columns)
 
 
 def require(module: str, extra: str) -> None:

@@ -4,10 +4,10 @@ processes (`workers` > 1), each returning its partial as bytes; merged by a tree
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial as bind
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from o16n.health.engines import partial
@@ -17,26 +17,32 @@ if TYPE_CHECKING:
 
 
 def run(
-    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+    engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
-    profile = bind(partial.profile_part, like=like, columns=columns)
-    if engine.workers <= 1 or len(parts) <= 1:
-        partials = [profile(p) for p in parts]
+    profile = bind(partial.profile_task, like=like, columns=columns)
+    if engine.workers <= 1 or len(tasks) <= 1:
+        partials = [profile(t) for t in tasks]
     else:
         # forkserver: workers start from a clean process, not a fork of one holding threads.
         context = multiprocessing.get_context("forkserver")
-        workers = min(engine.workers, len(parts))
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
-            partials = list(pool.map(profile, [str(p) for p in parts]))
+        workers = min(engine.workers, len(tasks))
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker, initargs=(dict(os.environ),)
+        ) as pool:
+            partials = list(pool.map(profile, tasks))
     return merged(partials)
 
 
-def _one_thread() -> None:
-    """A worker process reads with one Arrow thread: the pool is the parallelism, and Arrow's
-    own threads (one per core in each worker) would compete with the other workers. (Dask's
-    workers get the same from OMP_NUM_THREADS=1, which Arrow reads.)"""
+def _worker(environment: dict[str, str]) -> None:
+    """A worker process has this process's environment as it is now (the forkserver was
+    started with the one of its first use: credentials set since would be missing), and reads
+    with one Arrow thread: the pool is the parallelism, and Arrow's own threads (one per core
+    in each worker) would compete with the other workers. (Dask's workers get the same from
+    OMP_NUM_THREADS=1, which Arrow reads.)"""
     import pyarrow as pa
 
+    os.environ.clear()
+    os.environ.update(environment)
     pa.set_cpu_count(1)
 
 

@@ -3,14 +3,14 @@ partials merged pairwise on the workers (a tree of tasks), the last one fetched 
 
 A LocalCluster of `workers` single-threaded processes by default; `scheduler` joins an existing
 cluster instead (dask-kubernetes, dask-yarn, Coiled, ...: any scheduler address), whose workers
-must reach the parts' paths and have o16n installed.
+must reach the parts (the same paths, or the bucket with credentials in their own
+environment) and have o16n installed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from o16n.errors import ConfigError
@@ -21,14 +21,14 @@ if TYPE_CHECKING:
 
 
 def run(
-    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+    engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
     """The merged profile (a tree of merges on the workers) and the distinct rows (a task per
     bucket of row hashes), so no worker holds every row's hash."""
     require("distributed", "dask")
     with client_for(engine) as client:
         leaves = client.map(
-            partial.profile_part, [str(p) for p in parts], like=like, columns=columns, pure=False
+            partial.profile_task, list(tasks), like=like, columns=columns, pure=False
         )
         level = [client.submit(partial.strip, leaf, pure=False) for leaf in leaves]
         counts = [

@@ -1,9 +1,12 @@
-"""The spark engine: Spark reads the Parquet parts (its own partitioning of them), each
-partition is profiled by `mapInArrow` into one partial (bytes in a binary column), and the
-partials are merged on the executors by `treeReduce`; only the last comes to the driver.
+"""The spark engine: a DataFrame of tasks (one part each: a local file or a URL, with its hive
+partition values), each Spark partition profiled by `mapInArrow` on the executors, which read
+their parts with o16n's own readers (so the profile is the local one, and s3://, gs://, az://
+need no Hadoop connector), into one partial (bytes in a binary column); the partials are merged
+on the executors by `treeReduce`, and only the last comes to the driver.
 
 `local[workers]` by default; `master` joins an existing cluster (spark://, yarn, k8s://,
-Databricks Connect's sc://), whose executors must have o16n installed and reach the files.
+Databricks Connect's sc://), whose executors must have o16n installed and reach the parts
+(the same paths, or the bucket with credentials in their own environment).
 """
 
 from __future__ import annotations
@@ -13,17 +16,12 @@ import socket
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-import numpy as np
-
 from o16n.errors import ConfigError
 from o16n.health.engines import partial, require
-from o16n.health.stats.codec import from_json
-from o16n.health.stats.columns import profile_table
-from o16n.health.stats.files import _is_parquet
 
 if TYPE_CHECKING:
     from o16n.health.engines import Engine
@@ -32,7 +30,7 @@ TREE_DEPTH = 3
 
 
 def run(
-    engine: Engine, parts: Sequence[Path], like: bytes, columns: Sequence[str] | None
+    engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
     """The merged profile (treeReduce on the executors) and the distinct rows (reduceByKey over
     buckets of row hashes), so no process holds every row's hash."""
@@ -40,45 +38,69 @@ def run(
     # pyspark warns on every mapInArrow that it was not tested with pandas 3 (which it does
     # not use here): not the user's concern.
     warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
-    not_parquet = [p for p in parts if not _is_parquet(Path(p))]
-    if not_parquet:
-        raise ConfigError(
-            "the spark engine reads Parquet parts",
-            file=not_parquet[0],
-            hint="convert the CSV parts to Parquet, or use --engine local or dask",
-        )
     spark = session(engine)
-    frame = spark.read.parquet(*[str(Path(p).resolve()) for p in parts])
-    if columns is not None:
-        frame = frame.select(*columns)
+    frame = spark.createDataFrame([(t,) for t in tasks], "task string").repartition(len(tasks))
+    selected = list(columns) if columns is not None else None
     profiled = frame.mapInArrow(
-        lambda batches: _profile_partition(batches, like), "key int, data binary"
+        lambda batches: _profile_partition(batches, like, selected), "key int, data binary"
     )
     rows = profiled.rdd.map(lambda row: (int(row[0]), bytes(row[1]))).persist()
     try:
-        result: bytes = (
-            rows.filter(lambda kv: kv[0] < 0)
-            .values()
-            .treeReduce(partial.merge_partials, depth=TREE_DEPTH)
-        )
-        buckets = rows.filter(lambda kv: kv[0] >= 0).reduceByKey(partial.union)
-        distinct_rows = int(buckets.map(lambda kv: len(kv[1]) // 8).sum())
+        with task_errors():
+            return _reduce(rows)
     finally:
         rows.unpersist()
-    return result, distinct_rows
 
 
-def _profile_partition(batches: Iterator[Any], like: bytes) -> Iterator[Any]:
-    """One Spark partition's Arrow batches into one partial: its profile (key -1, even when
-    empty) and its row hashes' buckets (keys 0..BUCKETS-1)."""
+@contextmanager
+def task_errors() -> Iterator[None]:
+    """A task that failed on an executor comes back as Spark's PythonException, the worker's
+    traceback in its text: o16n's own message (a ConfigError raised there) or the error's last
+    line, as a ConfigError (exit 2), since what fails on an executor is its reading of the
+    data or of its credentials."""
+    from pyspark.errors.exceptions.captured import PythonException
+
+    try:
+        yield
+    except PythonException as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        said = [line for line in lines if "ConfigError: " in line or "Error: " in line]
+        reason = (said[-1] if said else lines[-1] if lines else "unknown").split("Error: ", 1)[-1]
+        raise ConfigError(
+            f"a Spark task failed reading its part: {reason}",
+            hint="executors read the parts themselves: they need the same paths, or the "
+            "bucket's credentials in their own environment (spark.executorEnv.*)",
+        ) from None
+
+
+def _reduce(rows: Any) -> tuple[bytes, int]:
+    """The partials' profiles merged by a tree on the executors; the buckets of row hashes
+    unioned by key, and their sizes summed."""
+    result: bytes = (
+        rows.filter(lambda kv: kv[0] < 0)
+        .values()
+        .treeReduce(partial.merge_partials, depth=TREE_DEPTH)
+    )
+    buckets = rows.filter(lambda kv: kv[0] >= 0).reduceByKey(partial.union)
+    return result, int(buckets.map(lambda kv: len(kv[1]) // 8).sum())
+
+
+def _profile_partition(
+    batches: Iterator[Any], like: bytes, columns: list[str] | None
+) -> Iterator[Any]:
+    """One Spark partition's tasks (a part each), read on the executor with o16n's readers,
+    into one partial: its profile (key -1, even when empty) and its row hashes' buckets
+    (keys 0..BUCKETS-1)."""
     import pyarrow as pa
 
-    reference = from_json(like.decode())
-    hashes: list[np.ndarray] = []
-    profiles = (
-        profile_table(pa.Table.from_batches([batch]), reference, hashes) for batch in batches
-    )
-    data = partial.profile_tables(profiles, hashes)
+    partials = [
+        partial.profile_task(str(task), like, columns)
+        for batch in batches
+        for task in batch.column("task").to_pylist()
+    ]
+    data = partial.tree_reduce(partials, partial.merge_partials) if partials else b""
+    if not data:
+        return
     keys = [-1, *range(partial.BUCKETS)]
     values = [partial.strip(data), *(partial.bucket(data, b) for b in range(partial.BUCKETS))]
     yield pa.RecordBatch.from_arrays(

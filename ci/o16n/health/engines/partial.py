@@ -10,31 +10,21 @@ counts them for one file.
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
-from o16n.errors import ConfigError
-from o16n.health.stats import kernels, sketch
+from o16n.health.stats import sketch
 from o16n.health.stats.codec import from_json, to_json
 from o16n.health.stats.columns import profile_frame, profile_table
-from o16n.health.stats.files import (
-    CHUNK_ROWS,
-    _is_parquet,
-    _parquet_ranges,
-    _scan_ranges,
-    chunks,
-)
-from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
+from o16n.health.stats.files import CHUNK_ROWS, parts_ranges
+from o16n.health.stats.locations import Parts, from_task, remote_errors
 from o16n.health.stats.merge import merge
-from o16n.health.stats.model import Categorical, Column, Numeric, Profile, Summary
-from o16n.health.stats.parts import arrow_chunks
-from o16n.health.stats.sources import string_kind
+from o16n.health.stats.model import Column, Numeric, Profile
+from o16n.health.stats.parts import part_frames, part_tables
 
 MAGIC = b"O16NPRT1"
 _HEADER = struct.Struct("<8sQ")
@@ -46,135 +36,42 @@ T = TypeVar("T")
 # ---- the first pass --------------------------------------------------------------------------
 
 
-def same_columns(parts: Sequence[Path]) -> None:
-    """Every part has the first one's columns (read from footers and header lines only): the
-    first that differs is named, before any engine starts."""
-    first = _columns(parts[0])
-    for path in parts[1:]:
-        found = _columns(path)
-        if found != first:
-            missing = [c for c in first if c not in found]
-            extra = [c for c in found if c not in first]
-            what = f"lacks {missing}" if missing else f"adds {extra}" if extra else "orders them"
-            raise ConfigError(
-                f"this part's columns differ from {parts[0].name}'s: it {what}",
-                file=path,
-                hint="every part of one table has the same columns",
-            )
+def first_pass(parts: Parts) -> Profile:
+    """An empty profile with each column's kind and global bin edges, so every part bins on the
+    same edges: the default engine's own (`files.parts_ranges`: Parquet footer statistics where
+    every part has them, else a min/max pass; string kinds from the whole's first rows), with
+    zero counts on the edges, so it travels as a valid profile."""
+    shape = parts_ranges(parts, CHUNK_ROWS)
+    columns = {name: _zero_counts(col) for name, col in shape.columns.items()}
+    return replace(shape, columns=columns)
 
 
-def _columns(path: Path) -> list[str]:
-    if _is_parquet(path):
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(path).names)
-    import pandas as pd
-
-    return [str(c) for c in pd.read_csv(path, nrows=0).columns]
-
-
-def first_pass(parts: Sequence[Path]) -> Profile:
-    """An empty profile with each column's kind, dtype and global bin edges, so every part bins
-    on the same edges. Ranges come from Parquet footer statistics where a part has them for
-    every row group, else from a min/max pass over that part; kinds of string columns from the
-    first `KIND_SAMPLE` rows of the whole (the parts in order), as one file's first rows decide."""
-    kinds: dict[str, ProfileKind] = {}
-    low: dict[str, float] = {}
-    high: dict[str, float] = {}
-    for path in parts:
-        found = (_parquet_ranges(path) if _is_parquet(path) else None) or _scan_ranges(
-            path, CHUNK_ROWS
-        )
-        part_kinds, part_low, part_high = found
-        if _has_rows(path):  # an empty CSV part reads as text columns: it decides no kind
-            for name, kind in part_kinds.items():
-                kinds.setdefault(name, kind)
-        for name, value in part_low.items():
-            low[name] = min(low.get(name, math.inf), value)
-        for name, value in part_high.items():
-            high[name] = max(high.get(name, -math.inf), value)
-    if not kinds and parts:  # no part has rows: the first one's columns, for the message
-        kinds = dict((_scan_ranges(parts[0], CHUNK_ROWS))[0])
-    kinds.update(_string_kinds(parts, kinds))
-    dtypes = _dtypes(parts)
-    columns = {}
-    for name, kind in kinds.items():
-        summary: Summary = Categorical()
-        if kind in NUMERIC_KINDS:
-            edges = kernels.bin_edges(low[name], high[name]) if name in low else []
-            # zero counts on the edges: a valid (empty) profile, so it travels as JSON
-            summary = Numeric(edges=edges, counts=[0] * max(len(edges) - 1, 0), values={})
-        columns[name] = Column(kind, dtypes.get(name, ""), summary)
-    return Profile(rows=0, columns=columns)
-
-
-def _has_rows(path: Path) -> bool:
-    if _is_parquet(path):
-        import pyarrow.parquet as pq
-
-        return bool(pq.read_metadata(path).num_rows)
-    with path.open("rb") as file:  # a header line and at least one more
-        return len(file.readlines(1 << 16)[:2]) == 2
-
-
-def _string_kinds(parts: Sequence[Path], kinds: dict[str, ProfileKind]) -> dict[str, ProfileKind]:
-    """Parquet string columns judged on the whole's first rows: a one-row first part must not
-    decide alone what a thousand rows of one file would."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    parquet = [p for p in parts if _is_parquet(p)]
-    if not parquet:
-        return {}
-    schema = pq.read_schema(parquet[0])
-    strings = [
-        f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-    ]
-    if not strings:
-        return {}
-    batches, taken = [], 0
-    for path in parquet:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=KIND_SAMPLE, columns=strings):
-            batches.append(batch.slice(0, KIND_SAMPLE - taken))
-            taken += min(batch.num_rows, KIND_SAMPLE - taken)
-            break  # a part's first batch only; then the next part
-        if taken >= KIND_SAMPLE:
-            break
-    if not taken:
-        return {}
-    table = pa.Table.from_batches(batches)
-    return {name: string_kind(table.column(name)) for name in strings if name in kinds}
-
-
-def _dtypes(parts: Sequence[Path]) -> dict[str, str]:
-    """Each column's dtype as the local reader reports it (Spark hands over its own Arrow types,
-    so the whole's dtypes are set from here)."""
-    for path in filter(_has_rows, parts):
-        # Parquet: a one-row batch where a row group is large (its types are the file's)
-        for chunk in _chunks(path, 1 if _is_parquet(path) else CHUNK_ROWS, None):
-            if _is_parquet(path):
-                return {name: str(chunk.column(name).type) for name in chunk.column_names}
-            return {str(name): str(chunk[name].dtype) for name in chunk.columns}
-    return {}
+def _zero_counts(column: Column) -> Column:
+    if not isinstance(column.summary, Numeric):
+        return column
+    empty = [0] * max(len(column.summary.edges) - 1, 0)
+    return replace(column, summary=replace(column.summary, counts=empty))
 
 
 # ---- one part --------------------------------------------------------------------------------
 
 
-def profile_part(
-    path: str | Path, like: bytes, columns: Sequence[str] | None = None, rows: int = CHUNK_ROWS
+def profile_task(
+    task: str, like: bytes, columns: Sequence[str] | None = None, rows: int = CHUNK_ROWS
 ) -> bytes:
-    """One part, chunk by chunk, on `like`'s kinds and edges (a profile's JSON), as a partial."""
+    """One part (`locations.task`: a local file or a URL, with its partition values), chunk by
+    chunk with the default engine's readers, on `like`'s kinds and edges, as a partial."""
     reference = from_json(like.decode())
-    part = Path(path)
+    parts = from_task(task)
     hashes: list[np.ndarray] = []
-    if _is_parquet(part):
-        chunked = (profile_table(t, reference, hashes) for t in _chunks(part, rows, columns))
-    else:
-        chunked = (
-            profile_frame(f, reference, row_hashes=hashes) for f in _chunks(part, rows, columns)
+    with remote_errors(parts.parts[0].url):
+        if parts.format == "parquet":
+            tables = part_tables(parts, rows, columns)
+            return profile_tables((profile_table(t, reference, hashes) for t in tables), hashes)
+        frames = part_frames(parts, rows, columns)
+        return profile_tables(
+            (profile_frame(f, reference, row_hashes=hashes) for f in frames), hashes
         )
-    return profile_tables(chunked, hashes)
 
 
 def profile_tables(profiles: Iterable[Profile], hashes: list[np.ndarray]) -> bytes:
@@ -185,10 +82,6 @@ def profile_tables(profiles: Iterable[Profile], hashes: list[np.ndarray]) -> byt
             whole = chunk if whole is None else merge(whole, chunk)
     joined = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
     return encode(whole, sketch.unique(joined)[0])
-
-
-def _chunks(path: Path, rows: int, columns: Sequence[str] | None) -> Any:
-    return arrow_chunks(path, rows, columns) if _is_parquet(path) else chunks(path, rows, columns)
 
 
 # ---- partials as bytes, and merged -----------------------------------------------------------

@@ -148,7 +148,7 @@ def profile_parts(
     read on another thread while the one before is profiled. Empty parts add nothing."""
     check_schemas(parts)
     if like is None:
-        like = _parts_ranges(parts, rows)
+        like = parts_ranges(parts, rows)
     hashes: list[np.ndarray] = []
     if parts.format == "parquet":
         tables = prefetched(part_tables(parts, rows, columns))
@@ -315,7 +315,7 @@ def _parquet_statistics(
     return kinds, low, high, strings
 
 
-def _parts_ranges(parts: Parts, rows: int) -> Profile:
+def parts_ranges(parts: Parts, rows: int) -> Profile:
     """`_ranges` for a source of parts: Parquet statistics of every part when all have them,
     else a first pass over all parts; the partition columns' ranges from the parts with rows."""
     found = _parts_statistics(parts) if parts.format == "parquet" else None

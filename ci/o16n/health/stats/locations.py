@@ -17,9 +17,10 @@ answer) is a ConfigError naming the source (exit 2).
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,73 @@ def expand(source: str | os.PathLike[str]) -> Parts:
     with remote_errors(text):
         files, base = _list(filesystem, root, text)
     return _parts(text, filesystem, options, files, base)
+
+
+def listed(files: Sequence[str | os.PathLike[str]]) -> Parts:
+    """The part files of one table named one by one (`o16n profile a.parquet b.parquet`), in
+    the order given: one format, each file there."""
+    if not files:
+        raise ConfigError("no data parts to profile", hint="name at least one file")
+    named = [os.fspath(f) for f in files]
+    for name in named:
+        if is_url(name):
+            raise ConfigError(
+                "name a URL alone (a file, a folder or a glob), not among other parts",
+                file=name,
+            )
+        if not os.path.isfile(name):
+            raise ConfigError("data file not found", file=name, hint="check the path")
+        if Path(name).suffix.lower() not in SUFFIXES:
+            raise ConfigError(
+                "not a table file (.csv, .parquet or .pq)", file=name, hint="check the path"
+            )
+    from fsspec.implementations.local import LocalFileSystem
+
+    absolute = [Path(n).absolute().as_posix() for n in named]
+    formats = [SUFFIXES[Path(n).suffix.lower()] for n in named]
+    other = next((n for n, f in zip(named, formats, strict=True) if f != formats[0]), None)
+    if other is not None:
+        raise ConfigError(
+            f"the parts mix Parquet and CSV files: {named[0]} is {formats[0]}, this one is not",
+            file=other,
+            hint="keep one format per table",
+        )
+    parts = tuple(Part(path, name) for path, name in zip(absolute, named, strict=True))
+    return Parts(named[0], formats[0], parts, LocalFileSystem())
+
+
+# ---- parts as tasks: what an engine sends a worker -------------------------------------------
+
+
+def task(parts: Parts, part: Part) -> str:
+    """One part as JSON text, for a worker in another process or machine: where it is, its
+    format and partition values, never credentials (a worker takes its own from its
+    environment, as the driver did) nor a live filesystem object."""
+    return json.dumps(
+        {
+            "source": parts.source,
+            "format": parts.format,
+            "path": part.path,
+            "url": part.url,
+            "partition": [list(pair) for pair in part.partition],
+            "partition_types": parts.partition_types,
+        }
+    )
+
+
+def from_task(text: str) -> Parts:
+    """The one-part `Parts` a task names, with a filesystem made here (on the worker)."""
+    found = json.loads(text)
+    part = Part(found["path"], found["url"], tuple((k, v) for k, v in found["partition"]))
+    filesystem, _, options = _filesystem(found["source"])
+    return Parts(
+        found["source"],
+        found["format"],
+        (part,),
+        filesystem,
+        options,
+        dict(found["partition_types"]),
+    )
 
 
 def read_bytes(url: str) -> bytes:
@@ -330,6 +398,14 @@ def remote_errors(source: str) -> Iterator[None]:
     except FileNotFoundError:
         raise
     except Exception as exc:
+        if is_url(source) and "NoCredentialsError" in _names_of(exc):
+            raise ConfigError(
+                f"no credentials to read it: {exc}",
+                file=source,
+                hint="set them in the environment of every process that reads (an engine's "
+                "workers take them from their own): AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
+                "or AWS_PROFILE, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_*",
+            ) from None
         if not is_url(source) or not _is_connection_error(exc):
             raise
         raise ConfigError(
@@ -340,10 +416,13 @@ def remote_errors(source: str) -> Iterator[None]:
         ) from None
 
 
+def _names_of(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
 def _is_connection_error(exc: BaseException) -> bool:
-    names = {cls.__name__ for cls in type(exc).__mro__}
     return bool(
-        names
+        _names_of(exc)
         & {
             "EndpointConnectionError",
             "ConnectTimeoutError",

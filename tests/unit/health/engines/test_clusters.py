@@ -128,8 +128,27 @@ def test_dask_profiles_csv_parts_as_local_does(tmp_path: Path, dask_address: str
     assert_same(got, profile_file(one))
 
 
-def test_spark_refuses_csv_parts_naming_the_first(tmp_path: Path, spark: Engine) -> None:
-    parts = write_parts(table(100), tmp_path, [50], "csv")
-    with pytest.raises(ConfigError, match="reads Parquet parts") as caught:
-        profile_parts(parts, spark)
-    assert caught.value.file == parts[0]
+def test_spark_gives_the_local_profile_of_csv_parts(tmp_path: Path, spark: Engine) -> None:
+    whole = table()
+    (one,) = write_parts(whole, tmp_path / "whole", [], "csv")
+    parts = write_parts(whole, tmp_path / "parts", [1, 1500], "csv")
+    assert_same(profile_parts(parts, spark), profile_file(one))
+
+
+def test_dask_and_spark_read_hive_partition_folders_themselves(
+    tmp_path: Path, dask_address: str, spark: Engine
+) -> None:
+    from o16n.health.engines import profile_source
+    from o16n.health.stats.files import profile_data
+
+    frame = table(3000)
+    for index, (year, region) in enumerate([(2023, "north"), (2023, "south"), (2024, "north")]):
+        folder = tmp_path / "hive" / f"year={year}" / f"region={region}"
+        folder.mkdir(parents=True)
+        import pyarrow.parquet as pq
+
+        pq.write_table(frame.slice(index * 1000, 1000 if index < 2 else 1), folder / "p.parquet")
+    want = profile_data(tmp_path / "hive")
+    assert {"year", "region"} <= set(want.columns) and want.rows == 2001
+    assert_same(profile_source(tmp_path / "hive", Engine("dask", 2, scheduler=dask_address)), want)
+    assert_same(profile_source(tmp_path / "hive", spark), want)

@@ -10,6 +10,7 @@ import pytest
 
 from o16n.errors import ConfigError
 from o16n.health.engines import Engine, partial, profile_parts
+from o16n.health.stats import locations
 from o16n.health.stats.files import profile_file
 from tests.unit.health.engines.conftest import SPLITS, assert_same, write_parts
 
@@ -49,9 +50,9 @@ def test_csv_parts_give_the_local_profile_of_the_csv(whole_table: object, tmp_pa
 
 
 def test_a_partial_is_bytes_that_round_trip(whole_table: object, tmp_path: Path) -> None:
-    parts = write_parts(whole_table, tmp_path, [10])
+    parts = locations.listed(write_parts(whole_table, tmp_path, [10]))
     like = partial.first_pass(parts)
-    data = partial.profile_part(parts[0], partial.like_bytes(like))
+    data = partial.profile_task(locations.task(parts, parts.parts[0]), partial.like_bytes(like))
     assert isinstance(data, bytes) and data.startswith(partial.MAGIC)
     profile, rows = partial.decode(data)
     assert profile is not None and profile.rows == 10 and len(rows) == 10
@@ -72,7 +73,7 @@ def test_no_rows_at_all_is_a_config_error(whole_table: object, tmp_path: Path) -
 def test_a_missing_part_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         profile_parts([tmp_path / "nope.parquet"])
-    assert caught.value.file == tmp_path / "nope.parquet"
+    assert caught.value.file == str(tmp_path / "nope.parquet")
 
 
 def test_tree_reduce_merges_pairs_in_order() -> None:
@@ -95,9 +96,9 @@ def test_a_monitored_batch_on_a_pool_is_profiled_as_here(
 def test_distinct_rows_bucket_by_bucket_add_up_to_the_whole(
     whole_table: object, tmp_path: Path
 ) -> None:
-    parts = write_parts(whole_table, tmp_path, SPLITS["sixteen"])
+    parts = locations.listed(write_parts(whole_table, tmp_path, SPLITS["sixteen"]))
     like = partial.like_bytes(partial.first_pass(parts))
-    leaves = [partial.profile_part(p, like) for p in parts]
+    leaves = [partial.profile_task(locations.task(parts, p), like) for p in parts.parts]
     whole = partial.tree_reduce(leaves, partial.merge_partials)
     by_bucket = sum(
         partial.distinct(*[partial.bucket(leaf, b) for leaf in leaves])
@@ -116,8 +117,42 @@ def test_parts_with_other_columns_name_the_first_that_differs(
 ) -> None:
     parts = write_parts(whole_table, tmp_path, [100, 200])
     pq.write_table(whole_table.drop_columns(["island"]), parts[1])  # type: ignore[attr-defined]
-    with pytest.raises(ConfigError, match=r"differ from part-000.parquet's: it lacks \['island'\]"):
+    with pytest.raises(ConfigError, match=r"schema differs from the first part's.*island") as got:
         profile_parts(parts)
+    assert got.value.file == str(parts[1])
     with pytest.raises(ConfigError) as caught:
         profile_parts(parts, Engine("local", 2))
-    assert caught.value.file == parts[1]
+    assert caught.value.file == str(parts[1])
+
+
+def test_parts_named_one_by_one_in_two_formats_are_refused(
+    whole_table: object, tmp_path: Path
+) -> None:
+    parquet = write_parts(whole_table, tmp_path / "p", [100])
+    csv = write_parts(whole_table, tmp_path / "c", [100], "csv")
+    with pytest.raises(ConfigError, match="mix Parquet and CSV") as caught:
+        profile_parts([*parquet, *csv], Engine("local", 2))
+    assert caught.value.file == str(csv[0])
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_hive_partition_folders_on_a_pool_give_the_default_engines_profile(
+    tmp_path: Path, fmt: str
+) -> None:
+    from o16n.health.engines import profile_source
+    from o16n.health.stats.files import profile_data
+    from tests.unit.health.stats.test_sources import table
+
+    frame = table(600)
+    for year, rows in (
+        (2023, frame.iloc[:250]),
+        (2024, frame.iloc[250:251]),
+        (2025, frame.iloc[251:]),
+    ):
+        folder = tmp_path / "hive" / f"year={year}" / "region=north"
+        folder.mkdir(parents=True)
+        path = folder / f"part.{fmt}"
+        rows.to_parquet(path, index=False) if fmt == "parquet" else rows.to_csv(path, index=False)
+    want = profile_data(tmp_path / "hive")
+    assert {"year", "region"} <= set(want.columns)
+    assert_same(profile_source(tmp_path / "hive", Engine("local", 2)), want)

@@ -195,3 +195,38 @@ def test_the_newest_batch_under_a_bucket_prefix_is_scored_from_one_file(
     close(as_json(profile_data(one)), as_json(profile_data(newest)))
     with pytest.raises(ConfigError, match="does not exist"):
         monitor.newest_batch(tmp_path, "s3://no-such-bucket/batches/")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["local", "dask", "spark"])
+def test_engines_read_the_bucket_themselves(s3: str, tmp_path: Path, engine: str) -> None:
+    """Each worker opens its part at the URL with credentials from its own environment (here
+    the CLI's, which its pool, cluster or Spark session inherits); the profile is the default
+    engine's."""
+    pytest.importorskip({"local": "os", "dask": "distributed", "spark": "pyspark"}[engine])
+    folder = write_parts(table(), tmp_path / f"batch-{engine}", [0, 1, 150, 249], "parquet")
+    url = bucket_with(tmp_path, f"engine-{engine}", folder)
+    out = tmp_path / "profile.json"
+    argv = [sys.executable, "-m", "o16n", "profile", f"{url}/", "-o", str(out)]
+    ran = subprocess.run(
+        [*argv, "--engine", engine, "--workers", "2"], capture_output=True, text=True, timeout=300
+    )
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    close(as_json(profile_data(url)), json.loads(out.read_text()))
+
+
+def test_no_credentials_at_all_is_named(
+    s3: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = bucket_with(tmp_path, "nocreds", write_parts(table(), tmp_path / "n", [400], "csv"))
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()  # fsspec keeps filesystems made with the old keys
+    with pytest.raises(ConfigError, match="no credentials to read it") as caught:
+        profile_data(url)
+    assert "AWS_ACCESS_KEY_ID" in (caught.value.hint or "")
