@@ -13,7 +13,7 @@ import pytest
 
 from tests.acceptance.test_release import complete_the_card, retrain, trust_ci_key
 from tests.conftest import BIN, ROOT, Bake, run
-from tests.site_checks import check_screenshots, check_site
+from tests.site_checks import PAGES, check_screenshots, check_site
 
 pytestmark = pytest.mark.slow
 MODEL = "credit-risk-model"
@@ -78,4 +78,4 @@ def test_the_site_of_a_model_with_two_versions_a_rollback_and_drift(
     history = (out / "history-production.html").read_text()
     assert "rollback v1.0.0 (was v1.1.0)" in history and "promote v1.1.0 from staging" in history
     assert "records verified at build time" in overview
-    check_screenshots(out, tmp_path)
+    check_screenshots(out, tmp_path, (*PAGES, "history-production.html"))

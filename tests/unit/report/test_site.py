@@ -80,6 +80,17 @@ def test_with_the_repository_known_each_version_links_its_checks(
     assert f'href="https://github.com/acme/model/commit/{commit}/checks"' in logs
 
 
+def test_the_heatmap_shows_the_latest_runs_and_the_table_all(tmp_path: Path) -> None:
+    from o16n.report.site import pages
+
+    project = long_history(tmp_path, 1, 2)
+    folder = monitor_runs(tmp_path / "runs", pages.HEATMAP_RUNS + 3, columns=2)
+    text = str(render(site.build(project, folder, env={}), project)["monitoring.html"])
+    assert f"(the last {pages.HEATMAP_RUNS} of {pages.HEATMAP_RUNS + 3} runs)" in text
+    assert text.count("<rect") == 2 * pages.HEATMAP_RUNS
+    assert text.count(">report</a>") == pages.HEATMAP_RUNS + 3
+
+
 def test_foreign_text_is_inert(tmp_path: Path) -> None:
     project = long_history(tmp_path, 2, 4)
     commit = git(project, "rev-parse", "HEAD")

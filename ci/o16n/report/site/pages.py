@@ -284,19 +284,23 @@ def monitor_file(run: MonitorRun) -> str:
     return f"monitor/{run.name}.html"
 
 
+HEATMAP_RUNS = 90  # the heatmap's rows: about a quarter of daily runs; the table has them all
+
+
 def monitoring(site: Site) -> str:
-    columns = sorted({c for r in site.runs for c in r.drift})
-    if site.runs:
-        top = _figure(
-            "drift per column, one row per run", charts.heatmap(site.runs, columns), wide=True
-        )
+    shown = site.runs[-HEATMAP_RUNS:]
+    columns = sorted({c for r in shown for c in r.drift})
+    if shown:
+        label = "drift per column, one row per run"
+        if len(shown) < len(site.runs):
+            label += f" (the last {len(shown)} of {len(site.runs)} runs)"
+        top = _figure(label, charts.heatmap(shown, columns), wide=True)
     else:
         top = "<p>No monitor run kept yet: `o16n monitor` keeps each in reports/monitor/runs/.</p>"
     rows = [_run_row(r) for r in reversed(site.runs)]
     header = ("when", "environment", "version", "batch", "verdict", "drifted", "report", "CI run")
-    return _layout(
-        site, "monitoring.html", "Monitoring", top + "<h2>Every run</h2>" + _table(header, rows)
-    )
+    body = top + "<h2>Every run</h2>" + _table(header, rows)
+    return _layout(site, "monitoring.html", "Monitoring", body)
 
 
 def _run_row(r: MonitorRun) -> list[str]:
