@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from o16n.lifecycle.history import instant
 from o16n.lifecycle.site import Drift, MonitorRun, Move
 from o16n.numbers import number
 from o16n.report.health import _e, _nice_step, _short, _svg_open, _svg_text
@@ -79,21 +79,13 @@ def _actual_size(svg: str, width: float, height: float) -> str:
     )
 
 
-def _instant(text: str) -> float:
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return 0.0
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-
-
 def swimlane(envs: Sequence[str], moves: Sequence[Move]) -> str:
     """One lane per environment, time left to right; a mark per move, coloured by its action,
     the version it put in place written above it."""
     lane, left, right, top = 54.0, 104.0, 24.0, 30.0
     width = max(900.0, left + right + 16.0 * len(moves))  # marks stay apart on a long history
     height = top + lane * max(len(envs), 1) + 36
-    times = [_instant(m.time) for m in moves]
+    times = [instant(m.time).timestamp() for m in moves]
     first, last = (min(times), max(times)) if times else (0.0, 1.0)
     spread = (last - first) or 1.0
 
