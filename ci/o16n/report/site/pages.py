@@ -24,6 +24,7 @@ nav.site a[aria-current]{color:#175cd3;text-decoration:underline}
 .card h2{margin:0 0 8px}
 ul.plain{margin:0;padding-left:1.1rem}
 figure.wide svg.actual{width:auto;min-width:0;max-width:none}
+.scroll table{min-width:720px}
 """
 PAGES = (
     ("index.html", "Overview"),
@@ -336,7 +337,8 @@ def _decision(record: dict[str, Any]) -> str:
     seq = record.get("seq")
     model = record.get("model") or {}
     where = " → ".join(str(s) for s in (record.get("stage"), record.get("env")) if s)
-    title = f"#{seq} {record.get('kind')} {where} {model.get('version') or ''}".strip()
+    what = record.get("action") or ("rollback" if record.get("kind") == "rollback" else "gate")
+    title = f"#{seq} {where} {model.get('version') or ''}: {what}"
     rules = [
         [
             _e(r.get("id")),
