@@ -338,7 +338,7 @@ def _decision(record: dict[str, Any]) -> str:
     model = record.get("model") or {}
     where = " → ".join(str(s) for s in (record.get("stage"), record.get("env")) if s)
     what = record.get("action") or ("rollback" if record.get("kind") == "rollback" else "gate")
-    title = f"#{seq} {where} {model.get('version') or ''}: {what}"
+    title = " ".join(str(p) for p in (f"#{seq}", where, model.get("version")) if p) + f": {what}"
     rules = [
         [
             _e(r.get("id")),
