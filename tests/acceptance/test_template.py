@@ -45,7 +45,7 @@ MATRIX = [
 COMMON_FILES = {
     ".cruft.json", ".dvc/.gitignore", ".dvc/config", ".dvcignore", ".gitignore",
     ".github/CODEOWNERS", ".github/pull_request_template.md", ".github/workflows/pr.yml",
-    ".github/workflows/deploy.yml", ".github/workflows/monitor.yml",
+    ".github/workflows/deploy.yml", ".github/workflows/monitor.yml", ".github/workflows/pages.yml",
     "Makefile", "README.md", "health.yaml", "kpis.yaml", "model_card.yaml",
     "data/prepared/.gitignore",
     "data/predictions/.gitignore", "data/raw/.gitignore",
@@ -156,7 +156,7 @@ def test_baked_project_keeps_its_promises(
     assert all(target in help_text for target in ("setup", "repro", "test", "lint", "check"))
 
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
-    assert [w.name for w in workflows] == ["deploy.yml", "monitor.yml", "pr.yml"]
+    assert [w.name for w in workflows] == ["deploy.yml", "monitor.yml", "pages.yml", "pr.yml"]
     run(
         BIN / "check-jsonschema",
         "--builtin-schema",

@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "history": "what ran in an environment at a moment, who approved it, verified",
     "evidence": "one zip for an auditor, indexed by EU AI Act Annex IV and SR 11-7",
     "timeline": "the model's history as Markdown or HTML: versions, data, metrics, verdicts",
+    "site": "the model's static site: versions, environments, monitoring, decisions, logs",
     "schemas": "the JSON Schemas of o16n's YAML files; --write copies them into the project",
     "monitor": "score the newest production batch with the deployed model, check its health",
     "inventory": "one table across model repositories: owners, risk, versions, revalidation",

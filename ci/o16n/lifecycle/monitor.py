@@ -26,6 +26,7 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 
 SUFFIXES = (".csv", ".parquet", ".pq")
 CACHE = Path(".o16n") / "monitor"  # fetched artifacts per version, scored batches
+RUNS = Path("monitor") / "runs"  # under the reports folder: every run's JSON and HTML report
 LABEL = "o16n-monitor"  # the issue's label; the marker in its body is what finds it
 # The checks that read only the data; the others need labels, metrics files or the pipeline.
 DATA_CHECKS = frozenset(
@@ -387,6 +389,13 @@ def check(
 
 
 # ---- the issue and retraining ----------------------------------------------------------------
+
+
+def run_name(m: Monitored, when: datetime) -> str:
+    """The kept run's file stem: its UTC time first, so names sort by time, then the batch."""
+    batch = m.batch.rstrip("/").rsplit("/", 1)[-1].split("*", 1)[0] or "batch"
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in Path(batch).stem)
+    return f"{when.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{m.env}-{safe[:60]}"
 
 
 def marker(model: str, env: str) -> str:

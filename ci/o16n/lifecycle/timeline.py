@@ -56,7 +56,7 @@ def _instant(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _utc(text: str) -> str:
+def utc(text: str) -> str:
     """git's strict ISO dates carry the committer's offset; the timeline is in UTC."""
     try:
         return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -75,10 +75,10 @@ def _pipeline_events(project: Path) -> list[Event]:
     for commit, date, author, subject in _lines(project, *log):
         now = lineage.at_revision(project, commit) or lineage.Lineage()
         before = lineage.at_revision(project, f"{commit}^") or lineage.Lineage()
-        details = _changes(before, now) + _metrics_line(project, commit)
+        details = changes(before, now) + _metrics_line(project, commit)
         changed = [name for name in ("data", "model", "params") if _changed(name, before, now)]
         summary = f"{', '.join(changed)} changed" if changed else "pipeline ran, outputs unchanged"
-        events.append(Event("pipeline", _utc(date), commit, author, summary, (subject, *details)))
+        events.append(Event("pipeline", utc(date), commit, author, summary, (subject, *details)))
     return events
 
 
@@ -86,32 +86,38 @@ def _changed(name: str, before: lineage.Lineage, now: lineage.Lineage) -> bool:
     return bool(getattr(before, name) != getattr(now, name))
 
 
-def _changes(before: lineage.Lineage, now: lineage.Lineage) -> tuple[str, ...]:
+def changes(before: lineage.Lineage, now: lineage.Lineage) -> tuple[str, ...]:
     details = []
-    data = _differing(before.data, now.data)
+    data = differing(before.data, now.data)
     if data:
         details.append(f"data: {', '.join(data)}")
-    model = _differing(before.model, now.model)
+    model = differing(before.model, now.model)
     if model:
         details.append(f"model: {', '.join(model)}")
     old, new = flatten(before.params), flatten(now.params)
-    params = [f"{k} {old.get(k, '-')} → {new.get(k, '-')}" for k in _differing(old, new)]
+    params = [f"{k} {old.get(k, '-')} → {new.get(k, '-')}" for k in differing(old, new)]
     if params:
         details.append(f"params: {', '.join(params)}")
     return tuple(details)
 
 
-def _differing(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+def differing(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return [key for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
 
 
 def _metrics_line(project: Path, commit: str) -> tuple[str, ...]:
+    metrics = metrics_at(project, commit)
+    return (f"metrics: {_metrics(metrics)}",) if metrics else ()
+
+
+def metrics_at(project: Path, commit: str) -> dict[str, Any] | None:
+    """metrics.json as committed at `commit`; None when it is missing or not a JSON object."""
     shown = git.run("show", f"{commit}:{METRICS}", project=project)
     try:
         metrics = json.loads(shown.output) if shown.ok else None
     except json.JSONDecodeError:
-        return ()
-    return (f"metrics: {_metrics(metrics)}",) if isinstance(metrics, Mapping) and metrics else ()
+        return None
+    return dict(metrics) if isinstance(metrics, Mapping) else None
 
 
 def _metrics(metrics: Mapping[str, Any]) -> str:
@@ -125,19 +131,41 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _version_events(project: Path) -> list[Event]:
+@dataclass(frozen=True)
+class Tag:
+    """A version GTO registered: an annotated `<model>@vX.Y.Z` tag (lightweight ones are not
+    registrations) and the commit it points at."""
+
+    name: str  # model@vX.Y.Z
+    model: str
+    version: str
+    commit: str
+    tagger: str
+    time: str  # ISO 8601, UTC
+    subject: str
+
+
+def version_tags(project: Path) -> list[Tag]:
+    """Every registered version, in the order git lists tags (by name); one `git` call."""
     fields = "%(refname:short)%1f%(objecttype)%1f%(*objectname)%1f%(taggername) %(taggeremail)"
     fields += "%1f%(taggerdate:iso-strict)%1f%(contents:subject)"
-    events = []
+    tags = []
     for name, kind, commit, tagger, date, subject in _lines(
         project, "for-each-ref", "refs/tags", f"--format={fields}"
     ):
         match = VERSION_TAG.match(name)
         if kind != "tag" or match is None:  # GTO registers versions with annotated tags only
             continue
-        details = (subject,) if subject else ()
-        events.append(Event("version", _utc(date), commit, tagger, name, details))
-    return events
+        model, version = match["model"], match["version"]
+        tags.append(Tag(name, model, version, commit, tagger, utc(date), subject))
+    return tags
+
+
+def _version_events(project: Path) -> list[Event]:
+    return [
+        Event("version", t.time, t.commit, t.tagger, t.name, (t.subject,) if t.subject else ())
+        for t in version_tags(project)
+    ]
 
 
 def _decision_events(project: Path) -> list[Event]:
@@ -154,7 +182,7 @@ def _decision(record: Mapping[str, Any]) -> Event:
         summary = f"rollback {record.get('env') or ''} to{version or ' the previous state'}{was}"
     return Event(
         "decision",
-        _utc(str(record.get("time") or "")),
+        utc(str(record.get("time") or "")),
         str(inputs.get("commit") or ""),
         str(record.get("actor") or ""),
         summary,

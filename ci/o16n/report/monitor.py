@@ -10,6 +10,7 @@ to its `(run) -> str` function; the Markdown one is also the issue's body.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,6 +75,13 @@ def to_json(m: Monitored) -> str:
 
 def to_html(m: Monitored) -> str:
     return health.to_html(_in_context(m))
+
+
+def to_run_json(m: Monitored, time: str, run_url: str | None) -> str:
+    """The JSON report with when and where it ran: what `o16n monitor` keeps of each run
+    (reports/monitor/runs/), from which `o16n site` draws monitoring over time."""
+    data = health.to_dict(_in_context(m)) | {"run": {"time": time, "url": run_url}}
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
 def to_markdown(m: Monitored, run_url: str | None = None, notes: Sequence[str] = ()) -> str:

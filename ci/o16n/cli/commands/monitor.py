@@ -89,13 +89,29 @@ def _actions() -> Actions:
 
 
 def _write(result: Monitored, reports: Path, console: Console) -> None:
-    """reports/monitor.{md,json,html}, and the Markdown in the Actions job summary."""
+    """reports/monitor.{md,json,html} (the latest run), the run kept under
+    reports/monitor/runs/ (for `o16n site`), and the Markdown in the Actions job summary."""
+    from datetime import UTC, datetime
+
     from o16n.adapters import github
     from o16n.cli.output import write_reports
-    from o16n.report.monitor import RENDERERS, to_markdown
+    from o16n.lifecycle.monitor import RUNS, run_name
+    from o16n.report.monitor import RENDERERS, to_html, to_markdown, to_run_json
 
+    now = datetime.now(UTC)
+    kept = RUNS / run_name(result, now)
     write_reports(reports, {f"monitor.{fmt}": render(result) for fmt, render in RENDERERS.items()})
-    console.print(f"reports: {reports / 'monitor'}.{{md,json,html}}", highlight=False)
+    when = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    write_reports(
+        reports,
+        {
+            f"{kept}.json": to_run_json(result, when, github.run_url()),
+            f"{kept}.html": to_html(result),
+        },
+    )
+    console.print(
+        f"reports: {reports / 'monitor'}.{{md,json,html}}, {reports / kept}.json", highlight=False
+    )
     github.append_summary(to_markdown(result, github.run_url()) + "\n")
 
 
