@@ -11,7 +11,7 @@ import yaml
 
 from o16n.lifecycle import ledger
 from o16n.serving.desired import Desired, desired_rel
-from tests.pipeline_repo import commit_pipeline, decision, git, outs
+from tests.pipeline_repo import commit_pipeline, decision, git
 
 MODEL = "credit-risk-model"
 O16N_YAML = """\
@@ -51,8 +51,12 @@ def _lock_outs(repo: Path, commit: str) -> dict[str, str]:
     return found
 
 
-def _desired(version: str, commit: str, model: str) -> str:
-    return Desired(MODEL, version, commit, {"models/model.joblib": model}).as_yaml()
+def write_desired(repo: Path, env: str, version: str, commit: str, model: str) -> str:
+    """deploy/<env>/desired.yaml as `o16n deploy` writes it; its path relative to the repo."""
+    path = repo / desired_rel(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(Desired(MODEL, version, commit, {"models/model.joblib": model}).as_yaml())
+    return desired_rel(env)
 
 
 def deploy(
@@ -78,10 +82,8 @@ def deploy(
     )
     record.update(fields)
     appended = ledger.append(repo, record).record
-    path = repo / desired_rel(env)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_desired(version, commit, found["models/model.joblib"]))
-    git(repo, "add", str(ledger.LEDGER), desired_rel(env))
+    desired = write_desired(repo, env, version, commit, found["models/model.joblib"])
+    git(repo, "add", str(ledger.LEDGER), desired)
     git(repo, "commit", "-q", "-m", f"[skip ci] deploy {version} to {env}", date=time)
     return appended
 
@@ -121,11 +123,7 @@ def rollback(
         "verdict": "pass",
     }
     appended = ledger.append(repo, record).record
-    path = repo / desired_rel(env)
-    path.write_text(_desired(version, commit, found["models/model.joblib"]))
-    git(repo, "add", str(ledger.LEDGER), desired_rel(env))
+    desired = write_desired(repo, env, version, commit, found["models/model.joblib"])
+    git(repo, "add", str(ledger.LEDGER), desired)
     git(repo, "commit", "-q", "-m", f"[skip ci] roll {env} back to {version}", date=time)
     return appended
-
-
-__all__ = ["MODEL", "deploy", "model_commit", "outs", "refuse", "rollback", "write_project"]

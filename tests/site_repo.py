@@ -15,6 +15,7 @@ from pathlib import Path
 
 from o16n.adapters import signing
 from o16n.lifecycle import ledger, release
+from tests.history_repo import write_desired
 from tests.pipeline_repo import commit_pipeline, decision, git, make_repo, outs
 from tests.signing import write_allowed_signers
 
@@ -68,6 +69,7 @@ def _signing(key: Path | None) -> Iterator[None]:
 def _versions(project: Path, versions: int, decisions: int, bundles: bool) -> None:
     per_version = max(2, decisions // max(versions, 1))
     made = 0
+    running: dict[str, tuple[dict[str, object], str]] = {}  # env -> (its last record, model md5)
     for i in range(versions):
         at = START + timedelta(days=3 * i)
         data = f"d{i // 5:031x}"  # new data every fifth version (a letter: YAML reads a string)
@@ -94,6 +96,13 @@ def _versions(project: Path, versions: int, decisions: int, bundles: bool) -> No
             record["time"] = _iso(at + timedelta(hours=j + 1))
             ledger.append(project, record)
             made += 1
+            if _changes_state(record):  # the desired state the deploy or rollback commits
+                running[str(record["env"])] = (record, model)
+        for env, (record, md5) in running.items():
+            inputs, named = record["inputs"], record["model"]
+            assert isinstance(inputs, dict) and isinstance(named, dict)
+            path = write_desired(project, env, str(named["version"]), str(inputs["commit"]), md5)
+            git(project, "add", path)
         git(project, "add", str(ledger.LEDGER))
         git(project, "commit", "-q", "-m", f"[skip ci] decisions on {version}", date=_iso(at))
 
@@ -117,6 +126,10 @@ def _kpi_report(project: Path, tag: str, per_1000: float) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     current = {"name": "net value", "unit": "EUR", "per_1000": per_1000}
     (folder / "kpi.json").write_text(json.dumps({"current": current, "baseline": None}))
+
+
+def _changes_state(record: dict[str, object]) -> bool:
+    return record.get("kind") == "rollback" or record.get("action") == "deploy"
 
 
 def _kinds(i: int, per_version: int) -> list[str]:

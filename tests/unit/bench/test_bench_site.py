@@ -27,5 +27,7 @@ def test_the_site_benchmark_times_a_short_history(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("o16n site: 3 versions, 8 signed decisions, 2 monitor runs: ")
+    assert "o16n history (every environment, as JSON): " in done.stdout
     figures = json.loads(output.read_text())
+    assert len(figures["history_seconds"]) == 1 and figures["history_median"] > 0
     assert figures["versions"] == 3 and len(figures["seconds"]) == 1

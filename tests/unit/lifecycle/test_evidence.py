@@ -10,7 +10,6 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -433,27 +432,19 @@ def test_section_4_says_when_fairness_was_not_checked(
 def test_the_index_page_renders_in_chromium_with_nothing_fetched(repo: Path) -> None:
     """The page as an auditor opens it from the unzipped bundle: headless Chromium parses it
     (every section in the DOM), paints it (not blank), and nothing in it points outside."""
-    from tests.unit.report.test_screenshot import chromium, read_png
+    from tests.screenshots import shoot
 
     out = repo.parent / "page.zip"
     assert o16n(repo, "evidence", "--version", "v2.0.0", "--since", "v1.0.0", "-o", out)[0] == 0
     folder = repo.parent / "page"
     with zipfile.ZipFile(out) as archive:
         archive.extractall(folder)
-    page, shot = folder / "index.html", folder / "index.png"
-    ran = subprocess.run(
-        [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--window-size=900,1400",
-         f"--screenshot={shot}", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert ran.returncode == 0 and shot.is_file(), ran.stderr[-2000:]
-    dom = ran.stdout
+    dom, pixels = shoot(folder / "index.html", 900, 1400, folder / "index.png")
     for n in range(1, 10):
         assert f"<td>{n}. " in dom
     assert "Modifications from v1.0.0 to v2.0.0" in dom
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", dom)
     assert "<script" not in dom and "@import" not in dom and "url(" not in dom
-    pixels = read_png(shot.read_bytes())
     assert pixels.std() > 10  # text and tables painted, not a blank page
 
 
