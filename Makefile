@@ -99,12 +99,16 @@ demo-loop:
 	@echo "== 6. promote staging to production, then roll staging back; the server switches back"
 	$(DEMO_RUN) o16n deploy --env production --from staging && o16n rollback --env staging \
 	  && o16n serve --env staging --sync && o16n predict --env staging --data data/prepared/test.csv --rows 3 $(PREDICT_OUT)
-	@echo "== 7. audit: the timeline, the signed ledger and the signed release"
+	@echo "== 7. audit: the timeline, the signed ledger and release, what ran where, the site, the auditor's bundle"
 	$(DEMO_RUN) o16n timeline --format html -o reports/timeline.html && o16n ledger verify \
-	  && o16n verify releases/demo-model@v1.1.0
+	  && o16n verify releases/demo-model@v1.1.0 \
+	  && o16n history --env staging --env production \
+	  && o16n site -o reports/site \
+	  && o16n evidence --version v1.1.0 --since v1.0.0 -o reports/evidence-demo-model@v1.1.0.zip
 	@echo
 	@echo "The demo project is $(DEMO) (its README explains each file). Reports: $(DEMO)/reports/"
-	@echo "(check.md/.html, decision.md, timeline.html); release bundles: $(DEMO)/releases/;"
+	@echo "(check.md/.html, decision.md, timeline.html, site/index.html, the evidence zip);"
+	@echo "release bundles: $(DEMO)/releases/;"
 	@echo "desired state: $(DEMO)/deploy/; versions: git tags (gto show); the server's log:"
 	@echo "$(DEMO)/.o16n/serve/staging/. The model server is stopped when the demo ends."
 

@@ -134,3 +134,15 @@ def test_bad_output_and_monitor_folders_are_refused(
     assert cli.main(["site", "--project", str(built[0]), "-o", str(tmp_path / "s"), *missing]) == 2
     assert "no such folder" in capsys.readouterr().err and not (tmp_path / "s").exists()
     assert re.match(r"<!doctype html>", (built[1] / "index.html").read_text())
+
+
+def test_trend_ticks_are_told_apart_however_close_the_values() -> None:
+    import re
+
+    from o16n.report.site.charts import trend
+
+    svg = trend("average_precision", [("v1.0.0", 0.998577), ("v1.1.0", 0.998595)])
+    ticks = re.findall(r'text-anchor="end"[^>]*>([^<]+)<', svg)
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks
+    scores = trend("accuracy", [("v1.0.0", 0.986), ("v1.1.0", 0.986)])
+    assert "1.050" not in scores and "1.05" not in scores  # a score's axis stops at 1

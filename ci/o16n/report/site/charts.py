@@ -27,13 +27,16 @@ DRIFTED, STEADY, UNTESTED = "#f04438", "#a6f4c5", "#eaecf0"
 
 def trend(label: str, points: Sequence[tuple[str, float | None]]) -> str:
     """One value per version, joined by a line; a version without the value leaves a gap."""
-    width, height, left, right, top, bottom = 480.0, 190.0, 52.0, 16.0, 14.0, 150.0
+    width, height, left, right, top, bottom = 480.0, 190.0, 60.0, 28.0, 14.0, 150.0
     values = [v for _, v in points if v is not None and math.isfinite(v)]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    share = bool(values) and low >= 0 and high <= 1  # a score or a rate: the axis stays in [0, 1]
     if high == low:
         low, high = low - (abs(low) or 1) * 0.05, high + (abs(high) or 1) * 0.05
     step = _nice_step(high - low, 4)
     low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+    if share:
+        low, high = max(low, 0.0), min(high, 1.0)
     span = len(points) - 1 or 1
 
     def x(i: int) -> float:
@@ -43,14 +46,14 @@ def trend(label: str, points: Sequence[tuple[str, float | None]]) -> str:
         return bottom - (bottom - top) * (v - low) / (high - low)
 
     parts = [_svg_open(width, height, label)]
-    tick = low
-    while tick <= high + step / 2:
+    places = _places(step)
+    for k in range(round((high - low) / step) + 1):
+        tick = low + k * step  # not a running sum: no drift past the last tick
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             'stroke="#eaecf0"/>'
         )
-        parts.append(_svg_text(left - 6, y(tick) + 4, _e(number(tick)), 11, "end"))
-        tick += step
+        parts.append(_svg_text(left - 6, y(tick) + 4, f"{tick:,.{places}f}", 11, "end"))
     path, gap = [], True
     for i, (_, value) in enumerate(points):
         if value is None or not math.isfinite(value):
@@ -70,6 +73,15 @@ def trend(label: str, points: Sequence[tuple[str, float | None]]) -> str:
         if i % every == 0 or i == len(points) - 1:
             parts.append(_svg_text(x(i), bottom + 18, _e(_short(name, 9)), 11, "middle"))
     return "".join(parts) + "</svg>"
+
+
+def _places(step: float) -> int:
+    """The decimals that tell ticks `step` apart (0.0005 -> 4, 2.5 -> 1, 2,000 -> 0): four
+    significant digits of 0.99855 and 0.9986 would print the same."""
+    for places in range(12):
+        if abs(round(step, places) - step) <= step * 1e-9:
+            return places
+    return 12
 
 
 def _actual_size(svg: str, width: float, height: float) -> str:
