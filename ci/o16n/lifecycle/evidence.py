@@ -397,8 +397,8 @@ def _records(
     the problems of the ledger as a whole, and the states the version ran as
     (`o16n.lifecycle.history`: deploys, promotions, rollbacks to it, each verified)."""
     path = project / ledger.LEDGER
+    found = ledger.read(path)  # a line that is no JSON or no UTF-8: a ConfigError naming it
     lines = _record_lines(path)
-    found = ledger.read(path)
     try:
         checked: ledger.Verification | None = ledger.verify(project)
     except (ConfigError, UsageError) as exc:

@@ -186,6 +186,14 @@ def read(path: Path) -> list[dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            "not UTF-8 text: a byte was edited",
+            file=path,
+            line=line,
+            hint="`o16n ledger verify` lists what else is wrong; restore the file from git",
+        ) from None
     records = []
     # split on "\n" only: str.splitlines() also splits on U+2028, which JSON strings may hold
     for number, line in enumerate(text.split("\n"), start=1):

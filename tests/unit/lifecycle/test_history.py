@@ -220,3 +220,19 @@ def test_the_gate_records_how_each_counted_approval_was_given() -> None:
     assert approved_via({"provider": "git", "approvers": ["ann@example.com"]}) == {
         "ann@example.com": SIGNED
     }
+
+
+def test_a_ledger_byte_that_is_no_utf8_is_exit_2_naming_the_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = repo / ledger.LEDGER
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b"deploy", b"depl\xffy", 1)
+    path.write_bytes(b"\n".join(lines))
+    one = git(repo, "log", "--format=%H", "-1", "--grep", "Model 1")
+    git(repo, "tag", "-a", f"{repo_of.MODEL}@v1.0.0", "-m", "Register v1.0.0", one)
+    assert cli.main(["history", "--project", str(repo)]) == EXIT_USAGE
+    assert "decisions.jsonl:2: not UTF-8 text" in capsys.readouterr().err
+    assert cli.main(["evidence", "--version", "v1.0.0", "--project", str(repo)]) == EXIT_USAGE
+    assert "not UTF-8 text" in capsys.readouterr().err
+    assert not list(repo.glob("*.zip"))
