@@ -15,6 +15,8 @@ AZURITE := $(TOOLS)/node_modules/azurite/package.json
 DEMO := build/demo-model
 # Evidently 0.7.23 needs pandas<3: the health benchmark runs it from a venv of its own.
 EVIDENTLY := .venv-evidently/bin/python
+# whylogs 1.6 too (the health benchmark times its profiling of the same files).
+WHYLOGS := .venv-whylogs/bin/python
 # pytest-xdist workers: the CI machine has 2 cores.
 WORKERS ?= auto
 
@@ -127,14 +129,18 @@ $(EVIDENTLY):
 	$(PYTHON) -m venv .venv-evidently
 	$(EVIDENTLY) -m pip install --quiet "evidently==0.7.23" "pandas<3" pyarrow
 
-bench: setup $(EVIDENTLY) ## benchmarks (figures, not pass/fail): template, serving, health vs Evidently
+$(WHYLOGS):
+	$(PYTHON) -m venv .venv-whylogs
+	$(WHYLOGS) -m pip install --quiet "whylogs==1.6.4" "pandas<3" pyarrow
+
+bench: setup $(EVIDENTLY) $(WHYLOGS) ## benchmarks (figures, not pass/fail): template, serving, health vs Evidently
 	$(BIN)/python bench/bench_template.py
 	$(BIN)/python bench/bench_serve.py
 	$(BIN)/python bench/bench_ledger.py
 	$(BIN)/python bench/bench_verify.py
 	$(BIN)/python bench/bench_data_use.py
-	$(BIN)/python bench/bench_health.py --evidently $(EVIDENTLY)
+	$(BIN)/python bench/bench_health.py --evidently $(EVIDENTLY) --whylogs $(WHYLOGS)
 	PYTHONPATH=ci $(BIN)/python bench/evidently_agreement.py --evidently $(EVIDENTLY)
 
 clean: ## remove build outputs and the venv
-	rm -rf build $(VENV) $(TOOLS) .venv-evidently
+	rm -rf build $(VENV) $(TOOLS) .venv-evidently .venv-whylogs

@@ -3,7 +3,8 @@
 For each size: generate the data (bench/health_data.py), run o16n (profile the reference, then
 health of the current file) and Evidently 0.7.23 `Report([DataDriftPreset()])`, each in its own
 process; print time, peak memory, the speed ratio and whether the drifted columns agree.
-Evidently needs `pandas<3`, so it runs from its own venv: --evidently PYTHON (skipped if absent).
+Evidently needs `pandas<3`, so it runs from its own venv: --evidently PYTHON (skipped if absent);
+so does whylogs 1.6 (--whylogs PYTHON), timed profiling the same two files (issue 17).
 
 Both tools start every run from the same page cache (--cache, one or both):
 - warm: the two data files are read once just before the run, so neither tool pays the disk;
@@ -14,6 +15,7 @@ Evidently once (two minutes at 1M rows, where a run varies by a few percent).
 
     python bench/bench_health.py [--sizes 100000 1000000] [--o16n-only 10000000]
         [--cache warm cold] [--repeat 3] [--evidently .venv-evidently/bin/python]
+        [--whylogs .venv-whylogs/bin/python]
         [-o build/bench/health.json]
 """
 
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--cache", nargs="+", choices=["warm", "cold"], default=["warm"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--evidently", default=".venv-evidently/bin/python")
+    parser.add_argument("--whylogs", default=".venv-whylogs/bin/python")
     parser.add_argument("--work", type=Path, default=Path("build/bench/health"))
     parser.add_argument("-o", "--output", type=Path, default=Path("build/bench/health.json"))
     args = parser.parse_args()
@@ -103,6 +106,8 @@ def main() -> None:
             }
             if compare:
                 row["evidently"] = run(args.evidently, "evidently", data, cache)
+            if compare and Path(args.whylogs).exists():
+                row["whylogs"] = run(args.whylogs, "whylogs", data, cache)
             rows.append(row)
             report(row)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +139,11 @@ def report(row: dict[str, object]) -> None:
             f" | evidently {theirs['seconds']:7.2f} s {theirs['peak_mb']:5} MB"
             f" | {ratio:5.1f}x faster, same drifted columns: {theirs['drifted'] == ours['drifted']}"
         )
+    profiled = row.get("whylogs")
+    if isinstance(profiled, dict):
+        ratio = float(profiled["seconds"]) / float(ours["seconds"])
+        line += f" | whylogs (profiles only) {profiled['seconds']:7.2f} s"
+        line += f" {profiled['peak_mb']:5} MB | {ratio:5.1f}x"
     print(line, flush=True)
 
 

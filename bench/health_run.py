@@ -1,10 +1,11 @@
 """One measured run, in its own process so its peak memory is its own:
 `o16n` (the CLI as a user runs it: `o16n profile` of the reference, then `o16n health` of the
-current file against that profile, JSON report) or `evidently` (Report([DataDriftPreset()]) on
-the same files). Prints one JSON line: seconds, peak MB (o16n: the larger of its two processes)
-and the drifted columns.
+current file against that profile, JSON report), `evidently` (Report([DataDriftPreset()]) on
+the same files) or `whylogs` (`why.log` profiling both files, which is all whylogs does here: it
+has no drift verdict of its own without WhyLabs). Prints one JSON line: seconds, peak MB (o16n:
+the larger of its two processes) and the drifted columns (whylogs: none, it profiles only).
 
-    python bench/health_run.py o16n|evidently DATA_DIR
+    python bench/health_run.py o16n|evidently|whylogs DATA_DIR
 """
 
 from __future__ import annotations
@@ -76,10 +77,25 @@ def run_evidently(data: Path) -> list[str]:
     return sorted(drifted)
 
 
+def run_whylogs(data: Path) -> list[str]:
+    """whylogs 1.6 profiles of both files (pandas frames, as its documentation reads them)."""
+    import pandas as pd
+    import whylogs as why
+
+    for name in ("reference.parquet", "current.parquet"):
+        profile = why.log(pandas=pd.read_parquet(data / name)).view()
+        if not profile.get_columns():
+            raise SystemExit(f"whylogs made an empty profile of {name}")
+    return []
+
+
+RUNS = {"o16n": run_o16n, "evidently": run_evidently, "whylogs": run_whylogs}
+
+
 def main() -> None:
     tool, data = sys.argv[1], Path(sys.argv[2])
     started = time.perf_counter()
-    drifted = run_o16n(data) if tool == "o16n" else run_evidently(data)
+    drifted = RUNS[tool](data)
     seconds = time.perf_counter() - started
     peak_kib = max(  # Linux: KiB; children: the largest of them
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
