@@ -51,7 +51,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n  hint: run `{self.prog} --help`\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; with `only`, that command's flags alone (the others are listed
+    by name and help): importing every command's module to build its flags costs more than
+    most commands' own work at start-up."""
     parser = _Parser(
         prog="o16n",
         description="o16n: operationalization as code. CI for model repositories.",
@@ -60,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-color", action="store_true", help="plain output (as NO_COLOR=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text, description=help_text)
+            continue
         module = _command_module(name)
         command = sub.add_parser(
             name, help=help_text, description=help_text, parents=getattr(module, "PARENTS", [])
@@ -72,9 +78,17 @@ def _command_module(name: str) -> ModuleType:
     return importlib.import_module(f"o16n.cli.commands.{name.replace('-', '_')}")
 
 
+def chosen(argv: Sequence[str]) -> str | None:
+    """The command named on the command line: the first word that is no option (o16n's own
+    options take no value), when it is one of COMMANDS."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(chosen(words))
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

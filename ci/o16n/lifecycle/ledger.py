@@ -187,11 +187,11 @@ def read(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        edited = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise ConfigError(
             "not UTF-8 text: a byte was edited",
             file=path,
-            line=line,
+            line=edited,
             hint="`o16n ledger verify` lists what else is wrong; restore the file from git",
         ) from None
     records = []
