@@ -113,3 +113,15 @@ def test_no_color_turns_colour_off_even_on_a_forced_terminal(tmp_path: Path) -> 
     assert ANSI.search(coloured.stderr)
     assert not ANSI.search(plain.stderr)
     assert "error:" in plain.stderr
+
+
+def test_only_the_named_commands_flags_are_built() -> None:
+    from o16n.cli.main import build_parser, chosen
+
+    assert chosen(["--no-color", "health", "--reference", "profile"]) == "health"
+    assert chosen(["--version"]) is None and chosen(["bogus"]) is None
+    parser = build_parser("history")
+    args = parser.parse_args(["history", "--env", "staging"])
+    assert args.env == ["staging"]
+    with pytest.raises(SystemExit):  # another command is listed, its flags not loaded
+        parser.parse_args(["profile", "data.csv", "-o", "p.json"])
