@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from o16n import __version__
 from o16n.adapters import git, gto
+from o16n.adapters.ci import run_url
 from o16n.adapters.clock import timestamp
 from o16n.adapters.dvc import lineage
 from o16n.adapters.files import write_text_atomic
@@ -149,7 +150,7 @@ def rollback_record(
         },
         "from_version": previous.version,
         "verdict": "pass",
-    }
+    } | ({"run_url": url} if (url := run_url()) else {})
 
 
 # ---- the deploy and rollback services ----------------------------------------------------------

@@ -22,6 +22,7 @@ from celpy.evaluation import CELEvalError
 
 from o16n import __version__
 from o16n.adapters import git
+from o16n.adapters.ci import run_url
 from o16n.adapters.clock import timestamp
 from o16n.numbers import number
 from o16n.policy.document import Facts, WaiverFacts
@@ -262,7 +263,13 @@ def record(decision: Decision, facts: Facts, actor: str) -> dict[str, Any]:
         "approved_via": approved_via(facts["review"]),
         "notes": list(decision.notes),
         "verdict": decision.verdict,
-    }
+    } | _ci_run()
+
+
+def _ci_run() -> dict[str, str]:
+    """The CI run that decided (Actions), so the site and `o16n logs --run` find its logs."""
+    url = run_url()
+    return {"run_url": url} if url else {}
 
 
 # How an approval that counted was given: the words `o16n history` shows.

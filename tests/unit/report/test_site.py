@@ -146,3 +146,26 @@ def test_trend_ticks_are_told_apart_however_close_the_values() -> None:
     assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), ticks
     scores = trend("accuracy", [("v1.0.0", 0.986), ("v1.1.0", 0.986)])
     assert "1.050" not in scores and "1.05" not in scores  # a score's axis stops at 1
+
+
+def test_a_link_from_a_record_or_a_kept_run_is_http_or_the_sites_own() -> None:
+    from o16n.report.site.pages import _a
+
+    assert _a("https://github.com/o/r/actions/runs/7", "run") == (
+        '<a href="https://github.com/o/r/actions/runs/7">run</a>'
+    )
+    assert _a("decisions.html#seq-3", "#3").startswith("<a href=")
+    for forged in ("javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "//evil"):
+        assert _a(forged, "run") == "run", forged
+
+
+def test_a_gate_record_names_the_ci_run_that_made_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from o16n.policy.gate import _ci_run
+
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    assert _ci_run() == {}
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/churn")
+    monkeypatch.setenv("GITHUB_RUN_ID", "42")
+    assert _ci_run() == {"run_url": "https://github.com/acme/churn/actions/runs/42"}

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from o16n.adapters.ci import run_url
 from o16n.errors import ConfigError
+
+__all__ = ["Actions", "append_summary", "run_url"]
 
 PUBLIC_API = "https://api.github.com"
 
@@ -104,17 +107,6 @@ def _event(path: str | None) -> Mapping[str, Any]:
     if not isinstance(event, Mapping):
         raise ConfigError("the event file is not a JSON object", file=path, key="GITHUB_EVENT_PATH")
     return event
-
-
-def run_url(env: Mapping[str, str] | None = None) -> str | None:
-    """This Actions run's page (no token needed: the job summary links it); None outside."""
-    env = os.environ if env is None else env
-    server, repository, run_id = (
-        env.get(k) for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
-    if not (server and repository and run_id):
-        return None
-    return f"{server.rstrip('/')}/{repository}/actions/runs/{run_id}"
 
 
 def append_summary(markdown: str, env: Mapping[str, str] | None = None) -> None:

@@ -42,7 +42,16 @@ def _e(value: object) -> str:
 
 
 def _a(href: str, text: str) -> str:
+    """A link to a page of the site or to an http(s) address; any other scheme (javascript:,
+    data:, ... from a record or a kept monitor run) is shown as text, not linked."""
+    if not _linkable(href):
+        return _e(text)
     return f'<a href="{_e(href)}">{_e(text)}</a>'
+
+
+def _linkable(href: str) -> bool:
+    scheme = href.split(":", 1)[0].lower() if ":" in href.split("/", 1)[0] else ""
+    return scheme in ("", "http", "https") and not href.strip().startswith("//")
 
 
 def _when(time: str) -> str:
@@ -360,6 +369,9 @@ def _decision(record: dict[str, Any]) -> str:
         f"hash <code>{_e(str(record.get('hash'))[:16])}</code></p>"
     )
     parts = [facts]
+    if record.get("run_url"):
+        url = str(record["run_url"])
+        parts.append(f"<p>CI run: {_a(url, url)} (<code>{_e(_logs_command(url))}</code>)</p>")
     if rules:
         parts.append(_table(("rule", "severity", "outcome", "message"), rules))
     if waivers:
@@ -399,6 +411,10 @@ def logs(site: Site) -> str:
         + _table(("when", "environment", "CI run", "download"), runs)
     )
     return _layout(site, "logs.html", "Logs", body)
+
+
+def _logs_command(run_url: str) -> str:
+    return f"o16n logs --run {run_url.rstrip('/').rsplit('/', 1)[-1]}"
 
 
 def _version_logs(site: Site, v: Version) -> list[str]:
