@@ -1,13 +1,16 @@
 """The local engine: parts profiled one after another in this process, or by a pool of worker
-processes (`workers` > 1), each returning its partial as bytes; merged by a tree reduce here."""
+processes (`workers` > 1), each returning its partial profile as bytes (its row hashes spilled
+to a scratch folder); merged by a tree reduce here."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial as bind
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from o16n.health.engines import partial
@@ -19,18 +22,32 @@ if TYPE_CHECKING:
 def run(
     engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
-    profile = bind(partial.profile_task, like=like, columns=columns)
-    if engine.workers <= 1 or len(tasks) <= 1:
-        partials = [profile(t) for t in tasks]
-    else:
-        # forkserver: workers start from a clean process, not a fork of one holding threads.
-        context = multiprocessing.get_context("forkserver")
-        workers = min(engine.workers, len(tasks))
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_worker, initargs=(dict(os.environ),)
-        ) as pool:
-            partials = list(pool.map(profile, tasks))
-    return merged(partials)
+    """Each part profiled here (or in a pool of `workers` processes), its row-hash buckets
+    spilled to a scratch folder as it finishes; the profiles merged by a tree, the distinct
+    rows counted a bucket at a time from the folder. Memory: a part's partial per process and
+    one bucket of all parts (a sixteenth of the hashes), however many rows the table has."""
+    with tempfile.TemporaryDirectory(prefix="o16n-buckets-") as scratch:
+        folder = Path(scratch)
+        profile = bind(_profiled, like=like, columns=columns, folder=folder)
+        if engine.workers <= 1 or len(tasks) <= 1:
+            stripped = [profile(item) for item in enumerate(tasks)]
+        else:
+            # forkserver: workers start from a clean process, not a fork of one holding threads.
+            context = multiprocessing.get_context("forkserver")
+            workers = min(engine.workers, len(tasks))
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_worker, initargs=(dict(os.environ),)
+            ) as pool:
+                stripped = list(pool.map(profile, enumerate(tasks)))
+        distinct_rows = partial.spilled_distinct(folder)
+    return partial.tree_reduce(stripped, partial.merge_partials), distinct_rows
+
+
+def _profiled(
+    item: tuple[int, str], like: bytes, columns: Sequence[str] | None, folder: Path
+) -> bytes:
+    index, task = item
+    return partial.spill(partial.profile_task(task, like, columns), folder, index)
 
 
 def _worker(environment: dict[str, str]) -> None:
@@ -44,14 +61,3 @@ def _worker(environment: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(environment)
     pa.set_cpu_count(1)
-
-
-def merged(partials: list[bytes]) -> tuple[bytes, int]:
-    """The profiles merged by a tree, the distinct rows counted bucket by bucket (sorting a
-    sixteenth of the hashes at a time, not every partial's hashes at each merge)."""
-    distinct_rows = sum(
-        partial.distinct(*[partial.bucket(p, b) for p in partials]) for b in range(partial.BUCKETS)
-    )
-    stripped = [partial.strip(p) for p in partials]
-    partials.clear()
-    return partial.tree_reduce(stripped, partial.merge_partials), distinct_rows

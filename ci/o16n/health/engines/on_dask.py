@@ -39,6 +39,7 @@ def run(
             )
             for b in range(partial.BUCKETS)
         ]
+        del leaves  # each part's partial is freed once its profile and buckets are taken
         while len(level) > 1:
             merged = [
                 client.submit(partial.merge_partials, level[i], level[i + 1], pure=False)
