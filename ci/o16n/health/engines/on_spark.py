@@ -2,7 +2,8 @@
 partition values), each Spark partition profiled by `mapInArrow` on the executors, which read
 their parts with o16n's own readers (so the profile is the local one, and s3://, gs://, az://
 need no Hadoop connector), into one partial (bytes in a binary column); the partials are merged
-on the executors by `treeReduce`, and only the last comes to the driver.
+on the executors, grouped by key (the profiles in one task, by a tree; each bucket of row hashes
+in its own task), and only the merged profile and the counts come to the driver.
 
 `local[workers]` by default; `master` joins an existing cluster (spark://, yarn, k8s://,
 Databricks Connect's sc://), whose executors must have o16n installed and reach the parts
@@ -26,14 +27,11 @@ from o16n.health.engines import partial, require
 if TYPE_CHECKING:
     from o16n.health.engines import Engine
 
-TREE_DEPTH = 3
-
-
 def run(
     engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
-    """The merged profile (treeReduce on the executors) and the distinct rows (reduceByKey over
-    buckets of row hashes), so no process holds every row's hash."""
+    """The merged profile and the distinct rows (a task per bucket of row hashes), both
+    computed on the executors, so no process holds every row's hash."""
     require("pyspark", "spark")
     # pyspark warns on every mapInArrow that it was not tested with pandas 3 (which it does
     # not use here): not the user's concern.
@@ -44,12 +42,30 @@ def run(
     profiled = frame.mapInArrow(
         lambda batches: _profile_partition(batches, like, selected), "key int, data binary"
     )
-    rows = profiled.rdd.map(lambda row: (int(row[0]), bytes(row[1]))).persist()
-    try:
-        with task_errors():
-            return _reduce(rows)
-    finally:
-        rows.unpersist()
+    merged = profiled.groupBy("key").applyInPandas(_merge_group, MERGED)
+    with task_errors():
+        rows = merged.collect()
+    profiles = [bytes(r["data"]) for r in rows if r["key"] < 0]
+    if not profiles:
+        raise ValueError("no partial profile came back from the executors")
+    return profiles[0], sum(int(r["distinct"]) for r in rows if r["key"] >= 0)
+
+
+MERGED = "key int, data binary, distinct long"
+
+
+def _merge_group(group: Any) -> Any:
+    """One key's rows of every partition, on an executor: key -1, the partial profiles merged
+    by a tree; a bucket key, the distinct row hashes of that bucket (a sixteenth of them)."""
+    import pandas as pd
+
+    key = int(group["key"].iloc[0])
+    datas = [bytes(d) for d in group["data"]]
+    if key < 0:
+        data, count = partial.tree_reduce(datas, partial.merge_partials), 0
+    else:
+        data, count = b"", partial.distinct(*datas)
+    return pd.DataFrame({"key": [key], "data": [data], "distinct": [count]})
 
 
 @contextmanager
@@ -71,18 +87,6 @@ def task_errors() -> Iterator[None]:
             hint="executors read the parts themselves: they need the same paths, or the "
             "bucket's credentials in their own environment (spark.executorEnv.*)",
         ) from None
-
-
-def _reduce(rows: Any) -> tuple[bytes, int]:
-    """The partials' profiles merged by a tree on the executors; the buckets of row hashes
-    unioned by key, and their sizes summed."""
-    result: bytes = (
-        rows.filter(lambda kv: kv[0] < 0)
-        .values()
-        .treeReduce(partial.merge_partials, depth=TREE_DEPTH)
-    )
-    buckets = rows.filter(lambda kv: kv[0] >= 0).reduceByKey(partial.union)
-    return result, int(buckets.map(lambda kv: len(kv[1]) // 8).sum())
 
 
 def _profile_partition(
