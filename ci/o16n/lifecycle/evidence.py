@@ -396,21 +396,24 @@ def _records(
     """The version's records (its model.version, or a gate at its commit) with their status,
     the problems of the ledger as a whole, and the states the version ran as
     (`o16n.lifecycle.history`: deploys, promotions, rollbacks to it, each verified)."""
-    path = project / ledger.LEDGER
-    found = ledger.read(path)  # a line that is no JSON or no UTF-8: a ConfigError naming it
-    lines = _record_lines(path)
+    # a line that is no JSON or no UTF-8: a ConfigError naming it
+    numbered = ledger.numbered(project / ledger.LEDGER)
     try:
         checked: ledger.Verification | None = ledger.verify(project)
     except (ConfigError, UsageError) as exc:
         checked, wide = None, [f"the ledger could not be verified: {exc.message}"]
-    problems = checked.problems if checked is not None else []
+    by_line: dict[int, tuple[ledger.Problem, ...]] = {}
     if checked is not None:
-        wide = [str(p) for p in checked.problems if p.line is None]
+        wide = [str(p) for p in ledger.whole_problems(checked)]
+        by_line = ledger.record_problems(checked, [line for line, _ in numbered])
     records = []
-    for line, record in zip(lines, found, strict=True):
+    for line, record in numbered:
         if not _of_version(record, model, version):
             continue
-        own = tuple(p.message for p in problems if p.line == line)
+        own = tuple(
+            p.message if p.line == line else f"line {p.line}: {p.message}"
+            for p in by_line.get(line, ())
+        )
         records.append(_record(record, line, own, verified=not own and not wide))
     states = history.deployments(project, verification=checked) if checked is not None else []
     ran = [replace_problems(s, wide) for s in states if s.version == version.name]
@@ -420,15 +423,6 @@ def _records(
 def replace_problems(state: history.Deployment, wide: Sequence[str]) -> history.Deployment:
     """A deployment whose ledger has problems of its own is not verified either."""
     return dataclasses.replace(state, problems=(*state.problems, *wide)) if wide else state
-
-
-def _record_lines(path: Path) -> list[int]:
-    """The line of each record `ledger.read` returns (it skips blank lines only)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    return [n for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
 
 
 def _of_version(record: Mapping[str, Any], model: str, version: gto.Version) -> bool:

@@ -74,10 +74,10 @@ def deployments(
     """Every state of every environment, in ledger order, each with its problems."""
     if not git.in_repository(project):
         raise ConfigError(f"{project} is not a git repository", hint="run it in the model repo")
-    records = ledger.read(project / ledger.LEDGER)
+    numbered = ledger.numbered(project / ledger.LEDGER)
     checked = verification if verification is not None else ledger.verify(project)
-    problems = _problems_by_seq(checked, records)
-    states = _states(records, problems)
+    problems = _problems_by_seq(checked, numbered)
+    states = _states([record for _, record in numbered], problems)
     return _with_desired_state(project, _with_until(states))
 
 
@@ -277,23 +277,22 @@ def _desired_mismatch(project: Path, env: str, state: Deployment) -> str | None:
 
 
 def _problems_by_seq(
-    checked: ledger.Verification, records: Sequence[Mapping[str, Any]]
+    checked: ledger.Verification, numbered: Sequence[tuple[int, Mapping[str, Any]]]
 ) -> dict[int, tuple[str, ...]]:
-    """Each record's problems by seq. A problem at a line but of no record (committed lines
-    edited from there on, a line that is no record) is that record's and every later one's: the
-    chain cannot be trusted past it. One of the ledger as a whole (no trusted key, not in git)
-    is every record's."""
-    seqs = [_int(r.get("seq")) for r in records]
-    found: dict[int, list[str]] = {seq: [] for seq in seqs}
-    for problem in checked.problems:
-        if problem.seq is not None:
-            found.setdefault(problem.seq, []).append(problem.message)
-            continue
-        where = f"ledger line {problem.line}" if problem.line else "ledger"
-        first = (problem.line or 1) - 1  # records are one per line, in order
-        for seq in seqs[first:] if problem.line else seqs:
-            found[seq].append(f"{where}: {problem.message}")
-    return {seq: tuple(messages) for seq, messages in found.items()}
+    """Each record's problems (`ledger.record_problems`: its own, and those of a line before
+    it that is no record) and the ledger's as a whole, by the record's seq."""
+    by_line = ledger.record_problems(checked, [line for line, _ in numbered])
+    whole = [f"ledger: {p.message}" for p in ledger.whole_problems(checked)]
+    return {
+        _int(record.get("seq")): (
+            *(
+                p.message if p.seq is not None else f"ledger line {p.line}: {p.message}"
+                for p in by_line[line]
+            ),
+            *whole,
+        )  # fmt: skip
+        for line, record in numbered
+    }
 
 
 def _version(record: Mapping[str, Any]) -> str | None:

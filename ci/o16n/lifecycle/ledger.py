@@ -182,6 +182,13 @@ def deployment_payload(appended: Appended) -> dict[str, Any]:
 
 def read(path: Path) -> list[dict[str, Any]]:
     """The records of a ledger file, in order; a missing file is an empty ledger."""
+    return [record for _, record in numbered(path)]
+
+
+def numbered(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line, record) of each record of a ledger file, in order: the lines `verify` names its
+    problems by. A line that is no JSON object, or a byte that is no UTF-8, is a ConfigError
+    naming the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -205,8 +212,33 @@ def read(path: Path) -> list[dict[str, Any]]:
             raise ConfigError(f"not JSON: {exc.msg}", file=path, line=number) from None
         if not isinstance(record, dict):
             raise ConfigError("a record is a JSON object", file=path, line=number)
-        records.append(record)
+        records.append((number, record))
     return records
+
+
+def record_problems(
+    verification: Verification, lines: Sequence[int]
+) -> dict[int, tuple[Problem, ...]]:
+    """Each record's problems, by the record's line: its own, and those at an earlier (or the
+    same) line that name no record (committed lines edited from there on, a blank line): the
+    chain cannot be trusted past them. The ledger's problems as a whole (no line: no trusted
+    key, not in git, a dropped tail) are `whole_problems`', every record's."""
+    found: dict[int, list[Problem]] = {line: [] for line in lines}
+    for problem in verification.problems:
+        if problem.line is None:
+            continue
+        if problem.seq is not None and problem.line in found:
+            found[problem.line].append(problem)
+            continue
+        for line in found:
+            if problem.seq is None and line >= problem.line:
+                found[line].append(problem)
+    return {line: tuple(problems) for line, problems in found.items()}
+
+
+def whole_problems(verification: Verification) -> tuple[Problem, ...]:
+    """The problems that name no line: no record can be trusted with them."""
+    return tuple(p for p in verification.problems if p.line is None)
 
 
 def ledger_hash(project: Path) -> str | None:

@@ -10,14 +10,13 @@ own is left out and named. Judging them is o16n.policy.revalidation's.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from o16n.config.project import ProjectConfig, load_project, require_environment
-from o16n.errors import UsageError
+from o16n.errors import ConfigError, UsageError
 from o16n.lifecycle import ledger
 from o16n.policy import revalidation
 from o16n.policy.document import RevalidationFacts
@@ -32,45 +31,33 @@ STAGE = "revalidate"
 
 
 def validations(project: Path) -> revalidation.Validations:
-    """The ledger's records that verify, and why the others about a version do not count."""
-    lines = _records(project)
+    """The ledger's records that verify, and why the others about a version do not count. A
+    ledger that does not read, or has a problem no record can be told apart from (a line that
+    is no record, a rewritten history), is `broken`: then no version counts as never validated
+    (its records could be the unreadable ones), so every one is due (fail closed)."""
+    try:
+        lines = ledger.numbered(project / ledger.LEDGER)
+    except ConfigError as exc:
+        return revalidation.Validations(broken=(str(exc),))
     if not lines:
         return revalidation.Validations()
-    problems = ledger.verify(project).problems
-    whole = [p for p in problems if p.line is None or p.seq is None]
-    by_line: dict[int, str] = {}
-    for problem in problems:
-        if problem.line is not None:
-            by_line.setdefault(problem.line, str(problem))
+    checked = ledger.verify(project)
+    by_line = ledger.record_problems(checked, [number for number, _ in lines])
+    whole = ledger.whole_problems(checked)
+    broken = tuple(str(p) for p in (*whole, *(p for p in checked.problems if p.seq is None)))
     verified: list[dict[str, Any]] = []
     unverified: dict[str, list[str]] = {}
     for number, record in lines:
-        why = str(whole[0]) if whole else by_line.get(number)
-        if why is None:
+        problems = (*whole, *by_line[number])
+        if not problems:
             verified.append(record)
             continue
         version = _version(record)
         if version is not None:
-            unverified.setdefault(version, []).append(why)
-    return revalidation.Validations(tuple(verified), {k: tuple(v) for k, v in unverified.items()})
-
-
-def _records(project: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line number, record) of each line that is a JSON object, numbered as verify numbers
-    them; a line that is not is verify's to report (and leaves no record counted)."""
-    try:
-        text = (project / ledger.LEDGER).read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
-        return []
-    found = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        try:
-            record = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict):
-            found.append((number, record))
-    return found
+            unverified.setdefault(version, []).append(str(problems[0]))
+    return revalidation.Validations(
+        tuple(verified), {k: tuple(v) for k, v in unverified.items()}, tuple(dict.fromkeys(broken))
+    )
 
 
 def _version(record: Mapping[str, Any]) -> str | None:

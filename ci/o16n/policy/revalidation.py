@@ -29,6 +29,7 @@ class Validations:
 
     verified: tuple[Mapping[str, Any], ...] = ()
     unverified: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    broken: tuple[str, ...] = ()  # problems no record can be told apart from: fail closed
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,13 @@ def facts(
     ignored = list(validations.unverified.get(version, ()))
     last = last_validation(validations, version, env)
     base = empty | {"applies": True, "unverified": ignored}
+    if last is None and validations.broken:
+        return base | {
+            "expired": True,
+            "reason": f"{version} has no validation that verifies, and the ledger has a problem "
+            f"no record can be told apart from: {validations.broken[0]}; fix that first "
+            "(`o16n ledger verify` says what is wrong)",
+        }
     if last is None and ignored:
         return base | {
             "expired": True,

@@ -255,3 +255,21 @@ def test_nothing_falls_due_no_issue(rel: Released) -> None:
     _deploy(rel)
     assert revalidation.due_soon(rel.project, TODAY) == []
     assert revalidation.remind(MODEL, [], None, "") == ""  # type: ignore[arg-type]
+
+
+def test_a_ledger_that_does_not_read_leaves_no_version_new(rel: Released) -> None:
+    """A line that is no JSON hides which versions the ledger validated: a version it seems
+    never to have seen must not pass as new (its records could be the unreadable ones)."""
+    _deploy(rel, days_ago=10)
+    path = rel.project / ledger.LEDGER
+    path.write_text(path.read_text() + "{not json\n")
+    found = revalidation.validations(rel.project)
+    assert found.verified == () and found.broken
+    facts = judged_revalidation.facts(
+        revalidation.load_project(rel.project).revalidation,
+        found,
+        version="v9.9.9",
+        env="staging",
+        today=TODAY,
+    )
+    assert facts["expired"] and "no record can be told apart from" in facts["reason"]

@@ -27,6 +27,7 @@ from o16n.health.engines import partial, require
 if TYPE_CHECKING:
     from o16n.health.engines import Engine
 
+
 def run(
     engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
