@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -92,3 +93,10 @@ def bake(tmp_path: Path) -> Bake:
 
 def cruft_state(project: Path) -> dict[str, object]:
     return json.loads((project / ".cruft.json").read_text())
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

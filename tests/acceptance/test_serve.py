@@ -27,7 +27,7 @@ from o16n.adapters import signing
 from o16n.adapters.manifest import Signed
 from o16n.serving import desired, v2
 from tests.acceptance.test_release import complete_the_card, retrain, sign_as_ci
-from tests.conftest import BIN, ROOT, cookiecutter, run
+from tests.conftest import BIN, ROOT, cookiecutter, free_port, run
 from tests.release_repo import load_key
 from tests.signing import make_key
 
@@ -38,12 +38,6 @@ MODEL = "credit-risk-model"
 def o16n(project: Path, *args: str, check: bool = True) -> tuple[int, str]:
     done = run(BIN / "o16n", "--no-color", *args, cwd=project, check=check)
     return done.returncode, done.stdout + done.stderr
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import pytest
 from o16n.errors import ConfigError
 from o16n.health.engines import Engine, profile_source
 from o16n.health.stats.files import profile_data
+from tests.conftest import free_port
 from tests.unit.health.stats.test_sources import as_json, close, table, write_parts
 
 pytest.importorskip("adlfs")
@@ -29,12 +30,6 @@ if not AZURITE.exists():
 # https://learn.microsoft.com/azure/storage/common/storage-use-azurite#well-known-storage-account-and-key
 ACCOUNT = "devstoreaccount1"
 KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def connection(endpoint: str, key: str = KEY) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,16 +20,11 @@ from o16n.cli import main as cli
 from o16n.errors import ConfigError
 from o16n.health.stats import locations
 from o16n.health.stats.files import profile_data
+from tests.conftest import free_port
 from tests.unit.health.stats.test_sources import as_json, close, table, write_parts
 
 pytest.importorskip("s3fs")
 pytest.importorskip("moto.server")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def moto_server(**env: str) -> Iterator[str]:
