@@ -1,6 +1,6 @@
 """The local engine: parts profiled one after another in this process, or by a pool of worker
 processes (`workers` > 1), each returning its partial profile as bytes (its row hashes spilled
-to a scratch folder); merged by a tree reduce here."""
+to a scratch folder, counted from there in bounded memory); merged by a tree reduce here."""
 
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 def run(
     engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
-    """Each part profiled here (or in a pool of `workers` processes), its row-hash buckets
-    spilled to a scratch folder as it finishes; the profiles merged by a tree, the distinct
-    rows counted a bucket at a time from the folder. Memory: a part's partial per process and
-    one bucket of all parts (a sixteenth of the hashes), however many rows the table has."""
+    """Each part profiled here (or in a pool of `workers` processes), its sorted distinct row
+    hashes spilled to a scratch folder as it finishes; the profiles merged by a tree, the
+    distinct rows counted a range of hash values at a time from the folder. Memory: a part's
+    partial per process, and a few million hashes while counting, however many rows the table
+    has."""
     with tempfile.TemporaryDirectory(prefix="o16n-buckets-") as scratch:
         folder = Path(scratch)
         profile = bind(_profiled, like=like, columns=columns, folder=folder)
@@ -47,7 +48,7 @@ def _profiled(
     item: tuple[int, str], like: bytes, columns: Sequence[str] | None, folder: Path
 ) -> bytes:
     index, task = item
-    return partial.spill(partial.profile_task(task, like, columns), folder, index)
+    return partial.spilled(task, like, columns, str(folder), index)
 
 
 def _worker(environment: dict[str, str]) -> None:

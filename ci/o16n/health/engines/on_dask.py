@@ -9,8 +9,10 @@ environment) and have o16n installed.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from o16n.errors import ConfigError
@@ -23,31 +25,51 @@ if TYPE_CHECKING:
 def run(
     engine: Engine, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
 ) -> tuple[bytes, int]:
-    """The merged profile (a tree of merges on the workers) and the distinct rows (a task per
-    bucket of row hashes), so no worker holds every row's hash."""
+    """The merged profile (a tree of merges on the workers) and the distinct rows, so no
+    worker holds every row's hash: a LocalCluster's workers spill each part's row hashes to a
+    scratch folder on this machine, counted from there a range at a time (memory bounded
+    however many rows); an existing cluster's workers, which share no disk with this one,
+    count them a bucket per task (`partial.BUCKETS`)."""
     require("distributed", "dask")
     with client_for(engine) as client:
-        leaves = client.map(
-            partial.profile_task, list(tasks), like=like, columns=columns, pure=False
-        )
-        level = [client.submit(partial.strip, leaf, pure=False) for leaf in leaves]
-        counts = [
-            client.submit(
-                partial.distinct,
-                *[client.submit(partial.bucket, leaf, b, pure=False) for leaf in leaves],
-                pure=False,
-            )
-            for b in range(partial.BUCKETS)
-        ]
-        del leaves  # each part's partial is freed once its profile and buckets are taken
-        while len(level) > 1:
-            merged = [
-                client.submit(partial.merge_partials, level[i], level[i + 1], pure=False)
-                for i in range(0, len(level) - 1, 2)
+        if engine.scheduler:
+            return _shuffled(client, tasks, like, columns)
+        with tempfile.TemporaryDirectory(prefix="o16n-rows-") as scratch:
+            level = [
+                client.submit(partial.spilled, task, like, columns, scratch, index, pure=False)
+                for index, task in enumerate(tasks)
             ]
-            level = merged + ([level[-1]] if len(level) % 2 else [])
-        result: bytes = level[0].result()
-        return result, sum(client.gather(counts))
+            result = _merged(client, level)
+            return result, partial.spilled_distinct(Path(scratch))
+
+
+def _shuffled(
+    client: Any, tasks: Sequence[str], like: bytes, columns: Sequence[str] | None
+) -> tuple[bytes, int]:
+    leaves = client.map(partial.profile_task, list(tasks), like=like, columns=columns, pure=False)
+    level = [client.submit(partial.strip, leaf, pure=False) for leaf in leaves]
+    counts = [
+        client.submit(
+            partial.distinct,
+            *[client.submit(partial.bucket, leaf, b, pure=False) for leaf in leaves],
+            pure=False,
+        )
+        for b in range(partial.BUCKETS)
+    ]
+    del leaves  # each part's partial is freed once its profile and buckets are taken
+    return _merged(client, level), sum(client.gather(counts))
+
+
+def _merged(client: Any, level: list[Any]) -> bytes:
+    """The partials merged pairwise on the workers, level by level; the last one fetched."""
+    while len(level) > 1:
+        merged = [
+            client.submit(partial.merge_partials, level[i], level[i + 1], pure=False)
+            for i in range(0, len(level) - 1, 2)
+        ]
+        level = merged + ([level[-1]] if len(level) % 2 else [])
+    result: bytes = level[0].result()
+    return result
 
 
 @contextmanager

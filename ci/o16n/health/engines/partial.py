@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from o16n.health.stats import sketch
+from o16n.health.stats import rowhashes, sketch
 from o16n.health.stats.codec import from_json, to_json
 from o16n.health.stats.columns import profile_frame, profile_table
 from o16n.health.stats.files import CHUNK_ROWS, parts_ranges
@@ -140,9 +140,12 @@ def finish(data: bytes, like: Profile, distinct_rows: int | None = None) -> Prof
 
 # ---- distinct rows, bucket by bucket ---------------------------------------------------------
 #
-# A cluster counts duplicate rows without any one process holding every row hash: each part's
-# sorted distinct hashes are cut into BUCKETS ranges by their top bits, bucket b of every part
-# is unioned in one task (a 1/BUCKETS share of the hashes), and the distinct counts add up.
+# Duplicate rows are counted without any one process holding every row hash. On one machine
+# (the local engine, a dask LocalCluster) each part's sorted distinct hashes are spilled to a
+# shared scratch folder and counted a range of hash values at a time (`rowhashes`: bounded
+# memory for any number of rows). Across machines (an existing dask cluster, Spark) each part's
+# hashes are cut into BUCKETS ranges by their top bits, bucket b of every part is unioned in one
+# task (a 1/BUCKETS share of the hashes), and the distinct counts add up.
 
 BUCKETS = 16
 _SHIFT = np.uint64(64 - 4)  # log2(BUCKETS) top bits pick the bucket
@@ -161,28 +164,27 @@ def bucket(data: bytes, index: int) -> bytes:
     return hashes[starts[index] : starts[index + 1]].astype("<u8").tobytes()
 
 
-def buckets(data: bytes) -> list[bytes]:
-    """Every bucket of the partial's sorted distinct row hashes (one decode, one search)."""
-    hashes = decode_hashes(data)
-    starts = np.searchsorted(hashes >> _SHIFT, np.arange(BUCKETS + 1, dtype=np.uint64))
-    return [hashes[starts[b] : starts[b + 1]].astype("<u8").tobytes() for b in range(BUCKETS)]
-
-
 def spill(data: bytes, folder: Path, index: int) -> bytes:
-    """The partial's row-hash buckets written to `folder` (one file per bucket, named by
-    bucket then part), its profile returned: whoever merges holds one bucket of every part at
-    a time, not every row's hash (800 MB at 100M rows)."""
-    for number, chunk in enumerate(buckets(data)):
-        (folder / f"{number:02d}-{index:06d}.u64").write_bytes(chunk)
+    """The partial's sorted distinct row hashes written to `folder` (a run of its own, as
+    `rowhashes.write_run` writes them), its profile returned: whoever counts reads one range of
+    hash values of every run at a time (`spilled_distinct`), not every row's hash (800 MB at
+    100M rows)."""
+    _, length = _HEADER.unpack_from(data)
+    (folder / f"{index:06d}.u64").write_bytes(data[_HEADER.size + length :])
     return strip(data)
 
 
 def spilled_distinct(folder: Path) -> int:
-    """The distinct rows of the spilled parts, one bucket at a time."""
-    return sum(
-        distinct(*(p.read_bytes() for p in sorted(folder.glob(f"{number:02d}-*.u64"))))
-        for number in range(BUCKETS)
-    )
+    """The distinct rows of the spilled parts, a range of hash values at a time."""
+    return rowhashes.count_files(sorted(folder.glob("*.u64")))
+
+
+def spilled(
+    task: str, like: bytes, columns: Sequence[str] | None, folder: str, index: int
+) -> bytes:
+    """One part profiled (`profile_task`) and spilled to `folder`, its profile returned: what
+    a worker on this machine runs, its row hashes left on the shared disk."""
+    return spill(profile_task(task, like, columns), Path(folder), index)
 
 
 def union(a: bytes, b: bytes) -> bytes:

@@ -16,6 +16,7 @@ from o16n.health.stats import kernels, model, sketch
 from o16n.health.stats.kernels import Scratch
 from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
 from o16n.health.stats.model import Categorical, Column, Numeric, Profile
+from o16n.health.stats.rowhashes import HashSink
 from o16n.health.stats.sources import Source, arrow_source, pandas_source
 
 if TYPE_CHECKING:  # pandas costs half a second to import; Parquet files are read with Arrow
@@ -26,7 +27,7 @@ def profile_frame(
     frame: pd.DataFrame,
     like: Profile | None = None,
     seed: int = 0,
-    row_hashes: list[np.ndarray] | None = None,
+    row_hashes: HashSink | None = None,
 ) -> Profile:
     """Profile one DataFrame (or one chunk). `like`: use that profile's kinds and bin edges."""
     sources = [pandas_source(str(name), frame[name]) for name in frame.columns]
@@ -36,7 +37,7 @@ def profile_frame(
 def profile_table(
     table: Any,
     like: Profile | None = None,
-    row_hashes: list[np.ndarray] | None = None,
+    row_hashes: HashSink | None = None,
     into: np.ndarray | None = None,
 ) -> Profile:
     """Profile one Arrow table (a Parquet row group) without converting it to pandas. `into`:
@@ -50,7 +51,7 @@ def profile_sources(
     sources: list[Source],
     rows: int,
     like: Profile | None,
-    row_hashes: list[np.ndarray] | None,
+    row_hashes: HashSink | None,
     into: np.ndarray | None = None,
 ) -> Profile:
     """The chunk's profile. Its row hashes go to `row_hashes` when given (the file's duplicates

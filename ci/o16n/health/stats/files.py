@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from o16n.errors import ConfigError
-from o16n.health.stats import kernels, locations, sketch
+from o16n.health.stats import kernels, locations
 from o16n.health.stats.codec import ProfileError, from_json
 from o16n.health.stats.columns import profile_frame, profile_table
 from o16n.health.stats.kinds import NUMERIC_KINDS, ProfileKind
@@ -43,6 +43,7 @@ from o16n.health.stats.parts import (
     part_frames,
     part_tables,
 )
+from o16n.health.stats.rowhashes import HashSink, RowHashes
 from o16n.health.stats.sources import kind_of, numbers, string_kind
 
 # Rows profiled at a time. Smaller chunks let the next one be read while this one is profiled,
@@ -129,12 +130,12 @@ def profile_file(
     numeric columns."""
     if like is None:
         like = _ranges(path, rows)
-    hashes: list[np.ndarray] = []
-    if _is_parquet(path):
-        blocks = prefetched(column_blocks(path, rows, columns))
-        return _profile_chunks(_block_profiles(blocks, like, hashes), hashes)
-    frames = chunks(path, rows, columns)
-    return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
+    with RowHashes() as hashes:
+        if _is_parquet(path):
+            blocks = prefetched(column_blocks(path, rows, columns))
+            return _profile_chunks(_block_profiles(blocks, like, hashes), hashes)
+        frames = chunks(path, rows, columns)
+        return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
 
 
 def profile_parts(
@@ -149,16 +150,16 @@ def profile_parts(
     check_schemas(parts)
     if like is None:
         like = parts_ranges(parts, rows)
-    hashes: list[np.ndarray] = []
-    if parts.format == "parquet":
-        tables = prefetched(part_tables(parts, rows, columns))
-        return _profile_chunks((profile_table(t, like, hashes) for t in tables), hashes)
-    frames = prefetched(part_frames(parts, rows, columns))
-    return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
+    with RowHashes() as hashes:
+        if parts.format == "parquet":
+            tables = prefetched(part_tables(parts, rows, columns))
+            return _profile_chunks((profile_table(t, like, hashes) for t in tables), hashes)
+        frames = prefetched(part_frames(parts, rows, columns))
+        return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
 
 
 def _block_profiles(
-    blocks: Iterable[Block], like: Profile, row_hashes: list[np.ndarray]
+    blocks: Iterable[Block], like: Profile, row_hashes: HashSink
 ) -> Iterator[Profile]:
     """One profile per row group, from its blocks of columns (and batches of rows): each
     block's column hashes combined into the group's row hashes in column order, as one read of
@@ -184,16 +185,16 @@ def _merged(a: Column, b: Column) -> Column:
     return merged.columns["c"]
 
 
-def _profile_chunks(profiles: Iterable[Profile], row_hashes: list[np.ndarray]) -> Profile:
+def _profile_chunks(profiles: Iterable[Profile], row_hashes: RowHashes) -> Profile:
     """The chunks' profiles merged, and the rows repeated anywhere among them counted (the
-    chunks put their row hashes in `row_hashes` as they are profiled)."""
+    chunks put their row hashes in `row_hashes` as they are profiled; past a few million rows
+    it spills them to disk, so a file of any size is counted in bounded memory)."""
     profile: Profile | None = None
     for part in profiles:
         profile = part if profile is None else merge(profile, part)
     if profile is None:
         raise ValueError("the file has no rows")
-    hashes = np.concatenate(row_hashes) if row_hashes else np.zeros(0, dtype=np.uint64)
-    profile.duplicate_rows = sketch.repeats(hashes)
+    profile.duplicate_rows = profile.rows - row_hashes.distinct()
     return profile
 
 

@@ -1,0 +1,131 @@
+"""Duplicate rows, counted exactly in bounded memory, however many rows a table has.
+
+A row's duplicates are found by its 64-bit hash (`kernels.into_rows`): the table's duplicate
+rows are its rows minus its distinct row hashes. Holding every hash costs 8 bytes a row (800 MB
+at 100M rows), so past `SPILL_AT` hashes the ones held are written to a scratch folder, sorted
+and distinct, one file a run; the distinct hashes of all runs are then counted one range of
+hash values at a time (`count_files`): each range's slice of every run is read, sorted and
+counted, and ranges are cut so that each holds about `RANGE` hashes. Memory: `SPILL_AT` hashes
+while profiling, about `RANGE` while counting, for a table of any size. Row hashes are mixed
+(xor-shift and multiply), so equal ranges of hash values hold about equal shares.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from o16n.health.stats import sketch
+
+SPILL_AT = 1 << 23  # hashes held before a run goes to disk: 64 MB
+RANGE = 1 << 22  # hashes counted at a time: 32 MB
+_WIDTH = np.dtype("<u8").itemsize
+
+
+class HashSink(Protocol):
+    """Where a chunk's row hashes go (a list, or `RowHashes`)."""
+
+    def append(self, hashes: np.ndarray, /) -> None: ...
+
+
+class RowHashes:
+    """A table's row hashes, chunk by chunk: held until `spill_at` of them, then spilled in
+    sorted runs to a scratch folder of its own (removed by `close`)."""
+
+    def __init__(self, spill_at: int | None = None) -> None:
+        self.spill_at = SPILL_AT if spill_at is None else spill_at
+        self._held: list[np.ndarray] = []
+        self._count = 0
+        self._folder: Path | None = None
+        self._runs: list[Path] = []
+
+    def append(self, hashes: np.ndarray, /) -> None:
+        self._held.append(hashes)
+        self._count += len(hashes)
+        if self._count > self.spill_at:
+            self._spill()
+
+    def distinct(self) -> int:
+        """The distinct hashes of every chunk appended."""
+        if not self._runs:
+            joined = np.concatenate(self._held) if self._held else np.zeros(0, dtype=np.uint64)
+            return len(joined) - sketch.repeats(joined)
+        self._spill()
+        return count_files(self._runs)
+
+    def close(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder, self._runs, self._held = None, [], []
+
+    def __enter__(self) -> RowHashes:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _spill(self) -> None:
+        if not self._held:
+            return
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="o16n-rows-"))
+        run = self._folder / f"{len(self._runs):06d}.u64"
+        write_run(run, np.concatenate(self._held))
+        self._runs.append(run)
+        self._held, self._count = [], 0
+
+
+def write_run(path: Path, hashes: np.ndarray) -> None:
+    """`hashes`, sorted and distinct, as little-endian uint64 (the sort is in place)."""
+    hashes.sort()
+    keep = np.empty(len(hashes), dtype=bool)
+    if len(hashes):
+        keep[0] = True
+        np.not_equal(hashes[1:], hashes[:-1], out=keep[1:])
+    hashes[keep].astype("<u8", copy=False).tofile(path)
+
+
+def count_files(runs: list[Path], per_range: int | None = None) -> int:
+    """The distinct hashes over sorted, distinct runs (files of `write_run`), one range of hash
+    values at a time, reading each run's slice of the range only."""
+    sizes = [path.stat().st_size // _WIDTH for path in runs]
+    total = sum(sizes)
+    if total == 0:
+        return 0
+    ranges = max(1, math.ceil(total / (RANGE if per_range is None else per_range)))
+    starts = [0] * len(runs)
+    found = 0
+    for number in range(1, ranges + 1):
+        bound = (number << 64) // ranges
+        ends = (
+            sizes
+            if number == ranges
+            else [_position(path, size, bound) for path, size in zip(runs, sizes, strict=True)]
+        )
+        slices = [
+            np.fromfile(path, dtype="<u8", count=end - start, offset=start * _WIDTH)
+            for path, start, end in zip(runs, starts, ends, strict=True)
+            if end > start
+        ]
+        if slices:
+            joined = np.concatenate(slices).astype(np.uint64, copy=False)
+            found += len(joined) - sketch.repeats(joined)
+        starts = ends
+    return found
+
+
+def _position(path: Path, size: int, bound: int) -> int:
+    """How many hashes of the sorted run are below `bound` (a binary search on the file,
+    which maps only the pages it looks at, and unmaps them)."""
+    if size == 0:
+        return 0
+    mapped = np.memmap(path, dtype="<u8", mode="r", shape=(size,))
+    try:
+        return int(np.searchsorted(mapped, np.uint64(bound), side="left"))
+    finally:
+        del mapped
