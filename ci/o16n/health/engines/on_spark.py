@@ -40,8 +40,9 @@ def run(
     spark = session(engine)
     frame = spark.createDataFrame([(t,) for t in tasks], "task string").repartition(len(tasks))
     selected = list(columns) if columns is not None else None
+    count = partial.bucket_count(len(tasks))
     profiled = frame.mapInArrow(
-        lambda batches: _profile_partition(batches, like, selected), "key int, data binary"
+        lambda batches: _profile_partition(batches, like, selected, count), "key int, data binary"
     )
     merged = profiled.groupBy("key").applyInPandas(_merge_group, MERGED)
     with task_errors():
@@ -57,7 +58,7 @@ MERGED = "key int, data binary, distinct long"
 
 def _merge_group(group: Any) -> Any:
     """One key's rows of every partition, on an executor: key -1, the partial profiles merged
-    by a tree; a bucket key, the distinct row hashes of that bucket (a sixteenth of them)."""
+    by a tree; a bucket key, the distinct row hashes of that bucket (a part's share of them)."""
     import pandas as pd
 
     key = int(group["key"].iloc[0])
@@ -91,11 +92,11 @@ def task_errors() -> Iterator[None]:
 
 
 def _profile_partition(
-    batches: Iterator[Any], like: bytes, columns: list[str] | None
+    batches: Iterator[Any], like: bytes, columns: list[str] | None, count: int
 ) -> Iterator[Any]:
     """One Spark partition's tasks (a part each), read on the executor with o16n's readers,
     into one partial: its profile (key -1, even when empty) and its row hashes' buckets
-    (keys 0..BUCKETS-1)."""
+    (keys 0..count-1)."""
     import pyarrow as pa
 
     partials = [
@@ -106,8 +107,8 @@ def _profile_partition(
     data = partial.tree_reduce(partials, partial.merge_partials) if partials else b""
     if not data:
         return
-    keys = [-1, *range(partial.BUCKETS)]
-    values = [partial.strip(data), *(partial.bucket(data, b) for b in range(partial.BUCKETS))]
+    keys = [-1, *range(count)]
+    values = [partial.strip(data), *partial.buckets(data, count)]
     yield pa.RecordBatch.from_arrays(
         [pa.array(keys, type=pa.int32()), pa.array(values, type=pa.binary())],
         names=["key", "data"],

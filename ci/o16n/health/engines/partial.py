@@ -144,11 +144,17 @@ def finish(data: bytes, like: Profile, distinct_rows: int | None = None) -> Prof
 # (the local engine, a dask LocalCluster) each part's sorted distinct hashes are spilled to a
 # shared scratch folder and counted a range of hash values at a time (`rowhashes`: bounded
 # memory for any number of rows). Across machines (an existing dask cluster, Spark) each part's
-# hashes are cut into BUCKETS ranges by their top bits, bucket b of every part is unioned in one
-# task (a 1/BUCKETS share of the hashes), and the distinct counts add up.
+# hashes are cut into buckets by their top bits, bucket b of every part is unioned in one task,
+# and the distinct counts add up. Dask cuts BUCKETS (a task per part and bucket); Spark, whose
+# buckets are rows of one shuffle, cuts one per part (`bucket_count`), so a bucket holds about
+# one part's share of the hashes however many parts the table has.
 
 BUCKETS = 16
-_SHIFT = np.uint64(64 - 4)  # log2(BUCKETS) top bits pick the bucket
+
+
+def bucket_count(parts: int) -> int:
+    """A power of two, at least BUCKETS and at least `parts`."""
+    return max(BUCKETS, 1 << max(parts - 1, 0).bit_length())
 
 
 def strip(data: bytes) -> bytes:
@@ -158,10 +164,19 @@ def strip(data: bytes) -> bytes:
 
 
 def bucket(data: bytes, index: int) -> bytes:
-    """Bucket `index` of the partial's sorted distinct row hashes, as raw little-endian bytes."""
+    """Bucket `index` of BUCKETS of the partial's sorted distinct row hashes, as raw
+    little-endian bytes."""
+    return buckets(data, BUCKETS)[index]
+
+
+def buckets(data: bytes, count: int) -> list[bytes]:
+    """The partial's sorted distinct row hashes cut into `count` (a power of two) buckets by
+    their top bits (one decode, one search)."""
     hashes = decode_hashes(data)
-    starts = np.searchsorted(hashes >> _SHIFT, np.arange(BUCKETS + 1, dtype=np.uint64))
-    return hashes[starts[index] : starts[index + 1]].astype("<u8").tobytes()
+    shift = np.uint64(64 - (count.bit_length() - 1))
+    top = hashes >> shift if count > 1 else np.zeros(len(hashes), dtype=np.uint64)
+    starts = np.searchsorted(top, np.arange(count + 1, dtype=np.uint64))
+    return [hashes[starts[b] : starts[b + 1]].astype("<u8").tobytes() for b in range(count)]
 
 
 def spill(data: bytes, folder: Path, index: int) -> bytes:

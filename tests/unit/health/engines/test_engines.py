@@ -106,6 +106,10 @@ def test_distinct_rows_bucket_by_bucket_add_up_to_the_whole(
     )
     assert by_bucket == len(partial.decode_hashes(whole)) < 3000  # some rows repeat
     assert partial.decode_hashes(partial.strip(whole)).size == 0
+    for count in (1, 2, 64):  # Spark's: one bucket per part, at least BUCKETS
+        cut = [partial.buckets(leaf, count) for leaf in leaves]
+        assert sum(partial.distinct(*[c[b] for c in cut]) for b in range(count)) == by_bucket
+    assert [partial.bucket_count(n) for n in (0, 1, 16, 17, 64, 100)] == [16, 16, 16, 32, 64, 128]
     unioned = partial.union(partial.bucket(leaves[0], 3), partial.bucket(leaves[1], 3))
     assert partial.distinct(unioned) == partial.distinct(
         partial.bucket(leaves[0], 3), partial.bucket(leaves[1], 3)
