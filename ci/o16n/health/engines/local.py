@@ -27,7 +27,7 @@ def run(
     distinct rows counted a range of hash values at a time from the folder. Memory: a part's
     partial per process, and a few million hashes while counting, however many rows the table
     has."""
-    with tempfile.TemporaryDirectory(prefix="o16n-buckets-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="o16n-rows-") as scratch:
         folder = Path(scratch)
         profile = bind(_profiled, like=like, columns=columns, folder=folder)
         if engine.workers <= 1 or len(tasks) <= 1:
@@ -48,7 +48,7 @@ def _profiled(
     item: tuple[int, str], like: bytes, columns: Sequence[str] | None, folder: Path
 ) -> bytes:
     index, task = item
-    return partial.spilled(task, like, columns, str(folder), index)
+    return partial.spilled(task, like, columns, folder, index)
 
 
 def _worker(environment: dict[str, str]) -> None:

@@ -35,12 +35,12 @@ def run(
         if engine.scheduler:
             return _shuffled(client, tasks, like, columns)
         with tempfile.TemporaryDirectory(prefix="o16n-rows-") as scratch:
+            folder = Path(scratch)
             level = [
-                client.submit(partial.spilled, task, like, columns, scratch, index, pure=False)
+                client.submit(partial.spilled, task, like, columns, folder, index, pure=False)
                 for index, task in enumerate(tasks)
             ]
-            result = _merged(client, level)
-            return result, partial.spilled_distinct(Path(scratch))
+            return _merged(client, level), partial.spilled_distinct(folder)
 
 
 def _shuffled(

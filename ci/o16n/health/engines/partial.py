@@ -166,22 +166,29 @@ def strip(data: bytes) -> bytes:
 def bucket(data: bytes, index: int) -> bytes:
     """Bucket `index` of BUCKETS of the partial's sorted distinct row hashes, as raw
     little-endian bytes."""
-    return buckets(data, BUCKETS)[index]
+    hashes = decode_hashes(data)
+    starts = _bucket_starts(hashes, BUCKETS)
+    return hashes[starts[index] : starts[index + 1]].astype("<u8").tobytes()
 
 
 def buckets(data: bytes, count: int) -> list[bytes]:
     """The partial's sorted distinct row hashes cut into `count` (a power of two) buckets by
     their top bits (one decode, one search)."""
     hashes = decode_hashes(data)
-    shift = np.uint64(64 - (count.bit_length() - 1))
-    top = hashes >> shift if count > 1 else np.zeros(len(hashes), dtype=np.uint64)
-    starts = np.searchsorted(top, np.arange(count + 1, dtype=np.uint64))
+    starts = _bucket_starts(hashes, count)
     return [hashes[starts[b] : starts[b + 1]].astype("<u8").tobytes() for b in range(count)]
 
 
+def _bucket_starts(hashes: np.ndarray, count: int) -> np.ndarray:
+    """Where each of `count` (a power of two) buckets starts in sorted hashes, and the end."""
+    shift = np.uint64(64 - (count.bit_length() - 1))
+    top = hashes >> shift if count > 1 else np.zeros(len(hashes), dtype=np.uint64)
+    return np.searchsorted(top, np.arange(count + 1, dtype=np.uint64))
+
+
 def spill(data: bytes, folder: Path, index: int) -> bytes:
-    """The partial's sorted distinct row hashes written to `folder` (a run of its own, as
-    `rowhashes.write_run` writes them), its profile returned: whoever counts reads one range of
+    """The partial's sorted distinct row hashes written to `folder` (a run of its own, in
+    `rowhashes.write_run`'s format), its profile returned: whoever counts reads one range of
     hash values of every run at a time (`spilled_distinct`), not every row's hash (800 MB at
     100M rows)."""
     _, length = _HEADER.unpack_from(data)
@@ -195,11 +202,11 @@ def spilled_distinct(folder: Path) -> int:
 
 
 def spilled(
-    task: str, like: bytes, columns: Sequence[str] | None, folder: str, index: int
+    task: str, like: bytes, columns: Sequence[str] | None, folder: Path, index: int
 ) -> bytes:
     """One part profiled (`profile_task`) and spilled to `folder`, its profile returned: what
     a worker on this machine runs, its row hashes left on the shared disk."""
-    return spill(profile_task(task, like, columns), Path(folder), index)
+    return spill(profile_task(task, like, columns), folder, index)
 
 
 def union(a: bytes, b: bytes) -> bytes:

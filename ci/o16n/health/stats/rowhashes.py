@@ -81,13 +81,8 @@ class RowHashes:
 
 
 def write_run(path: Path, hashes: np.ndarray) -> None:
-    """`hashes`, sorted and distinct, as little-endian uint64 (the sort is in place)."""
-    hashes.sort()
-    keep = np.empty(len(hashes), dtype=bool)
-    if len(hashes):
-        keep[0] = True
-        np.not_equal(hashes[1:], hashes[:-1], out=keep[1:])
-    hashes[keep].astype("<u8", copy=False).tofile(path)
+    """`hashes`, sorted and distinct, as little-endian uint64."""
+    sketch.unique(hashes)[0].astype("<u8", copy=False).tofile(path)
 
 
 def count_files(runs: list[Path], per_range: int | None = None) -> int:
