@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial as bind
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from o16n.health.engines import partial
+from o16n.health.stats import rowhashes
 
 if TYPE_CHECKING:
     from o16n.health.engines import Engine
@@ -27,8 +27,7 @@ def run(
     distinct rows counted a range of hash values at a time from the folder. Memory: a part's
     partial per process, and a few million hashes while counting, however many rows the table
     has."""
-    with tempfile.TemporaryDirectory(prefix="o16n-rows-") as scratch:
-        folder = Path(scratch)
+    with rowhashes.scratch() as folder:
         profile = bind(_profiled, like=like, columns=columns, folder=folder)
         if engine.workers <= 1 or len(tasks) <= 1:
             stripped = [profile(item) for item in enumerate(tasks)]

@@ -9,14 +9,13 @@ environment) and have o16n installed.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from o16n.errors import ConfigError
 from o16n.health.engines import partial, require
+from o16n.health.stats import rowhashes
 
 if TYPE_CHECKING:
     from o16n.health.engines import Engine
@@ -34,8 +33,7 @@ def run(
     with client_for(engine) as client:
         if engine.scheduler:
             return _shuffled(client, tasks, like, columns)
-        with tempfile.TemporaryDirectory(prefix="o16n-rows-") as scratch:
-            folder = Path(scratch)
+        with rowhashes.scratch() as folder:
             level = [
                 client.submit(partial.spilled, task, like, columns, folder, index, pure=False)
                 for index, task in enumerate(tasks)

@@ -192,7 +192,8 @@ def spill(data: bytes, folder: Path, index: int) -> bytes:
     hash values of every run at a time (`spilled_distinct`), not every row's hash (800 MB at
     100M rows)."""
     _, length = _HEADER.unpack_from(data)
-    (folder / f"{index:06d}.u64").write_bytes(data[_HEADER.size + length :])
+    with rowhashes.writing(folder):
+        (folder / f"{index:06d}.u64").write_bytes(data[_HEADER.size + length :])
     return strip(data)
 
 

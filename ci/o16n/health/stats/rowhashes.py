@@ -13,13 +13,17 @@ while profiling, about `RANGE` while counting, for a table of any size. Row hash
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from o16n.errors import ConfigError
 from o16n.health.stats import sketch
 
 SPILL_AT = 1 << 23  # hashes held before a run goes to disk: 64 MB
@@ -73,16 +77,49 @@ class RowHashes:
         if not self._held:
             return
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="o16n-rows-"))
+            self._folder = make_scratch()
         run = self._folder / f"{len(self._runs):06d}.u64"
-        write_run(run, np.concatenate(self._held))
+        with writing(self._folder):
+            write_run(run, np.concatenate(self._held))
         self._runs.append(run)
         self._held, self._count = [], 0
 
 
+def make_scratch() -> Path:
+    """A new scratch folder for runs, under TMPDIR (the caller removes it)."""
+    with writing(tempfile.gettempdir()):
+        return Path(tempfile.mkdtemp(prefix="o16n-rows-"))
+
+
+@contextmanager
+def scratch() -> Iterator[Path]:
+    """A scratch folder for runs, removed on leaving, error or not."""
+    folder = make_scratch()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def writing(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """A failed write of runs (a full disk, a TMPDIR that is missing) said as what it is, with
+    the folder, instead of passing for a failed read of the data."""
+    try:
+        yield
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the row hashes that count duplicate rows: {exc.strerror or exc}",
+            file=folder,
+            hint="free space there, or set TMPDIR to a folder with room (8 bytes a row)",
+        ) from None
+
+
 def write_run(path: Path, hashes: np.ndarray) -> None:
     """`hashes`, sorted and distinct, as little-endian uint64."""
-    sketch.unique(hashes)[0].astype("<u8", copy=False).tofile(path)
+    stored = np.ascontiguousarray(sketch.unique(hashes)[0].astype("<u8", copy=False))
+    with path.open("wb") as file:  # not ndarray.tofile: its error on a full disk has no errno
+        file.write(stored.data)
 
 
 def count_files(runs: list[Path], per_range: int | None = None) -> int:

@@ -4,6 +4,8 @@ profiled in memory."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +13,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from o16n.errors import ConfigError
 from o16n.health.stats import rowhashes
-from o16n.health.stats.files import profile_file
+from o16n.health.stats.files import profile_data, profile_file
 from o16n.health.stats.rowhashes import RowHashes, count_files, write_run
 
 
@@ -77,3 +80,32 @@ def test_a_file_profiled_with_its_hashes_spilled_is_the_file_profiled_in_memory(
     spilled = profile_file(path, rows=1_000)
     assert spilled == in_memory
     assert spilled.duplicate_rows == rows - len(np.unique(key)) > 0
+
+
+def _repeats_file(folder: Path) -> Path:
+    path = folder / "repeats.parquet"
+    key = np.random.default_rng(9).integers(0, 600, 5_000)
+    pq.write_table(pa.table({"key": key}), path, row_group_size=1_000)
+    return path
+
+
+def test_a_missing_scratch_folder_is_named_as_a_failed_write_not_a_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _repeats_file(tmp_path)
+    missing = tmp_path / "no-such-tmp"
+    monkeypatch.setattr(rowhashes, "SPILL_AT", 500)
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    with pytest.raises(ConfigError) as caught:
+        profile_data(path)
+    message = str(caught.value)
+    assert "cannot write the row hashes" in message and "cannot read" not in message
+    assert str(missing) in message and "TMPDIR" in message
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_disk_is_named_with_the_folder() -> None:
+    full = pytest.raises(ConfigError, match="No space left on device")
+    with full as caught, rowhashes.writing("/dev"):
+        write_run(Path("/dev/full"), np.arange(100_000, dtype=np.uint64))
+    assert str(caught.value).startswith("/dev: cannot write the row hashes")
