@@ -17,10 +17,13 @@ DEMO := build/demo-model
 EVIDENTLY := .venv-evidently/bin/python
 # whylogs 1.6 too (the health benchmark times its profiling of the same files).
 WHYLOGS := .venv-whylogs/bin/python
-# pytest-xdist workers: the CI machine has 2 cores.
+# pytest-xdist workers: the CI machine has 2 cores. worksteal: a worker that runs out takes
+# tests queued on the other; with the default (load) one worker sat idle for half of a run
+# while the other worked through the generated-project tests it had been handed.
 WORKERS ?= auto
+XDIST := -n $(WORKERS) --dist worksteal
 
-.PHONY: help setup tools ssh-keygen chromium demo demo-loop test test-fast lint bench clean
+.PHONY: help setup tools ssh-keygen chromium bytecode demo demo-loop test test-fast lint bench clean
 
 help: ## show the targets
 	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -114,11 +117,16 @@ demo-loop:
 	@echo "desired state: $(DEMO)/deploy/; versions: git tags (gto show); the server's log:"
 	@echo "$(DEMO)/.o16n/serve/staging/. The model server is stopped when the demo ends."
 
-test: setup tools chromium ## the whole test suite
-	$(BIN)/python -m pytest -n $(WORKERS)
+test: setup tools chromium bytecode ## the whole test suite
+	$(BIN)/python -m pytest $(XDIST)
 
-test-fast: setup ssh-keygen chromium ## the tests that generate no project
-	$(BIN)/python -m pytest -m "not slow" -n $(WORKERS)
+test-fast: setup ssh-keygen chromium bytecode ## the tests that generate no project
+	$(BIN)/python -m pytest -m "not slow" $(XDIST)
+
+# o16n's bytecode, compiled as an install has it: the tests start o16n hundreds of times, and
+# with PYTHONDONTWRITEBYTECODE set (as on CI) each start would compile it again.
+bytecode: setup
+	@$(BIN)/python -m compileall -q ci/o16n
 
 lint: setup ## ruff, mypy (strict) and import-linter (the layers) on the framework
 	$(BIN)/ruff check ci tests hooks bench

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -78,15 +79,47 @@ def cookiecutter(
 Bake = Callable[..., Path]
 
 
+def copy_tree(source: Path, target: Path) -> Path:
+    """A copy of a generated project, or of a folder holding projects and their keys, as it was
+    left: git, DVC's cache, keys with their modes. DVC's scratch (`.dvc/tmp`: locks, its state
+    by inode) is left out; DVC makes it again. The DVC remote is outside, in O16N_REMOTE_HOME,
+    which every project with the same slug shares in a session anyway."""
+
+    def scratch(folder: str, names: list[str]) -> set[str]:
+        return {"tmp"} & set(names) if os.path.basename(folder) == ".dvc" else set()
+
+    shutil.copytree(source, target, symlinks=True, ignore=scratch, dirs_exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def generated_once(tmp_path_factory: pytest.TempPathFactory) -> Bake:
+    """A project generated (real cookiecutter, real hooks: git, `dvc repro`, `dvc push`, the
+    first commit) once per set of answers in this session's worker: the original that `bake`
+    copies."""
+    made: dict[tuple[tuple[str, str], ...], Path] = {}
+
+    def generate(**answers: str) -> Path:
+        key = tuple(sorted(answers.items()))
+        if key not in made:
+            out = tmp_path_factory.mktemp("generated")
+            done = cookiecutter(ROOT, out, **answers)
+            assert done.returncode == 0, done.stderr
+            made[key] = out / (answers.get("project_slug") or "credit-risk-model")
+        return made[key]
+
+    return generate
+
+
 @pytest.fixture
-def bake(tmp_path: Path) -> Bake:
-    """Generate a project (real cookiecutter, real hooks) and return its directory."""
+def bake(tmp_path: Path, generated_once: Bake) -> Bake:
+    """A freshly generated project in this test's folder, returned as its directory. It is a
+    copy of one generated with the same answers earlier in the session (the tests of generation
+    itself run cookiecutter each time); the nine seconds of `dvc repro` are paid once."""
 
     def _bake(**answers: str) -> Path:
-        done = cookiecutter(ROOT, tmp_path, **answers)
-        assert done.returncode == 0, done.stderr
-        slug = answers.get("project_slug") or "credit-risk-model"
-        return tmp_path / slug
+        original = generated_once(**answers)
+        return copy_tree(original, tmp_path / original.name)
 
     return _bake
 

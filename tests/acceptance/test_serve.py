@@ -27,7 +27,7 @@ from o16n.adapters import signing
 from o16n.adapters.manifest import Signed
 from o16n.serving import desired, v2
 from tests.acceptance.test_release import complete_the_card, retrain, sign_as_ci
-from tests.conftest import BIN, ROOT, cookiecutter, free_port, run
+from tests.conftest import BIN, ROOT, cookiecutter, copy_tree, free_port, run
 from tests.release_repo import load_key
 from tests.signing import make_key
 
@@ -40,19 +40,30 @@ def o16n(project: Path, *args: str, check: bool = True) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-@pytest.fixture
-def released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(scope="module")
+def released_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with v1.0.0 deployed to staging and v1.1.0 released, its records and releases
-    signed with the CI key beside it (`keys/o16n-ci`), which main trusts."""
-    assert cookiecutter(ROOT, tmp_path, governance_owners="gov@example.com").returncode == 0
-    project = tmp_path / MODEL
-    sign_as_ci(project, tmp_path / "keys", monkeypatch)
-    complete_the_card(project)
-    o16n(project, "release")
-    o16n(project, "deploy", "--env", "staging")
-    retrain(project, "0.5")
-    o16n(project, "release")
-    return project
+    signed with the CI key beside it (`keys/o16n-ci`), which main trusts: made once, copied
+    into each test (`released`), which may break it."""
+    root = tmp_path_factory.mktemp("released")
+    assert cookiecutter(ROOT, root, governance_owners="gov@example.com").returncode == 0
+    project = root / MODEL
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        sign_as_ci(project, root / "keys", monkeypatch)
+        complete_the_card(project)
+        o16n(project, "release")
+        o16n(project, "deploy", "--env", "staging")
+        retrain(project, "0.5")
+        o16n(project, "release")
+    return root
+
+
+@pytest.fixture
+def released(released_once: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's copy of `released_once`, with the CI key in O16N_SIGNING_KEY."""
+    copy_tree(released_once, tmp_path)
+    monkeypatch.setenv(signing.KEY_VARIABLE, str(tmp_path / "keys" / "o16n-ci"))
+    return tmp_path / MODEL
 
 
 @pytest.fixture
