@@ -86,7 +86,7 @@ def _numeric(
     values: np.ndarray, edges: list[float] | None, hashes: np.ndarray, scratch: Scratch
 ) -> Numeric:
     column = sketch.hash_floats(values, out=scratch.floats[: len(values)])
-    kernels.into_rows(hashes, column)
+    kernels.into_rows(hashes, column, scratch.ints[: len(column)].view(np.uint64))
     finite_mask = np.isfinite(values, out=scratch.flags[: len(values)])
     count = int(np.count_nonzero(finite_mask))
     summary = Numeric(count=count)
@@ -138,7 +138,7 @@ def _categorical(
     else:
         counts = np.bincount(codes, minlength=len(labels))
         np.take(value_hashes, codes, out=column, mode="clip")  # "raise" would buffer a copy
-    kernels.into_rows(hashes, column)
+    kernels.into_rows(hashes, column, scratch.ints[: len(column)].view(np.uint64))
     summary = Categorical(count=len(codes) - missing, missing=missing)
     if kind != "text":
         order = np.argsort(-counts, kind="stable")

@@ -34,11 +34,14 @@ class Scratch:
 _MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's multiplier (Steele, Lea, Flood 2014)
 
 
-def into_rows(hashes: np.ndarray, column: np.ndarray) -> None:
+def into_rows(hashes: np.ndarray, column: np.ndarray, work: np.ndarray) -> None:
     """Combine a column's value hashes into the rows' hashes: the row's hash so far is mixed
     (xor-shift, multiply: not linear, so rows of structured values do not collide the way
-    row * 31 + value made (0, 2) and (2, 0)-like pairs collide), then the value is added."""
-    hashes ^= hashes >> np.uint64(31)
+    row * 31 + value made (0, 2) and (2, 0)-like pairs collide), then the value is added.
+    `work`: a uint64 array as long, for the shift (a fresh one per call cost 2.5x the
+    arithmetic in page faults: 94 ms of a 1M-row, 20-column profile)."""
+    shifted = np.right_shift(hashes, np.uint64(31), out=work)
+    hashes ^= shifted
     hashes *= _MIX
     hashes += column
 
