@@ -115,7 +115,8 @@ def generated_once(tmp_path_factory: pytest.TempPathFactory) -> Bake:
 def bake(tmp_path: Path, generated_once: Bake) -> Bake:
     """A freshly generated project in this test's folder, returned as its directory. It is a
     copy of one generated with the same answers earlier in the session (the tests of generation
-    itself run cookiecutter each time); the nine seconds of `dvc repro` are paid once."""
+    itself run cookiecutter each time): generation's nine seconds, `dvc repro` most of them,
+    are paid once."""
 
     def _bake(**answers: str) -> Path:
         original = generated_once(**answers)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from o16n.lifecycle import evidence
-from tests.acceptance.test_release import complete_the_card, o16n, retrain, sign_as_ci
+from tests.acceptance.test_release import o16n, release_twice
 from tests.conftest import Bake
 from tests.release_repo import o16n as this_o16n
 
@@ -23,12 +23,7 @@ def test_evidence_of_a_version_deployed_promoted_and_rolled_back(
     bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = bake(governance_owners="gov@example.com")
-    sign_as_ci(project, tmp_path / "keys", monkeypatch)
-    complete_the_card(project)
-    o16n(project, "release")
-    o16n(project, "deploy", "--env", "staging")
-    retrain(project, "0.5")
-    o16n(project, "release")
+    release_twice(project, tmp_path / "keys", monkeypatch)
     o16n(project, "deploy", "--env", "staging")
     o16n(project, "deploy", "--env", "production", "--from", "staging")
     o16n(project, "rollback", "--env", "staging")

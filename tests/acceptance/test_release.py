@@ -67,6 +67,18 @@ def retrain(project: Path, c: str) -> None:
     run("git", "commit", "--quiet", "-am", f"Retrain with C={c}", cwd=project)
 
 
+def release_twice(project: Path, keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """v1.0.0 released and deployed to staging, the model retrained, v1.1.0 released: the card
+    governed, every record signed with a CI key in `keys` that main trusts (O16N_SIGNING_KEY
+    set for what follows)."""
+    sign_as_ci(project, keys, monkeypatch)
+    complete_the_card(project)
+    o16n(project, "release")
+    o16n(project, "deploy", "--env", "staging")
+    retrain(project, "0.5")
+    o16n(project, "release")
+
+
 def test_release_deploy_promote_rollback(
     bake: Bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,7 +26,7 @@ import pytest
 from o16n.adapters import signing
 from o16n.adapters.manifest import Signed
 from o16n.serving import desired, v2
-from tests.acceptance.test_release import complete_the_card, retrain, sign_as_ci
+from tests.acceptance.test_release import release_twice
 from tests.conftest import BIN, ROOT, cookiecutter, copy_tree, free_port, run
 from tests.release_repo import load_key
 from tests.signing import make_key
@@ -49,12 +49,7 @@ def released_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert cookiecutter(ROOT, root, governance_owners="gov@example.com").returncode == 0
     project = root / MODEL
     with pytest.MonkeyPatch.context() as monkeypatch:
-        sign_as_ci(project, root / "keys", monkeypatch)
-        complete_the_card(project)
-        o16n(project, "release")
-        o16n(project, "deploy", "--env", "staging")
-        retrain(project, "0.5")
-        o16n(project, "release")
+        release_twice(project, root / "keys", monkeypatch)
     return root
 
 
