@@ -82,7 +82,7 @@ def profile_tables(profiles: Iterable[Profile], hashes: list[np.ndarray]) -> byt
         if chunk.rows:
             whole = chunk if whole is None else merge(whole, chunk)
     joined = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-    return encode(whole, sketch.unique(joined)[0])
+    return encode(whole, sketch.distinct(joined))
 
 
 # ---- partials as bytes, and merged -----------------------------------------------------------
@@ -117,7 +117,7 @@ def merge_partials(a: bytes, b: bytes) -> bytes:
     left, left_rows = decode(a)
     right, right_rows = decode(b)
     merged = right if left is None else left if right is None else merge(left, right)
-    return encode(merged, sketch.unique(np.concatenate([left_rows, right_rows]))[0])
+    return encode(merged, sketch.distinct(np.concatenate([left_rows, right_rows])))
 
 
 def finish(data: bytes, like: Profile, distinct_rows: int | None = None) -> Profile | None:
@@ -213,7 +213,7 @@ def spilled(
 def union(a: bytes, b: bytes) -> bytes:
     """Two buckets' hashes, distinct and sorted."""
     merged = np.concatenate([np.frombuffer(a, "<u8"), np.frombuffer(b, "<u8")])
-    return sketch.unique(merged.astype(np.uint64))[0].astype("<u8").tobytes()
+    return sketch.distinct(merged.astype(np.uint64)).astype("<u8").tobytes()
 
 
 def distinct(*buckets: bytes) -> int:
@@ -221,7 +221,7 @@ def distinct(*buckets: bytes) -> int:
     if not buckets:
         return 0
     joined = np.concatenate([np.frombuffer(b, "<u8") for b in buckets]).astype(np.uint64)
-    return len(sketch.unique(joined)[0])
+    return len(sketch.distinct(joined))
 
 
 def decode_hashes(data: bytes) -> np.ndarray:

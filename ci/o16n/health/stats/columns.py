@@ -117,7 +117,7 @@ def _numeric(
         summary.above = count
     if len(summary.kmv) <= model.EXACT_VALUES:
         unique, counts = sketch.unique(finite)
-        summary.values = {float(v): int(c) for v, c in zip(unique, counts, strict=True)}
+        summary.values = {float(v) + 0.0: int(c) for v, c in zip(unique, counts, strict=True)}
     if count <= model.SAMPLE:
         summary.sample = np.sort(finite).tolist()
     return summary

@@ -116,8 +116,8 @@ def writing(folder: str | os.PathLike[str]) -> Iterator[None]:
 
 
 def write_run(path: Path, hashes: np.ndarray) -> None:
-    """`hashes`, sorted and distinct, as little-endian uint64."""
-    stored = np.ascontiguousarray(sketch.unique(hashes)[0].astype("<u8", copy=False))
+    """`hashes` (sorted in place: the caller's own array), distinct, as little-endian uint64."""
+    stored = np.ascontiguousarray(sketch.distinct(hashes).astype("<u8", copy=False))
     with path.open("wb") as file:  # not ndarray.tofile: its error on a full disk has no errno
         file.write(stored.data)
 

@@ -29,12 +29,25 @@ def hash_strings(values: np.ndarray) -> np.ndarray:
 
 def unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct values and their counts, by sorting: numpy 2's hash-based np.unique is ~50x
-    slower on a million uint64s (measured: 1.15 s vs 0.024 s)."""
+    slower on a million uint64s (measured: 1.15 s vs 0.024 s). numpy's default sort, not its
+    stable one: equal values need no order, and the default is vectorised (x86-simd-sort):
+    8.4M uint64 sorted in 0.067 s instead of 0.66 s here. Of -0.0 and 0.0 (equal), either may
+    stand for both: a caller that writes them out folds -0.0 into 0.0."""
     if len(values) == 0:
         return values, np.zeros(0, dtype=np.int64)
-    ordered = np.sort(values, kind="stable")
+    ordered = np.sort(values)
     starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
     return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (no counts: for row hashes, two passes fewer than
+    `unique`). Sorts `values` in place: the caller's own array."""
+    if len(values) < 2:
+        return values
+    values.sort()
+    changed = values[1:] != values[:-1]
+    return np.concatenate([values[:1], values[1:][changed]])
 
 
 def repeats(hashes: np.ndarray) -> int:

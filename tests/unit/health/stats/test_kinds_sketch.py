@@ -149,3 +149,23 @@ def test_all_distinct_column_is_capped_at_its_row_count() -> None:
         estimate = sketch.kmv_estimate(sketch.kmv(sketch.hash_floats(values)))
         capped = profile_frame(pd.DataFrame({"x": values})).columns["x"].summary.distinct
         assert capped == min(estimate, rows) <= rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=400), st.integers(1, 4))
+def test_distinct_is_the_sorted_distinct_values_and_unique_counts_them(
+    values: list[int], repeat: int
+) -> None:
+    hashes = np.array(values * repeat, dtype=np.uint64)
+    expected, counts = np.unique(hashes, return_counts=True)
+    found, found_counts = sketch.unique(hashes)
+    assert np.array_equal(found, expected) and np.array_equal(found_counts, counts)
+    assert np.array_equal(sketch.distinct(hashes.copy()), expected)
+
+
+def test_negative_zero_is_counted_as_zero_wherever_it_comes_first() -> None:
+    # the default sort may put either zero first: the kept value is written as 0.0
+    for values in ([-0.0, 0.0, 1.0, -0.0], [0.0, -0.0, 1.0, 0.0]):
+        summary = profile_frame(pd.DataFrame({"x": values})).columns["x"].summary
+        assert list(summary.values.items()) == [(0.0, 3), (1.0, 1)]
+        assert all(math.copysign(1.0, v) == 1.0 for v in summary.values)
