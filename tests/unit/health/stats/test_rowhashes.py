@@ -33,7 +33,7 @@ def _distinct(chunks: list[np.ndarray]) -> int:
     return len(np.unique(np.concatenate(chunks)))
 
 
-@pytest.mark.parametrize("spill_at", [1, 7, 1_000, 10**9])
+@pytest.mark.parametrize("spill_at", [1, 7, 1_000, 10**6])
 def test_spilled_runs_count_what_holding_every_hash_counts(spill_at: int) -> None:
     chunks = _chunks()
     with RowHashes(spill_at) as hashes:
@@ -109,3 +109,13 @@ def test_a_full_disk_is_named_with_the_folder() -> None:
     with full as caught, rowhashes.writing("/dev"):
         write_run(Path("/dev/full"), np.arange(100_000, dtype=np.uint64))
     assert str(caught.value).startswith("/dev: cannot write the row hashes")
+
+
+@pytest.mark.parametrize("block", [1, 2, 999, 1 << 20])
+def test_a_run_written_block_by_block_is_sorted_and_distinct_across_block_edges(
+    block: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rowhashes, "_WRITE_BLOCK", block)
+    hashes = np.repeat(np.arange(1_500, dtype=np.uint64)[::-1], 3)  # each value thrice, reversed
+    write_run(tmp_path / "run.u64", hashes)
+    assert np.array_equal(np.fromfile(tmp_path / "run.u64", "<u8"), np.arange(1_500))
