@@ -16,13 +16,13 @@ import numpy as np
 
 from o16n.health.stats.kinds import KINDS, NUMERIC_KINDS
 from o16n.health.stats.model import (
+    DECILES,
     SCHEMA_VERSION,
     Categorical,
     Column,
     Numeric,
     Profile,
-    deciles,
-    quantile,
+    quantiles,
 )
 
 DERIVED = ("distinct", "std", "quantiles", "deciles")
@@ -68,10 +68,13 @@ def _numeric_json(s: Numeric) -> dict[str, Any]:
 
 def _numeric_figures(s: Numeric) -> dict[str, Any]:
     """What a reader of the file wants and the profile can be rebuilt without."""
+    points = quantiles(s, [*QUANTILES, *DECILES])  # one reading of the histogram for all
+    if points is None:
+        return {"std": s.std, "quantiles": dict.fromkeys(map(str, QUANTILES)), "deciles": None}
     return {
         "std": s.std,
-        "quantiles": {str(q): quantile(s, q) for q in QUANTILES},
-        "deciles": deciles(s),
+        "quantiles": {str(q): value for q, value in zip(QUANTILES, points, strict=False)},
+        "deciles": points[len(QUANTILES) :],
     }
 
 

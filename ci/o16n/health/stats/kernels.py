@@ -55,22 +55,35 @@ def bin_edges(low: float, high: float) -> list[float]:
 
 
 def histogram(
-    finite: np.ndarray, edges: list[float], scratch: Scratch
+    finite: np.ndarray,
+    edges: list[float],
+    scratch: Scratch,
+    span: tuple[float, float] | None = None,
 ) -> tuple[list[int], int, int]:
     """Counts per equal-width bin (the last bin closed), and the counts below and above.
+    `span`: the values' min and max, when the caller has them.
 
     One pass maps each value to a slot: 0 below the range, 1..bins the bins, bins + 1 the top
     edge (and values above it by less than a bin), bins + 2 further above; one comparison then
-    tells the top edge itself from values above it."""
+    tells the top edge itself from values above it. Rounding is monotone, so the slots of the
+    min and the max bound every slot: the clip is skipped when they are inside, and the
+    comparison when the max is not above the range (a reference on its own edges: both)."""
     low, high, bins, n = edges[0], edges[-1], len(edges) - 1, len(finite)
+    least, most = span if span is not None else (float(finite.min()), float(finite.max()))
     scale = bins / (high - low)
+    offset = 1.0 - low * scale
     slot = np.multiply(finite, scale, out=scratch.floats[:n])
-    slot += 1.0 - low * scale
-    np.clip(slot, 0.0, bins + 2.0, out=slot)
+    slot += offset
+    top = bins + 2.0
+    first, last = np.float64(least) * scale + offset, np.float64(most) * scale + offset
+    if first < 0.0 or last >= top:
+        np.clip(slot, 0.0, top, out=slot)
     index = scratch.ints[:n]
     np.copyto(index, slot, casting="unsafe")  # truncates, as astype does
     counts = np.bincount(index, minlength=bins + 3)
-    above = int(np.count_nonzero(np.greater(finite, high, out=scratch.flags[:n])))
+    above = 0
+    if most > high:
+        above = int(np.count_nonzero(np.greater(finite, high, out=scratch.flags[:n])))
     at_top = int(counts[bins + 1] + counts[bins + 2]) - above
     inside = counts[1 : bins + 1].copy()
     inside[-1] += at_top

@@ -14,6 +14,7 @@ beyond the standard library.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,29 +109,34 @@ def cdf_points(summary: Numeric) -> tuple[np.ndarray, np.ndarray]:
     edges (profiled like a reference column that had no values), evenly from min to max."""
     if not summary.edges:
         return np.array([summary.min, summary.max]), np.array([0.0, 1.0])
-    edges = np.array(summary.edges, dtype=float)
-    counts = np.array(summary.counts, dtype=float)
-    xs, masses = list(edges), [0.0, *counts]
+    xs = np.asarray(summary.edges, dtype=float)
+    masses = np.concatenate([[0.0], np.asarray(summary.counts, dtype=float)])
     if summary.below:
-        xs.insert(0, summary.min)
-        masses = [0.0, float(summary.below), *masses[1:]]
+        xs = np.concatenate([[summary.min], xs])
+        masses = np.concatenate([[0.0, float(summary.below)], masses[1:]])
     if summary.above:
-        xs.append(summary.max)
-        masses.append(float(summary.above))
+        xs = np.append(xs, summary.max)
+        masses = np.append(masses, float(summary.above))
     cumulative = np.cumsum(masses)
     total = cumulative[-1] if cumulative[-1] else 1.0
-    return np.array(xs), cumulative / total
+    return xs, cumulative / total
+
+
+DECILES = tuple(float(q) for q in np.linspace(0.1, 0.9, 9))
+
+
+def quantiles(summary: Numeric, qs: Sequence[float]) -> list[float] | None:
+    """The CDF read at each of `qs` (one reading of the histogram for all of them)."""
+    if summary.count == 0:
+        return None
+    xs, cdf = cdf_points(summary)
+    return [float(x) for x in np.interp(qs, cdf, xs)]
 
 
 def quantile(summary: Numeric, q: float) -> float | None:
-    if summary.count == 0:
-        return None
-    xs, cdf = cdf_points(summary)
-    return float(np.interp(q, cdf, xs))
+    found = quantiles(summary, [q])
+    return None if found is None else found[0]
 
 
 def deciles(summary: Numeric) -> list[float] | None:
-    if summary.count == 0:
-        return None
-    xs, cdf = cdf_points(summary)
-    return [float(x) for x in np.interp(np.linspace(0.1, 0.9, 9), cdf, xs)]
+    return quantiles(summary, DECILES)

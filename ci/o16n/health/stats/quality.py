@@ -21,15 +21,14 @@ class Measure:
 def schema(reference: Profile, current: Profile) -> list[Measure]:
     """One measure (value 1) per missing column, extra column or change of kind."""
     found = []
-    for name, kind in reference.schema.items():
-        if name not in current.schema:
+    before, after = reference.schema, current.schema  # built once: a property, not a field
+    for name, kind in before.items():
+        if name not in after:
             found.append(Measure(1, f"column {name!r} ({kind}) is missing", name))
-        elif current.schema[name] != kind:
-            found.append(
-                Measure(1, f"column {name!r} changed from {kind} to {current.schema[name]}", name)
-            )
-    for name, kind in current.schema.items():
-        if name not in reference.schema:
+        elif after[name] != kind:
+            found.append(Measure(1, f"column {name!r} changed from {kind} to {after[name]}", name))
+    for name, kind in after.items():
+        if name not in before:
             found.append(Measure(1, f"column {name!r} ({kind}) is not in the reference", name))
     return found
 

@@ -356,6 +356,43 @@ def test_the_one_pass_histogram_bins_as_numpy_and_counts_the_tails() -> None:
     assert counts == np.histogram(sample, bins=fine)[0].tolist() and below == above == 0
 
 
+def _always_clipped(values: np.ndarray, edges: list[float]) -> tuple[list[int], int, int]:
+    """The histogram's slots clipped and its top compared on every call (what it did before
+    it skipped both where the min and max show them to change nothing)."""
+    low, high, bins = edges[0], edges[-1], len(edges) - 1
+    scale = bins / (high - low)
+    slot = np.clip(values * scale + (1.0 - low * scale), 0.0, bins + 2.0).astype(np.int64)
+    counts = np.bincount(slot, minlength=bins + 3)
+    above = int(np.count_nonzero(values > high))
+    inside = counts[1 : bins + 1].copy()
+    inside[-1] += int(counts[bins + 1] + counts[bins + 2]) - above
+    return inside.tolist(), int(counts[0]), above
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=1, max_size=300),
+    st.floats(-1e12, 1e12, allow_nan=False),
+    st.floats(1e-9, 1e12),
+    st.integers(1, 600),
+)
+def test_the_histogram_skips_only_what_cannot_change_its_counts(
+    values: list[float], low: float, width: float, bins: int
+) -> None:
+    data = np.array(values)
+    edges = [float(e) for e in np.linspace(low, low + width, bins + 1)]
+    if not edges[-1] > edges[0]:
+        return
+    expected = _always_clipped(data, edges)
+    span = (float(data.min()), float(data.max()))
+    assert kernels.histogram(data, edges, kernels.Scratch.of(len(data)), span) == expected
+    own = [float(e) for e in np.linspace(span[0], span[1], bins + 1)]  # a reference's own edges
+    if own[-1] > own[0]:
+        assert kernels.histogram(data, own, kernels.Scratch.of(len(data)), span) == (
+            _always_clipped(data, own)
+        )
+
+
 def test_profile_of_another_schema_version_is_refused() -> None:
     text = to_json(profile_frame(column([1.0, 2.0]))).replace(
         f'"schema_version":{SCHEMA_VERSION}', '"schema_version":99'
@@ -456,3 +493,13 @@ def test_a_wide_file_read_in_blocks_of_columns_profiles_as_read_whole(
     in_blocks = profile_file(path, rows=32)
     assert to_json(in_blocks) == whole
     assert in_blocks.duplicate_rows >= 40
+
+
+@pytest.mark.filterwarnings("ignore:overflow")
+def test_a_sum_that_overflows_still_counts_every_value_as_finite() -> None:
+    # the finite sum is the fast test for "no missing values"; an overflowing one takes the mask
+    huge = profile_frame(column([1e308, 1e308, 5.0])).columns["x"].summary
+    assert (huge.count, huge.missing, huge.infinite) == (3, 0, 0)
+    mixed = profile_frame(column([1e308, math.nan, -math.inf, 2.0])).columns["x"].summary
+    assert (mixed.count, mixed.missing, mixed.infinite) == (2, 1, 1)
+    assert (mixed.min, mixed.max) == (2.0, 1e308)
