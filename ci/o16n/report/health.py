@@ -288,12 +288,15 @@ def _clean(value: Any) -> Any:
     """
     if value is None or isinstance(value, bool | str | int):
         return value
+    if type(value) is float:  # the common number, before the slower abstract checks
+        return value if math.isfinite(value) else None
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real):
         return _finite(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _clean(dataclasses.asdict(value))
+        # field by field, as dataclasses.asdict names them, without its deep copy
+        return {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, set | frozenset):
@@ -311,10 +314,10 @@ def to_dict(report: HealthReport) -> dict[str, Any]:
             "severity": report.severity,
             "failed": report.failed,
             "counts": report.counts(),
-            "findings": [dataclasses.asdict(f) for f in report.by_severity()],
+            "findings": report.by_severity(),
             "drift": {
                 "dataset_drift_share": report.dataset_drift_share,
-                "columns": [dataclasses.asdict(d) for d in report.drift],
+                "columns": report.drift,
             },
             "metrics": metrics,
             "inputs": report.inputs,
@@ -324,8 +327,22 @@ def to_dict(report: HealthReport) -> dict[str, Any]:
 
 
 def to_json(report: HealthReport) -> str:
-    # allow_nan=False: _clean has turned NaN into null; a leftover would be a bug, not output.
-    return json.dumps(to_dict(report), indent=2, allow_nan=False) + "\n"
+    return _layout(to_dict(report)) + "\n"
+
+
+def _layout(value: Any, depth: int = 0) -> str:
+    """JSON indented two spaces an object level, with a list's objects one a line (a finding,
+    a column's drift: one line each to read, grep and diff), written by json's C encoder:
+    `indent=` takes its pure-Python one, which took 0.14 s of 1,000 columns' report.
+    allow_nan=False: _clean has turned NaN into null; a leftover would be a bug, not output."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        lines = [inner + json.dumps(v, allow_nan=False) for v in value]
+        return "[\n" + ",\n".join(lines) + f"\n{pad}]"
+    return json.dumps(value, allow_nan=False)
 
 
 # ---- Markdown --------------------------------------------------------------------------------

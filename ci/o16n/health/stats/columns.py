@@ -86,8 +86,8 @@ def profile_sources(
 def _numeric(
     values: np.ndarray, edges: list[float] | None, hashes: np.ndarray, scratch: Scratch
 ) -> Numeric:
-    column = sketch.hash_floats(values, out=scratch.floats[: len(values)])
-    kernels.into_rows(hashes, column, scratch.ints[: len(column)].view(np.uint64))
+    work = scratch.ints.view(np.uint64)
+    column = kernels.hashed_into_rows(values, hashes, scratch.floats, work)
     # A finite sum means every value is finite (a NaN or an infinity makes it NaN or infinite):
     # the common case costs one pass, which the mean reuses, instead of a mask and a count.
     total = float(np.add.reduce(values)) if len(values) else 0.0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from o16n.health.stats import sketch
 from o16n.health.stats.model import BINS
 
 
@@ -34,13 +35,38 @@ class Scratch:
 _MIX = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's multiplier (Steele, Lea, Flood 2014)
 
 
+# Rows an elementwise step works on at a time: a step's arrays (values, hashes, the work
+# array: 256 KB each) stay in the core's cache between its passes, where a whole chunk's
+# (2 MB each) went out to memory and back at each pass. Hashing a 250k-row chunk's 16 numeric
+# columns into its row hashes took 7.1 ms in blocks of 32k rows, 11.0 ms whole.
+BLOCK = 1 << 15
+
+
 def into_rows(hashes: np.ndarray, column: np.ndarray, work: np.ndarray) -> None:
     """Combine a column's value hashes into the rows' hashes: the row's hash so far is mixed
     (xor-shift, multiply: not linear, so rows of structured values do not collide the way
     row * 31 + value made (0, 2) and (2, 0)-like pairs collide), then the value is added.
-    `work`: a uint64 array as long, for the shift (a fresh one per call cost 2.5x the
-    arithmetic in page faults: 94 ms of a 1M-row, 20-column profile)."""
-    shifted = np.right_shift(hashes, np.uint64(31), out=work)
+    `work`: a uint64 array at least BLOCK long (or as long), for the shift (a fresh one per
+    call cost 2.5x the arithmetic in page faults: 94 ms of a 1M-row, 20-column profile)."""
+    for start in range(0, len(hashes), BLOCK):
+        _mixed_in(hashes[start : start + BLOCK], column[start : start + BLOCK], work)
+
+
+def hashed_into_rows(
+    values: np.ndarray, hashes: np.ndarray, out: np.ndarray, work: np.ndarray
+) -> np.ndarray:
+    """A float column's value hashes (`sketch.hash_floats`, into `out`: float64, as long),
+    combined into the rows' hashes as `into_rows` does, a block at a time, so each block is
+    hashed and combined while it is in cache. Returns the value hashes (`out` as uint64)."""
+    for start in range(0, len(values), BLOCK):
+        stop = min(start + BLOCK, len(values))
+        column = sketch.hash_floats(values[start:stop], out=out[start:stop])
+        _mixed_in(hashes[start:stop], column, work)
+    return out[: len(values)].view(np.uint64)
+
+
+def _mixed_in(hashes: np.ndarray, column: np.ndarray, work: np.ndarray) -> None:
+    shifted = np.right_shift(hashes, np.uint64(31), out=work[: len(hashes)])
     hashes ^= shifted
     hashes *= _MIX
     hashes += column
@@ -72,14 +98,17 @@ def histogram(
     least, most = span if span is not None else (float(finite.min()), float(finite.max()))
     scale = bins / (high - low)
     offset = 1.0 - low * scale
-    slot = np.multiply(finite, scale, out=scratch.floats[:n])
-    slot += offset
     top = bins + 2.0
     first, last = np.float64(least) * scale + offset, np.float64(most) * scale + offset
-    if first < 0.0 or last >= top:
-        np.clip(slot, 0.0, top, out=slot)
+    clipped = first < 0.0 or last >= top
     index = scratch.ints[:n]
-    np.copyto(index, slot, casting="unsafe")  # truncates, as astype does
+    for start in range(0, n, BLOCK):  # each block's slots computed while in cache
+        stop = min(start + BLOCK, n)
+        slot = np.multiply(finite[start:stop], scale, out=scratch.floats[start:stop])
+        slot += offset
+        if clipped:
+            np.clip(slot, 0.0, top, out=slot)
+        np.copyto(index[start:stop], slot, casting="unsafe")  # truncates, as astype does
     counts = np.bincount(index, minlength=bins + 3)
     above = 0
     if most > high:
