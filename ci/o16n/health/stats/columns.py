@@ -108,7 +108,7 @@ def _numeric(
         summary.edges = list(edges) if edges else []
         summary.counts = [0] * (len(edges) - 1) if edges else []
         return summary
-    summary.kmv = [int(h) for h in sketch.kmv(finite_hashes)]  # before scratch is reused
+    summary.kmv = sketch.kmv(finite_hashes).tolist()  # before scratch is reused
     summary.min, summary.max = float(finite.min()), float(finite.max())
     summary.mean = total / count  # as ndarray.mean computes it: the pairwise sum over count
     deviation = np.subtract(finite, summary.mean, out=scratch.floats[:count])
@@ -153,5 +153,5 @@ def _categorical(
         order = np.argsort(-counts, kind="stable")
         summary.counts = {str(labels[i]): int(counts[i]) for i in order[: model.TOP_K]}
         summary.other = int(counts[order[model.TOP_K :]].sum())
-    summary.kmv = [int(h) for h in sketch.kmv(value_hashes[counts > 0])]
+    summary.kmv = sketch.kmv(value_hashes[counts > 0]).tolist()
     return summary

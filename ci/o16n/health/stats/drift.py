@@ -288,14 +288,20 @@ def _numeric(column: Column) -> Numeric:
 
 
 def _binned_counts(summary: Numeric, edges: np.ndarray) -> dict[str, float]:
-    """Counts in arbitrary bins, read off the fine histogram's CDF (evenly spread in a bin)."""
-    xs, cdf = cdf_points(summary)
-    at = np.interp(edges, xs, cdf, left=0.0, right=1.0)
-    masses = np.diff(at) * summary.count
+    """Counts in arbitrary bins, by the bins' names."""
+    masses = _binned_masses(summary, edges)
     return {
         f"[{lo:.6g}, {hi:.6g})": float(m)
         for lo, hi, m in zip(edges[:-1], edges[1:], masses, strict=True)
     }
+
+
+def _binned_masses(summary: Numeric, edges: np.ndarray) -> np.ndarray:
+    """Counts in arbitrary bins, read off the fine histogram's CDF (evenly spread in a bin)."""
+    xs, cdf = cdf_points(summary)
+    at = np.interp(edges, xs, cdf, left=0.0, right=1.0)
+    masses: np.ndarray = np.diff(at) * summary.count
+    return masses
 
 
 def _shared_bins(ref: Column, cur: Column, bins: int) -> tuple[np.ndarray, np.ndarray]:
@@ -303,8 +309,8 @@ def _shared_bins(ref: Column, cur: Column, bins: int) -> tuple[np.ndarray, np.nd
     low, high = min(r.min, c.min), max(r.max, c.max)
     edges = np.linspace(low, high, bins + 1) if high > low else np.array([low - 0.5, high + 0.5])
     return (
-        np.array(list(_binned_counts(r, edges).values())),
-        np.array(list(_binned_counts(c, edges).values())),
+        _binned_masses(r, edges),
+        _binned_masses(c, edges),
     )
 
 
@@ -319,9 +325,8 @@ def distributions(
         edges = (
             np.linspace(low, high, bins + 1) if high > low else np.array([low - 0.5, high + 0.5])
         )
-        a_map, b_map = _binned_counts(r, edges), _binned_counts(c, edges)
         labels = [f"{low:.3g}" for low in edges[:-1]]  # each bin by its lower edge
-        a, b = np.array(list(a_map.values())), np.array(list(b_map.values()))
+        a, b = _binned_masses(r, edges), _binned_masses(c, edges)
     else:
         a, b, labels = _frequencies(ref, cur)
     return labels, list(a / max(a.sum(), 1)), list(b / max(b.sum(), 1))

@@ -77,7 +77,8 @@ def bin_edges(low: float, high: float) -> list[float]:
     if high <= low or not math.isfinite(BINS / (high - low)):  # one value (or denormals apart)
         width = max(abs(low) * 1e-9, 1e-9)
         return [low - width, high + width]
-    return [float(x) for x in np.linspace(low, high, BINS + 1)]
+    edges: list[float] = np.linspace(low, high, BINS + 1).tolist()  # Python floats
+    return edges
 
 
 def histogram(
