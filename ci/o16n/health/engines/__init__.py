@@ -89,7 +89,9 @@ def profile_parts(
         with locations.remote_errors(table.source):
             part_readers.check_schemas(table)
             shape = like if like is not None else partial.first_pass(table)
-            tasks = [locations.task(table, part) for part in table.parts]
+            # a few large files: their row groups shared out, two tasks a worker
+            pieces = part_readers.by_row_groups(table, 2 * max(engine.workers, 2))
+            tasks = [locations.task(pieces, part) for part in pieces.parts]
             result, distinct_rows = _run(engine, tasks, partial.like_bytes(shape), columns)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the data: {exc}", file=first) from None

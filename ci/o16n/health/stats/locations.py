@@ -62,6 +62,7 @@ class Part:
     path: str
     url: str
     partition: tuple[tuple[str, str | None], ...] = ()
+    groups: tuple[int, int] | None = None  # Parquet row groups [start, stop) only; None: all
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def task(parts: Parts, part: Part) -> str:
             "path": part.path,
             "url": part.url,
             "partition": [list(pair) for pair in part.partition],
+            "groups": None if part.groups is None else list(part.groups),
             "partition_types": parts.partition_types,
         }
     )
@@ -173,7 +175,13 @@ def task(parts: Parts, part: Part) -> str:
 def from_task(text: str) -> Parts:
     """The one-part `Parts` a task names, with a filesystem made here (on the worker)."""
     found = json.loads(text)
-    part = Part(found["path"], found["url"], tuple((k, v) for k, v in found["partition"]))
+    groups = found.get("groups")
+    part = Part(
+        found["path"],
+        found["url"],
+        tuple((k, v) for k, v in found["partition"]),
+        None if groups is None else (int(groups[0]), int(groups[1])),
+    )
     filesystem, _, options = _filesystem(found["source"])
     return Parts(
         found["source"],

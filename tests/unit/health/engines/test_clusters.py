@@ -152,3 +152,14 @@ def test_dask_and_spark_read_hive_partition_folders_themselves(
     assert {"year", "region"} <= set(want.columns) and want.rows == 2001
     assert_same(profile_source(tmp_path / "hive", Engine("dask", 2, scheduler=dask_address)), want)
     assert_same(profile_source(tmp_path / "hive", spark), want)
+
+
+def test_one_file_of_many_row_groups_is_shared_out_on_dask_and_spark(
+    tmp_path: Path, local: object, dask_address: str, spark: Engine
+) -> None:
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "groups.parquet"
+    pq.write_table(table(), path, row_group_size=200)  # 15 groups: 4 tasks for 2 workers
+    for engine in (Engine("dask", 2, scheduler=dask_address), spark):
+        assert_same(profile_parts([path], engine), local)  # type: ignore[arg-type]

@@ -160,3 +160,38 @@ def test_hive_partition_folders_on_a_pool_give_the_default_engines_profile(
     want = profile_data(tmp_path / "hive")
     assert {"year", "region"} <= set(want.columns)
     assert_same(profile_source(tmp_path / "hive", Engine("local", 2)), want)
+
+
+def _grouped(whole_table: object, folder: Path, group_rows: int) -> Path:
+    """The whole table as one file of row groups of `group_rows` rows."""
+    path = folder / f"groups-{group_rows}.parquet"
+    pq.write_table(whole_table, path, row_group_size=group_rows)
+    return path
+
+
+def test_one_file_of_many_row_groups_is_cut_into_runs_of_whole_groups_in_order(
+    whole_table: object, tmp_path: Path
+) -> None:
+    from o16n.health.stats.parts import by_row_groups
+
+    path = _grouped(whole_table, tmp_path, 250)  # 3,000 rows: 12 groups
+    table = locations.listed([path])
+    cut = by_row_groups(table, 4)
+    assert [p.groups for p in cut.parts] == [(0, 3), (3, 6), (6, 9), (9, 12)]
+    assert by_row_groups(table, 40).parts[-1].groups == (11, 12)  # no more runs than groups
+    assert by_row_groups(cut, 4) is cut  # enough parts already: left as they are
+    single = locations.listed([_grouped(whole_table, tmp_path, 10_000)])
+    assert by_row_groups(single, 4).parts == single.parts  # one group: nothing to cut
+    task = locations.from_task(locations.task(cut, cut.parts[2]))
+    assert task.parts[0].groups == (6, 9)  # the run travels with the task
+
+
+@pytest.mark.parametrize("group_rows", [250, 1_000, 10_000])
+def test_one_file_on_a_pool_gives_the_default_engines_profile(
+    group_rows: int, whole_table: object, reference: tuple[Path, object], tmp_path: Path
+) -> None:
+    path = _grouped(whole_table, tmp_path, group_rows)
+    assert_same(profile_parts([path], Engine("local", 2)), reference[1])  # type: ignore[arg-type]
+    _, ref = reference
+    want = profile_file(path, like=ref)  # type: ignore[arg-type]
+    assert_same(profile_parts([path], Engine("local", 2), like=ref), want)  # type: ignore[arg-type]
