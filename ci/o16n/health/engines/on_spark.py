@@ -135,6 +135,11 @@ def session(engine: Engine) -> Any:
         # local[N]: the Python workers run this interpreter (with what it has installed), not
         # the first python3 on PATH; pyspark reads only the variable, and a user's wins.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        # The driver listens on loopback only: local[N] has no executors elsewhere to reach
+        # it, and its ports were otherwise open on the machine's network interface.
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
+            "spark.driver.host", "127.0.0.1"
+        )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark

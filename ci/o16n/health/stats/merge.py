@@ -90,7 +90,9 @@ def _merge_numeric(a: Numeric, b: Numeric) -> Numeric:
         values = dict(a.values)
         for key, count in b.values.items():
             values[key] = values.get(key, 0) + count
-        merged.values = values if len(values) <= EXACT_VALUES else None
+        # in order of value, as one chunk's are: the profile written is the same document
+        # whichever chunks or parts arrived first
+        merged.values = dict(sorted(values.items())) if len(values) <= EXACT_VALUES else None
     merged.sample = _merge_sample(a, b)
     return merged
 

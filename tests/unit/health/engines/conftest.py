@@ -81,8 +81,10 @@ def assert_same(got: Profile, want: Profile) -> None:
                 assert math.isclose(getattr(a, key), getattr(b, key), rel_tol=1e-9, abs_tol=1e-12)
             exact = {k: v for k, v in vars(b).items() if k not in ("mean", "m2")}
             assert {k: getattr(a, k) for k in exact} == exact, name
+            assert list((a.values or {}).items()) == list((b.values or {}).items()), name
         else:
             assert a == b, name
+            assert list(a.counts.items()) == list(b.counts.items()), name  # same order too
 
 
 @pytest.fixture(scope="session")

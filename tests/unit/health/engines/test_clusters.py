@@ -163,3 +163,18 @@ def test_one_file_of_many_row_groups_is_shared_out_on_dask_and_spark(
     pq.write_table(table(), path, row_group_size=200)  # 15 groups: 4 tasks for 2 workers
     for engine in (Engine("dask", 2, scheduler=dask_address), spark):
         assert_same(profile_parts([path], engine), local)  # type: ignore[arg-type]
+
+
+def test_a_local_spark_listens_on_loopback_only(spark: Engine) -> None:
+    import psutil
+
+    jvms = [p for p in psutil.Process().children(recursive=True) if p.name() == "java"]
+    assert jvms, "the local session's JVM is a child of this process"
+    listening = [
+        c.laddr.ip
+        for jvm in jvms
+        for c in jvm.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN
+    ]
+    assert len(listening) >= 2  # py4j's gateway, the driver's RPC and block manager ports
+    assert {ip.removeprefix("::ffff:") for ip in listening} == {"127.0.0.1"}
