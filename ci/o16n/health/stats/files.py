@@ -40,6 +40,7 @@ from o16n.health.stats.parts import (
     arrow_chunks,
     check_schemas,
     column_blocks,
+    parquet_of,
     part_frames,
     part_tables,
 )
@@ -332,7 +333,7 @@ def _parts_statistics(parts: Parts) -> Ranges | None:
     high: dict[str, float] = {}
     strings: list[str] = []
     for part in parts.parts:
-        with _parquet_of(parts, part) as handle:
+        with parquet_of(parts, part) as handle:
             found = _parquet_statistics(pq.ParquetFile(handle))
         if found is None:
             return None
@@ -353,16 +354,10 @@ def _parts_statistics(parts: Parts) -> Ranges | None:
     return kinds, low, high
 
 
-def _parquet_of(parts: Parts, part: Part) -> Any:
-    from contextlib import nullcontext
-
-    return nullcontext(part.path) if parts.local else parts.open(part)
-
-
 def _has_rows(parts: Parts, part: Part) -> bool:
     import pyarrow.parquet as pq
 
-    with _parquet_of(parts, part) as handle:
+    with parquet_of(parts, part) as handle:
         return bool(pq.ParquetFile(handle).metadata.num_rows)
 
 

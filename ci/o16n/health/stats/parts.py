@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -249,18 +250,23 @@ def by_row_groups(parts: Parts, tasks: int) -> Parts:
     each = math.ceil(tasks / len(parts.parts))
     cut: list[Part] = []
     for part in parts.parts:
-        if parts.local:
-            count = pq.read_metadata(part.path).num_row_groups
-        else:
-            with parts.open(part) as handle:
-                count = pq.ParquetFile(handle).metadata.num_row_groups
-        pieces = max(1, min(each, count))
-        bounds = [round(i * count / pieces) for i in range(pieces + 1)]
-        if pieces == 1:
+        with parquet_of(parts, part) as source:
+            count = pq.read_metadata(source).num_row_groups
+        pieces = min(each, count)
+        if pieces <= 1:
             cut.append(part)
             continue
-        cut.extend(replace(part, groups=(a, b)) for a, b in zip(bounds, bounds[1:], strict=False))
+        bounds = [round(i * count / pieces) for i in range(pieces + 1)]
+        cut.extend(replace(part, groups=run) for run in pairwise(bounds))
     return replace(parts, parts=tuple(cut))
+
+
+def parquet_of(parts: Parts, part: Part) -> Any:
+    """What pyarrow reads a Parquet part's footer from, as a context: the local path itself, or
+    an open fsspec file (closed afterwards)."""
+    from contextlib import nullcontext
+
+    return nullcontext(part.path) if parts.local else parts.open(part)
 
 
 # ---- one schema for all parts ----------------------------------------------------------------
@@ -290,11 +296,8 @@ def _schema(parts: Parts, part: Part) -> dict[str, str]:
     if parts.format == "parquet":
         import pyarrow.parquet as pq
 
-        if parts.local:
-            arrow = pq.read_schema(part.path)
-        else:
-            with parts.open(part) as handle:
-                arrow = pq.read_schema(handle)
+        with parquet_of(parts, part) as source:
+            arrow = pq.read_schema(source)
         return {f.name: str(f.type) for f in arrow}
     import pandas as pd
 
