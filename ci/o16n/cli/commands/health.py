@@ -29,9 +29,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
     from o16n.config.health import resolve_config
     from o16n.health.checks import Inputs, evaluate
-    from o16n.health.engines import choose
+    from o16n.health.engines import choose, memory
     from o16n.report.health import RENDERERS, to_text
 
+    memory.for_batch()  # a batch process: freed memory kept for the next chunk
     config, reference, current = resolve_config(
         args.project, args.config, args.reference, args.current
     )

@@ -12,7 +12,7 @@ from functools import partial as bind
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from o16n.health.engines import partial
+from o16n.health.engines import memory, partial
 from o16n.health.stats import rowhashes
 
 if TYPE_CHECKING:
@@ -55,9 +55,11 @@ def _worker(environment: dict[str, str]) -> None:
     started with the one of its first use: credentials set since would be missing), and reads
     with one Arrow thread: the pool is the parallelism, and Arrow's own threads (one per core
     in each worker) would compete with the other workers. (Dask's workers get the same from
-    OMP_NUM_THREADS=1, which Arrow reads.)"""
+    OMP_NUM_THREADS=1, which Arrow reads.) It is a batch process, and keeps the memory it
+    frees for its next part (`memory.for_batch`)."""
     import pyarrow as pa
 
     os.environ.clear()
     os.environ.update(environment)
     pa.set_cpu_count(1)
+    memory.for_batch()
