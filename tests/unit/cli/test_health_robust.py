@@ -267,3 +267,22 @@ def test_a_parquet_column_of_lists_is_a_change_of_kind(
     code, report = health(capsys, tmp_path, "lists.parquet")
     assert code == 1
     assert fired(report)["schema"] == ["column 'a' changed from numeric to categorical"]
+
+
+@pytest.mark.parametrize(
+    ("values", "largest"),
+    [
+        ([1e300, -1e300] * 500, "1e+300"),  # squared deviations past the largest float
+        ([1.5e308] * 1_000, "1.5e+308"),  # a sum past it
+    ],
+)
+def test_values_too_large_for_64_bit_moments_are_refused_by_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], values: list[float], largest: str
+) -> None:
+    pd.DataFrame({"fine": range(len(values)), "huge": values}).to_parquet(tmp_path / "big.parquet")
+    out = tmp_path / "ref.json"
+    assert cli.main(["profile", str(tmp_path / "big.parquet"), "-o", str(out)]) == 2
+    error = capsys.readouterr().err
+    assert f"column 'huge': its values (up to {largest} in size) are too large" in error
+    assert "store it in larger units" in error and "RuntimeWarning" not in error
+    assert not out.exists()

@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from queue import Queue
-from threading import Thread
+from queue import Empty, Queue
+from threading import Event, Thread
 from typing import Any
 
 import numpy as np
@@ -133,8 +134,8 @@ def profile_file(
         like = _ranges(path, rows)
     with RowHashes() as hashes:
         if _is_parquet(path):
-            blocks = prefetched(column_blocks(path, rows, columns))
-            return _profile_chunks(_block_profiles(blocks, like, hashes), hashes)
+            with prefetched(column_blocks(path, rows, columns)) as blocks:
+                return _profile_chunks(_block_profiles(blocks, like, hashes), hashes)
         frames = chunks(path, rows, columns)
         return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
 
@@ -153,10 +154,12 @@ def profile_parts(
         like = parts_ranges(parts, rows)
     with RowHashes() as hashes:
         if parts.format == "parquet":
-            tables = prefetched(part_tables(parts, rows, columns))
-            return _profile_chunks((profile_table(t, like, hashes) for t in tables), hashes)
-        frames = prefetched(part_frames(parts, rows, columns))
-        return _profile_chunks((profile_frame(f, like, row_hashes=hashes) for f in frames), hashes)
+            with prefetched(part_tables(parts, rows, columns)) as tables:
+                return _profile_chunks((profile_table(t, like, hashes) for t in tables), hashes)
+        with prefetched(part_frames(parts, rows, columns)) as frames:
+            return _profile_chunks(
+                (profile_frame(f, like, row_hashes=hashes) for f in frames), hashes
+            )
 
 
 def _block_profiles(
@@ -215,26 +218,45 @@ def chunks(path: Path, rows: int = CHUNK_ROWS, columns: Sequence[str] | None = N
         yield from pd.read_csv(path, chunksize=rows, usecols=selected)
 
 
-def prefetched(chunks: Iterator[Any]) -> Iterator[Any]:
-    """Read the next chunk on another thread while this one is profiled (Arrow reads without
-    holding the GIL). Errors while reading are raised here, in order."""
+@contextmanager
+def prefetched(chunks: Iterator[Any]) -> Iterator[Iterator[Any]]:
+    """The chunks, each next one read on another thread while this one is profiled (Arrow
+    reads without holding the GIL). Errors while reading are raised in order. Leaving the
+    block stops the reading and waits for the thread: one still inside Arrow when the
+    interpreter exits aborts the process (after an error in a chunk, say)."""
     queue: Queue[Any] = Queue(maxsize=1)
     done = object()
+    stop = Event()
 
     def fill() -> None:
         try:
             for chunk in chunks:
+                if stop.is_set():
+                    break
                 queue.put(chunk)
         except BaseException as exc:  # handed over to the consumer, which raises it
             queue.put(exc)
         finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()  # a generator's own cleanup: its open files closed
             queue.put(done)
 
-    Thread(target=fill, daemon=True).start()
-    while (item := queue.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    def items() -> Iterator[Any]:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    thread = Thread(target=fill, daemon=True)
+    thread.start()
+    try:
+        yield items()
+    finally:
+        stop.set()
+        while thread.is_alive():  # take what it still hands over, until it has stopped
+            with suppress(Empty):
+                queue.get(timeout=0.05)
 
 
 def _is_parquet(path: Path) -> bool:

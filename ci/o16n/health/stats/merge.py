@@ -8,6 +8,8 @@ the `TOP_K` most frequent (counted in `other`).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from o16n.health.stats import sketch
@@ -30,11 +32,26 @@ def merge(a: Profile, b: Profile) -> Profile:
         name: Column(
             col.kind,
             _dtype(col, b.columns[name]),
-            _merge_summary(col.summary, b.columns[name].summary),
+            finite_moments(name, _merge_summary(col.summary, b.columns[name].summary)),
         )
         for name, col in a.columns.items()
     }
     return Profile(a.rows + b.rows, columns, a.duplicate_rows + b.duplicate_rows)
+
+
+def finite_moments(name: str, summary: Summary) -> Summary:
+    """`summary`, unless its values are too large for a 64-bit mean and variance: their sum or
+    squared deviations pass the largest float (1.8e308), which no profile can hold, so the
+    column is refused by name (ValueError) instead of written as an infinity."""
+    if not isinstance(summary, Numeric) or not summary.count:
+        return summary
+    if not (math.isfinite(summary.mean) and math.isfinite(summary.m2)):
+        largest = max(abs(summary.min), abs(summary.max))
+        raise ValueError(
+            f"column {name!r}: its values (up to {largest:.3g} in size) are too large for "
+            "a 64-bit mean and variance; store it in larger units"
+        )
+    return summary
 
 
 def _dtype(a: Column, b: Column) -> str:
@@ -74,7 +91,7 @@ def _merge_numeric(a: Numeric, b: Numeric) -> Numeric:
         max=max(a.max, b.max),
         mean=(a.mean * a.count + b.mean * b.count) / n if n else 0.0,
         # Chan, Golub & LeVeque (1979): M2 = M2a + M2b + delta^2 * na * nb / n
-        m2=a.m2 + b.m2 + (delta**2 * a.count * b.count / n if n else 0.0),
+        m2=a.m2 + b.m2 + (delta * delta * a.count * b.count / n if n else 0.0),
         edges=a.edges or b.edges,
         counts=[
             x + y

@@ -498,8 +498,96 @@ def test_a_wide_file_read_in_blocks_of_columns_profiles_as_read_whole(
 @pytest.mark.filterwarnings("ignore:overflow")
 def test_a_sum_that_overflows_still_counts_every_value_as_finite() -> None:
     # the finite sum is the fast test for "no missing values"; an overflowing one takes the mask
-    huge = profile_frame(column([1e308, 1e308, 5.0])).columns["x"].summary
+    def swept(values: list[float]) -> kernels.Sweep:
+        data = np.array(values)
+        rows = np.zeros(len(data), dtype=np.uint64)
+        return kernels.sweep(data, rows, kernels.Scratch.of(len(data)), None)
+
+    huge = swept([1e308, 1e308, 5.0])
     assert (huge.count, huge.missing, huge.infinite) == (3, 0, 0)
-    mixed = profile_frame(column([1e308, math.nan, -math.inf, 2.0])).columns["x"].summary
+    mixed = swept([1e308, math.nan, -math.inf, 2.0])
     assert (mixed.count, mixed.missing, mixed.infinite) == (2, 1, 1)
-    assert (mixed.min, mixed.max) == (2.0, 1e308)
+    assert (mixed.least, mixed.most) == (2.0, 1e308)
+    # their variance has no 64-bit value: the profile refuses the column by name
+    with pytest.raises(ValueError, match="column 'x': its values .* are too large"):
+        profile_frame(column([1e308, 1e308, 5.0]))
+
+
+def _column_figures(values: np.ndarray, edges: list[float]) -> dict[str, object]:
+    """A float column's figures, each from its own whole-array numpy call (what the sweep
+    computes in one pass, a block at a time)."""
+    from o16n.health.stats import sketch
+
+    finite = values[np.isfinite(values)]
+    hashes = sketch.hash_floats(values)
+    rows = np.zeros(len(values), dtype=np.uint64)
+    kernels.into_rows(rows, hashes, np.empty(len(values), dtype=np.uint64))
+    return {
+        "count": len(finite),
+        "missing": int(np.isnan(values).sum()),
+        "infinite": int(np.isinf(values).sum()),
+        "min": float(finite.min()),
+        "max": float(finite.max()),
+        "mean": float(finite.mean()),
+        "m2": float(((finite - finite.mean()) ** 2).sum()),
+        "kmv": sketch.kmv(sketch.hash_floats(finite)).tolist(),
+        "bins": _always_clipped(finite, edges),
+        "rows": rows.tolist(),
+    }
+
+
+special = st.sampled_from([math.nan, math.inf, -math.inf, -0.0, 0.0, 1.0])
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.one_of(st.floats(-1e9, 1e9, allow_nan=False), special), min_size=1, max_size=900),
+    st.integers(0, 4),
+    st.sampled_from([1, 7, 64, 1 << 15]),
+    st.floats(-10, 10),
+)
+def test_the_one_pass_sweep_finds_what_whole_array_numpy_calls_find(
+    values: list[float], repeat: int, block: int, low: float
+) -> None:
+    """However the column is cut in blocks, with NaN, infinities, -0.0 and repeats: counts,
+    range, sketch, bins and row hashes identical; mean and m2 to rounding."""
+    data = np.array(values * (repeat + 1))  # repeats: exact values, few distinct hashes
+    if not np.isfinite(data).any():
+        return
+    edges = [float(e) for e in np.linspace(low, low + 20, 41)]
+    expected = _column_figures(data, edges)
+    rows = np.zeros(len(data), dtype=np.uint64)
+    bins = kernels.Bins(edges)
+    saved, kernels.BLOCK = kernels.BLOCK, block
+    try:
+        found = kernels.sweep(data, rows, kernels.Scratch.of(len(data)), bins)
+    finally:
+        kernels.BLOCK = saved
+    assert found.kmv is not None  # at most 16 k values: every hash is a candidate
+    assert (found.count, found.missing, found.infinite) == (
+        expected["count"],
+        expected["missing"],
+        expected["infinite"],
+    )
+    assert (found.least, found.most) == (expected["min"], expected["max"])
+    assert found.kmv.tolist() == expected["kmv"]
+    assert bins.counts() == expected["bins"]
+    assert rows.tolist() == expected["rows"]
+    scale = float(np.abs(data[np.isfinite(data)]).max()) or 1.0
+    assert found.mean == pytest.approx(expected["mean"], rel=1e-12, abs=1e-12 * scale)
+    assert found.m2 == pytest.approx(expected["m2"], rel=1e-9, abs=1e-12 * scale * scale)
+
+
+def test_a_long_column_with_few_values_gets_its_sketch_from_every_hash() -> None:
+    """Past 16 k values the sweep keeps only hashes under a cut; with fewer than k distinct
+    values under it, the profile's sketch is read from all of them, not cut short."""
+    from o16n.health.stats import sketch
+
+    data = np.tile(np.arange(40.0), 1_000)  # 40,000 values, 40 distinct: few under the cut
+    profile = profile_frame(column(data))
+    kmv = profile.columns["x"].summary.kmv
+    assert kmv == sketch.kmv(sketch.hash_floats(data)).tolist() and len(kmv) == 40
+    wide = np.random.default_rng(9).normal(size=50_000)
+    assert profile_frame(column(wide)).columns["x"].summary.kmv == (
+        sketch.kmv(sketch.hash_floats(wide)).tolist()
+    )
