@@ -93,7 +93,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     console = make_console(no_color=args.no_color)
+    module = _command_module(args.command)
+    if getattr(module, "BATCH", False):  # before the command loads numpy and Arrow
+        from o16n.health.engines import memory
+
+        memory.for_batch()
     result = [EXIT_USAGE]
     with error_handler(make_console(stderr=True, no_color=args.no_color), result):
-        result[0] = _command_module(args.command).run(args, console)
+        result[0] = module.run(args, console)
     return result[0]

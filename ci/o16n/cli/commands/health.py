@@ -13,6 +13,8 @@ from o16n.errors import EXIT_FAILED, EXIT_OK
 FORMATS = ("text", "json", "md", "html")
 
 PARENTS = [options.output_format(FORMATS, "text"), options.PROJECT, options.ENGINE]
+# a batch process (`o16n.health.engines.memory`): set up by the CLI before numpy loads
+BATCH = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,10 +31,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
     from o16n.config.health import resolve_config
     from o16n.health.checks import Inputs, evaluate
-    from o16n.health.engines import choose, memory
+    from o16n.health.engines import choose
     from o16n.report.health import RENDERERS, to_text
 
-    memory.for_batch()  # a batch process: freed memory kept for the next chunk
     config, reference, current = resolve_config(
         args.project, args.config, args.reference, args.current
     )

@@ -25,6 +25,8 @@ PARENTS = [
     options.PROJECT,
     options.ENGINE,
 ]
+# a batch process (`o16n.health.engines.memory`): set up by the CLI before numpy loads
+BATCH = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,11 +49,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.config.project import load_project
-    from o16n.health.engines import choose, memory
+    from o16n.health.engines import choose
     from o16n.lifecycle import monitor
     from o16n.report.monitor import to_text
 
-    memory.for_batch()  # a batch process: freed memory kept for the next chunk
     project = args.project.resolve()
     settings = load_project(project)
     actions = _actions() if args.github else None  # GitHub settings are checked first

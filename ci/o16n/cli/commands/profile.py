@@ -11,6 +11,8 @@ from o16n.cli import options
 from o16n.errors import EXIT_OK
 
 PARENTS = [options.ENGINE]
+# a batch process (`o16n.health.engines.memory`): set up by the CLI before numpy loads
+BATCH = True
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,10 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from o16n.adapters.files import write_text_atomic
-    from o16n.health.engines import choose, memory, profile_parts, profile_source
+    from o16n.health.engines import choose, profile_parts, profile_source
     from o16n.health.stats.codec import to_json
 
-    memory.for_batch()  # a batch process: freed memory kept for the next chunk
     engine = choose(None, args.engine, args.workers, args.scheduler, args.master)
     if len(args.data) == 1:
         profile = profile_source(args.data[0], engine)  # a file, folder, glob or URL

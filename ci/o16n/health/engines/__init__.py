@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast, get_args
 
 from o16n.errors import ConfigError
-from o16n.health.stats.model import Profile
 
-if TYPE_CHECKING:  # pydantic is loaded only by commands that read a config
+if TYPE_CHECKING:  # pydantic is loaded only by commands that read a config, numpy when used
     from o16n.config.engine import EngineConfig
     from o16n.health.stats.locations import Parts
+    from o16n.health.stats.model import Profile
 
 EngineName = Literal["local", "dask", "spark"]
 ENGINES: tuple[str, ...] = get_args(EngineName)

@@ -50,6 +50,7 @@ _SETTINGS = (
     "GLIBC_TUNABLES",
     "MALLOC_MMAP_THRESHOLD_",
     "MALLOC_TRIM_THRESHOLD_",
+    "OPENBLAS_THREAD_TIMEOUT",
 )
 _BATCH = "from o16n.health.engines import memory; set_ = memory.for_batch()"
 _DEFAULTS = "set_ = None"
@@ -59,7 +60,7 @@ _DEFAULTS = "set_ = None"
 def test_a_batch_process_reuses_a_freed_block_where_a_default_one_maps_it_afresh() -> None:
     batch = _python(SECOND_TOUCH.format(setup=_BATCH))
     default = _python(SECOND_TOUCH.format(setup=_DEFAULTS))
-    assert batch["set"] == {"arrow": True, "glibc": True}
+    assert batch["set"] == {"blas": False, "arrow": True, "glibc": True}  # numpy came first
     assert batch["pool"] == "system"
     assert int(batch["faults"]) < 200
     assert int(default["faults"]) > 1_000
@@ -72,11 +73,11 @@ def test_the_users_own_allocator_settings_are_kept() -> None:
         ARROW_DEFAULT_MEMORY_POOL="mimalloc",
         MALLOC_TRIM_THRESHOLD_="131072",
     )
-    assert chosen["set"] == {"arrow": False, "glibc": False}
+    assert chosen["set"] == {"blas": False, "arrow": False, "glibc": False}
     assert chosen["pool"] == "mimalloc"
     assert int(chosen["faults"]) > 1_000
     tuned = _python(SECOND_TOUCH.format(setup=_BATCH), GLIBC_TUNABLES="glibc.malloc.arena_max=2")
-    assert tuned["set"] == {"arrow": True, "glibc": False}
+    assert tuned["set"] == {"blas": False, "arrow": True, "glibc": False}
 
 
 def test_the_commands_that_profile_run_as_batch_processes(tmp_path: Path) -> None:
@@ -92,6 +93,52 @@ print(json.dumps({{"code": code, "pool": pa.default_memory_pool().backend_name}}
 """
     ran = _python(code)
     assert ran == {"code": 0, "pool": "system"}
+
+
+# CPU time the process spends while its main thread sleeps, after numpy loads and after a
+# matrix product: OpenBLAS's idle threads spinning on the other cores.
+IDLE = """
+import json, os, time
+{setup}
+import numpy as np
+def idle():
+    start = time.process_time()
+    time.sleep(0.3)
+    return time.process_time() - start
+loaded = idle()
+np.ones((300, 300)) @ np.ones((300, 300))
+print(json.dumps({{"set": set_, "loaded": loaded, "product": idle(),
+                   "timeout": os.environ.get("OPENBLAS_THREAD_TIMEOUT")}}))
+"""
+
+
+def test_a_batch_process_has_idle_blas_threads_sleep_at_once() -> None:
+    batch = _python(IDLE.format(setup=_BATCH))
+    assert batch["set"]["blas"] is True and batch["timeout"] == "4"
+    assert batch["loaded"] < 0.02 and batch["product"] < 0.02  # spinning: 0.06 s and 0.1 s
+    own = _python(IDLE.format(setup=_BATCH), OPENBLAS_THREAD_TIMEOUT="20")
+    assert own["set"]["blas"] is False and own["timeout"] == "20"
+
+
+def test_the_cli_sets_a_batch_command_up_before_numpy_loads(tmp_path: Path) -> None:
+    data = tmp_path / "data.parquet"
+    pd.DataFrame({"x": [1.0, 2.0, 3.0]}).to_parquet(data)
+    code = f"""
+import json, os, sys
+from o16n.health.engines import memory
+seen = []
+memory_for_batch = memory.for_batch
+def for_batch():
+    seen.append("numpy" in sys.modules)
+    return memory_for_batch()
+memory.for_batch = for_batch
+from o16n.cli.main import main
+code = main(["profile", {str(data)!r}, "-o", {str(tmp_path / "p.json")!r}])
+main(["schemas"])  # not a batch command: set up once only
+print(json.dumps({{"code": code, "numpy_first": seen, "timeout":
+                   os.environ.get("OPENBLAS_THREAD_TIMEOUT")}}))
+"""
+    assert _python(code) == {"code": 0, "numpy_first": [False], "timeout": "4"}
 
 
 def test_a_pool_worker_runs_as_a_batch_process() -> None:
