@@ -1,5 +1,6 @@
 """Files: written whole or not at all (a temp file beside the target, then an atomic rename),
-and hashed by content."""
+and hashed by content. A file that cannot be written (its folder is a file, it is a folder, no
+permission, a full disk) is a ConfigError naming it (exit 2), not a traceback."""
 
 from __future__ import annotations
 
@@ -11,14 +12,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from o16n.errors import ConfigError
+
 
 @contextlib.contextmanager
 def replaced(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     """A temp file beside `path` to write (binary) and its name; renamed onto `path` when the
     block ends, removed when it raises. Readers see the old file or the new one, never part of
     one. The block may check the temp file (a hash) and raise to keep the old one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise unwritable(path, exc) from None
     temp = Path(name)
     umask = os.umask(0)
     os.umask(umask)
@@ -26,7 +32,10 @@ def replaced(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     try:
         with os.fdopen(handle, "wb") as out:
             yield out, temp
-        os.replace(temp, path)
+        try:
+            os.replace(temp, path)
+        except OSError as exc:
+            raise unwritable(path, exc) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -34,7 +43,25 @@ def replaced(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
 
 def write_text_atomic(path: Path, text: str) -> None:
     with replaced(path) as (out, _):
-        out.write(text.encode("utf-8"))
+        try:
+            out.write(text.encode("utf-8"))
+            out.flush()
+        except OSError as exc:  # a full disk, a quota
+            raise unwritable(path, exc) from None
+
+
+def unwritable(path: Path, exc: OSError) -> ConfigError:
+    """Why `path` cannot be written, said of the path the user gave."""
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        reason = f"{blocking} is a file, not a folder"
+    elif path.is_dir():
+        reason = "it is a folder"
+    else:
+        reason = exc.strerror or str(exc)
+    return ConfigError(
+        f"cannot write the file: {reason}", file=path, hint="give a path in a writable folder"
+    )
 
 
 def file_digest(path: Path, algorithm: str = "sha256") -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from o16n.adapters import files
 from o16n.adapters.files import file_digest, write_text_atomic
+from o16n.errors import ConfigError
 
 
 @pytest.fixture
@@ -79,7 +80,7 @@ def test_a_failed_rename_removes_the_temporary_file(
         raise OSError("disk gone")
 
     monkeypatch.setattr(files.os, "replace", refuse)
-    with pytest.raises(OSError, match="disk gone"):
+    with pytest.raises(ConfigError, match="report.md: cannot write the file: disk gone"):
         write_text_atomic(tmp_path / "report.md", "text\n")
     assert list(tmp_path.iterdir()) == []
 
@@ -121,3 +122,28 @@ def test_file_digest_is_sha256_by_default(tmp_path: Path) -> None:
 def test_file_digest_of_a_missing_file_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         file_digest(tmp_path / "absent")
+
+
+def test_a_file_that_cannot_be_written_is_named_with_why(tmp_path: Path) -> None:
+    in_the_way = tmp_path / "reports"
+    in_the_way.write_text("a file where a folder should be")
+    with pytest.raises(ConfigError, match=r"x.json: cannot write the file: .*reports is a file"):
+        write_text_atomic(in_the_way / "x.json", "{}")
+    folder = tmp_path / "out.json"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="out.json: cannot write the file: it is a folder"):
+        write_text_atomic(folder, "{}")
+    assert sorted(tmp_path.iterdir()) == sorted([folder, in_the_way])  # no temp file left
+    assert not any(folder.iterdir())
+
+
+def test_an_output_path_that_cannot_be_written_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from o16n.cli.main import main
+
+    data = tmp_path / "data.csv"
+    data.write_text("x\n1\n2\n")
+    (tmp_path / "m1").write_text("")
+    assert main(["profile", str(data), "-o", str(tmp_path / "m1" / "ref.json")]) == 2
+    assert "m1 is a file, not a folder" in capsys.readouterr().err
