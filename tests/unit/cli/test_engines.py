@@ -70,6 +70,10 @@ def test_health_on_an_engine_reports_what_local_reports(
         (["--workers", "0"], "--workers 0"),
         (["--engine", "local", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler is for"),
         (["--engine", "dask", "--master", "spark://127.0.0.1:1"], "--master is for"),
+        (["--scheduler", "notanaddress"], "dask scheduler at notanaddress"),  # not the data's
+        (["--master", "notaurl"], "--master notaurl: not a Spark master URL"),
+        (["--master", "local[x]"], "--master local[x]: not a Spark master URL"),
+        (["--master", "spark://"], "--master spark://: not a Spark master URL"),
     ],
 )
 def test_wrong_engine_flags_exit_2(

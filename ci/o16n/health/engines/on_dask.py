@@ -81,7 +81,7 @@ def client_for(engine: Engine) -> Iterator[Any]:
     if engine.scheduler:
         try:
             client = Client(engine.scheduler, timeout=engine.timeout)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: not an address
             raise ConfigError(
                 f"cannot reach the dask scheduler at {engine.scheduler} "
                 f"within {engine.timeout:g} s: {exc}",

@@ -13,6 +13,7 @@ Databricks Connect's sc://), whose executors must have o16n installed and reach 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
 import warnings
@@ -122,6 +123,7 @@ def session(engine: Engine) -> Any:
 
     master = engine.master or f"local[{engine.workers}]"
     if engine.master:
+        check_master(engine.master)
         reachable(engine.master, engine.timeout)
     builder = (
         SparkSession.builder.master(master)
@@ -131,7 +133,7 @@ def session(engine: Engine) -> Any:
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "250000")
         .config("spark.sql.shuffle.partitions", str(max(2, engine.workers)))
     )
-    if not engine.master:
+    if master.startswith("local"):
         # local[N]: the Python workers run this interpreter (with what it has installed), not
         # the first python3 on PATH; pyspark reads only the variable, and a user's wins.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -140,9 +142,33 @@ def session(engine: Engine) -> Any:
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
             "spark.driver.host", "127.0.0.1"
         )
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # the JVM exits (yarn without its settings, say): it said why
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"Spark did not start with master {master}: {first}",
+            hint="Spark's own reason is printed above it",
+        ) from None
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+# The masters Spark 4 takes (its SparkContext's own list; Mesos is gone), and Connect's sc://.
+_MASTER = re.compile(
+    r"local(\[(\d+|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]|yarn|"
+    r"(spark|k8s|sc)://\S+"
+)
+
+
+def check_master(master: str) -> None:
+    """A master Spark can take, or a ConfigError naming it: Spark's own error is a Java
+    exception on stderr and a gateway that exits."""
+    if not _MASTER.fullmatch(master):
+        raise ConfigError(
+            f"--master {master}: not a Spark master URL",
+            hint="local[N], spark://HOST:7077, yarn, k8s://https://HOST:PORT or sc://HOST:15002",
+        )
 
 
 def reachable(master: str, timeout: float) -> None:

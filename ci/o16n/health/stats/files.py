@@ -326,6 +326,8 @@ def _parquet_statistics(
                     if meta.metadata.row_group(group).num_rows == 0:
                         continue  # an empty group (an empty part) has no range to give
                     return None
+                if not all(isinstance(v, int | float) for v in (stats.min, stats.max)):
+                    return None  # raw bytes (a float16's, say): scan instead
                 if isinstance(stats.min, float) and not (
                     math.isfinite(stats.min) and math.isfinite(stats.max)
                 ):

@@ -352,6 +352,12 @@ def _filesystem(source: str) -> tuple[Any, str, dict[str, Any]]:
     scheme = scheme.lower()
     if scheme in ("file", "local"):
         return LocalFileSystem(), Path(rest).absolute().as_posix(), {}
+    if scheme not in EXTRAS:  # http(s), ftp, hdfs, zip...: paths of their own, or a JVM
+        raise ConfigError(
+            f"{scheme}:// is not a storage o16n reads",
+            file=source,
+            hint="s3://, gs://, az:// (abfs://) or a local path: download the file first",
+        )
     options = storage_options(scheme)
     import fsspec
 
@@ -363,12 +369,6 @@ def _filesystem(source: str) -> tuple[Any, str, dict[str, Any]]:
             f"reading {scheme}:// needs {package}, which is not installed",
             file=source,
             hint=f'pip install "o16n[{extra}]"',
-        ) from None
-    except ValueError as exc:  # fsspec: "Protocol not known"
-        raise ConfigError(
-            f"unknown storage scheme {scheme}://: {exc}",
-            file=source,
-            hint="s3://, gs://, az:// (abfs://) or a local path",
         ) from None
     return filesystem, rest.rstrip("/") if not _GLOB.search(rest) else rest, options
 

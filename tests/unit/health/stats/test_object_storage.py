@@ -172,6 +172,17 @@ def test_a_scheme_without_its_package_names_the_extra(monkeypatch: pytest.Monkey
     assert 'pip install "o16n[gcs]"' in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "url", ["ftp://host/x.parquet", "hdfs://nn/x.parquet", "http://127.0.0.1:1/x.parquet"]
+)
+def test_a_storage_o16n_does_not_read_is_named(url: str, tmp_path: Path) -> None:
+    scheme = url.split("://")[0]
+    with pytest.raises(ConfigError, match=f"{scheme}:// is not a storage o16n reads") as caught:
+        profile_data(url)
+    assert caught.value.hint is not None and "s3://" in caught.value.hint
+    assert cli.main(["profile", url, "-o", str(tmp_path / "p.json")]) == 2
+
+
 def test_the_newest_batch_under_a_bucket_prefix_is_scored_from_one_file(
     s3: str, tmp_path: Path
 ) -> None:

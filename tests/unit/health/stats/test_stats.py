@@ -591,3 +591,15 @@ def test_a_long_column_with_few_values_gets_its_sketch_from_every_hash() -> None
     assert profile_frame(column(wide)).columns["x"].summary.kmv == (
         sketch.kmv(sketch.hash_floats(wide)).tolist()
     )
+
+
+def test_a_float16_column_is_profiled_from_its_values(tmp_path: Path) -> None:
+    """Parquet keeps a half float's statistics as raw bytes: its range comes from a scan."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = np.array([1.5, -2.0, 3.25, 0.0], dtype=np.float16)
+    pq.write_table(pa.table({"h": pa.array(values)}), tmp_path / "half.parquet")
+    summary = profile_file(tmp_path / "half.parquet").columns["h"].summary
+    assert isinstance(summary, Numeric)
+    assert (summary.count, summary.min, summary.max, summary.mean) == (4, -2.0, 3.25, 0.6875)
