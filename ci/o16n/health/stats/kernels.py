@@ -144,6 +144,7 @@ class Sweep:
     kmv: np.ndarray | None = None  # the k smallest distinct hashes; None: look at them all
 
 
+@np.errstate(over="ignore", invalid="ignore")  # sums past the largest float, or of inf and -inf
 def sweep(values: np.ndarray, hashes: np.ndarray, scratch: Scratch, bins: Bins | None) -> Sweep:
     """One pass over a float column, a block at a time, each block worked on while it is in
     cache (the whole column's arrays do not fit a core's cache: a pass per statistic went to
@@ -168,8 +169,7 @@ def sweep(values: np.ndarray, hashes: np.ndarray, scratch: Scratch, bins: Bins |
         block = values[start:stop]
         value_hashes = sketch.hash_floats(block, out=scratch.floats[: stop - start])
         _mixed_in(hashes[start:stop], value_hashes, work)
-        with np.errstate(over="ignore", invalid="ignore"):  # past the largest float, inf - inf
-            total = float(np.add.reduce(block))
+        total = float(np.add.reduce(block))
         if not math.isfinite(total):  # a NaN or an infinity (or a sum past the largest float)
             finite_mask = np.isfinite(block, out=scratch.flags[: stop - start])
             missing = int(np.count_nonzero(np.isnan(block)))
