@@ -10,12 +10,13 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
 from o16n.adapters.clock import timestamp
 from o16n.errors import EXIT_UNEXPECTED, O16nError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _versions() -> dict[str, str]:
@@ -68,12 +69,16 @@ def error_handler(console: Console, result: list[int]) -> Iterator[None]:
     try:
         yield
     except O16nError as exc:
+        from rich.markup import escape
+
         console.print(f"[bold red]error:[/] {escape(redact(str(exc)))}", highlight=False)
         result[0] = exc.exit_code
     except KeyboardInterrupt:
         console.print("[red]interrupted[/]")
         result[0] = 130
     except Exception as exc:  # the one place that catches everything: report, log, exit 3
+        from rich.markup import escape
+
         log = write_crash_log(exc)
         console.print(
             f"[bold red]unexpected error:[/] {type(exc).__name__}: {escape(redact(str(exc)))}",

@@ -18,11 +18,7 @@ import json
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from o16n.health.findings import (
     FAIL,
@@ -36,7 +32,10 @@ from o16n.health.findings import (
 from o16n.health.stats.outcome import ColumnDrift
 from o16n.report import icons
 from o16n.report.markup import cell, details, num, page, signed
-from o16n.report.theme import THEME
+
+if TYPE_CHECKING:  # rich is loaded to render text only: JSON and HTML reports go without it
+    from rich.console import Console
+    from rich.table import Table
 
 MARKER = "<!-- o16n-health -->"  # finds o16n's own health comment on a pull request
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
@@ -225,6 +224,8 @@ def to_text(report: HealthReport, console: Console) -> None:
     Severity is styled with the theme names "ok", "warn" and "fail" (`o16n.report.theme`), so the
     console decides the colours, or none for a pipe or NO_COLOR.
     """
+    from rich.markup import escape
+
     if report.findings:
         console.print(_rich_findings(report))
     if report.drift:
@@ -234,6 +235,9 @@ def to_text(report: HealthReport, console: Console) -> None:
 
 
 def _rich_findings(report: HealthReport) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
     drift = _drift_of(report)
     with_column = any(f.column for f in report.findings)  # no empty column for model checks
     table = Table(title="o16n health", title_justify="left")
@@ -255,6 +259,9 @@ def _rich_findings(report: HealthReport) -> Table:
 
 
 def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="drift per column", title_justify="left")
     for name in ("column", "kind (why)", "method", "value", "drift when", "drifted"):
         table.add_column(name, justify="right" if name == "value" else "left")
@@ -272,6 +279,10 @@ def _rich_drift(drift: Sequence[ColumnDrift]) -> Table:
 
 def render_text(report: HealthReport, width: int = 100) -> str:
     """`to_text` as a plain string (no colour), for `REPORTERS["text"]` and files."""
+    from rich.console import Console
+
+    from o16n.report.theme import THEME
+
     buffer = io.StringIO()
     console = Console(file=buffer, theme=THEME, color_system=None, width=width, highlight=False)
     to_text(report, console)

@@ -286,3 +286,16 @@ def test_values_too_large_for_64_bit_moments_are_refused_by_column(
     assert f"column 'huge': its values (up to {largest} in size) are too large" in error
     assert "store it in larger units" in error and "RuntimeWarning" not in error
     assert not out.exists()
+
+
+def test_a_reference_that_is_no_file_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "m1").write_text("")  # a file where a folder should be
+    (tmp_path / "dir.json").mkdir()
+    for reference, said in [
+        (tmp_path / "m1" / "ref.json", "ref.json: profile not found"),
+        (tmp_path / "dir.json", "dir.json: cannot read the profile: Is a directory"),
+    ]:
+        code = cli.main(["health", "--reference", str(reference), "--current", str(reference)])
+        assert code == 2 and said in capsys.readouterr().err

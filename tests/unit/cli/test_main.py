@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,51 @@ def test_only_the_named_commands_flags_are_built() -> None:
     assert args.env == ["staging"]
     with pytest.raises(SystemExit):  # another command is listed, its flags not loaded
         parser.parse_args(["profile", "data.csv", "-o", "p.json"])
+
+
+@pytest.mark.parametrize(
+    ("objects", "options"),
+    [
+        (("profiled 3 rows, 2 columns (1 numeric, 1 categorical) -> out/ref.json",), {}),
+        (("report: reports/health.json",), {"highlight": False}),
+        (("a plain (x) line, long " + "word " * 40,), {}),  # soft wrap: never cut
+        (("[bold]error:[/] markup",), {}),  # rich's from here on
+        (("emoji :smile: code",), {}),
+        (("tab\there",), {}),
+        (("two\nlines",), {}),
+        (("a", "b"), {}),
+        (("highlighted 123",), {"highlight": True}),
+        (("styled",), {"style": "bold"}),
+    ],
+)
+def test_the_console_prints_what_rich_prints(
+    objects: tuple[str, ...], options: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain line goes out without loading rich; anything else through rich, which a console
+    made at once prints the same way."""
+    from rich.console import Console
+
+    from o16n.cli.console import _rich_console, make_console
+
+    for no_color in (True, False):
+        make_console(no_color=no_color).print(*objects, **options)
+        ours = capsys.readouterr().out
+        theirs: Console = _rich_console(stderr=False, plain=no_color)
+        theirs.print(*objects, **options)
+        assert ours == capsys.readouterr().out
+
+
+def test_a_batch_command_prints_without_loading_rich(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("x,c\n1,a\n2,b\n")
+    code = f"""
+import sys
+from o16n.cli.main import main
+assert main(["profile", {str(data)!r}, "-o", {str(tmp_path / "p.json")!r}]) == 0
+assert main(["health", "--reference", {str(tmp_path / "p.json")!r}, "--current",
+             {str(data)!r}, "--format", "json", "-o", {str(tmp_path / "h.json")!r}]) in (0, 1)
+print("rich loaded:", "rich" in sys.modules)
+"""
+    done = run(sys.executable, "-c", code, cwd=tmp_path)
+    assert "profiled 2 rows" in done.stdout and "report: " in done.stdout
+    assert done.stdout.strip().endswith("rich loaded: False")

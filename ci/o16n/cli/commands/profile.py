@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from o16n.cli import options
 from o16n.errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 PARENTS = [options.ENGINE]
 # a batch process (`o16n.health.engines.memory`): set up by the CLI before numpy loads

@@ -61,9 +61,15 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         return profile_data(path)
     try:
         return from_json(_read_text(path))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # NotADirectory: a file where a folder is
         raise ConfigError(
             "profile not found", file=path, hint="run `dvc repro` (train writes it)"
+        ) from None
+    except OSError as exc:  # a folder named .json, no permission to read it
+        raise ConfigError(
+            f"cannot read the profile: {exc.strerror or exc}",
+            file=path,
+            hint="give the profile file `o16n profile` wrote",
         ) from None
     except ProfileError as exc:
         raise ConfigError(
