@@ -12,6 +12,7 @@ so it opens from a CI artifact on a machine without network.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import io
 import json
@@ -307,7 +308,7 @@ def _clean(value: Any) -> Any:
         return _finite(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # field by field, as dataclasses.asdict names them, without its deep copy
-        return {f.name: _clean(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _clean(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, Mapping):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, set | frozenset):
@@ -315,6 +316,11 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return str(value)  # paths and the like
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def to_dict(report: HealthReport) -> dict[str, Any]:
@@ -351,11 +357,12 @@ def _layout(value: Any, depth: int = 0) -> str:
         items = [f"{inner}{json.dumps(k)}: {_layout(v, depth + 1)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + f"\n{pad}}}"
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        lines = [inner + json.dumps(v, allow_nan=False) for v in value]
+        lines = [inner + _encode(v) for v in value]
         return "[\n" + ",\n".join(lines) + f"\n{pad}]"
-    return json.dumps(value, allow_nan=False)
+    return _encode(value)
 
 
+_encode = json.JSONEncoder(allow_nan=False).encode  # one encoder: json.dumps makes one a call
 # ---- Markdown --------------------------------------------------------------------------------
 
 CELL_LIMIT = 300  # characters of user text per table cell; the JSON report has them in full

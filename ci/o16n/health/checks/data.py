@@ -155,8 +155,10 @@ def _drifts(
     inputs: Inputs,
     reference: Profile,
     current: Profile,
-) -> tuple[list[ColumnDrift], tuple[Finding, ...]]:
-    """Each comparable column's drift, and the notes on the columns skipped."""
+) -> tuple[list[ColumnDrift], list[Distribution], tuple[Finding, ...]]:
+    """Each comparable column's drift and, for the report's plots, its distribution on both
+    sides (measured after its drift, while its histograms' CDFs are at hand: `cdf_points`
+    keeps the last few), and the notes on the columns skipped."""
     names, notes = comparable(trigger, reference, current)
     empty = [
         n
@@ -164,7 +166,7 @@ def _drifts(
         if not (reference.columns[n].summary.count and current.columns[n].summary.count)
     ]
     notes += tuple(_no_values(trigger, reference, n) for n in empty)
-    results = []
+    results, distributions = [], []
     for name in (n for n in names if n not in empty):
         override = trigger.params.overrides.get(name)
         method = override.method if override else trigger.params.method
@@ -178,7 +180,9 @@ def _drifts(
         _numeric_method(trigger, reference, name, method, override is not None)
         measure = partial(drift.column_drift, reference, current, name, method, threshold)
         results.append(inputs.measured(("drift", name, method, threshold), measure))
-    return results, notes
+        plot = partial(_distribution, reference, current, name)
+        distributions.append(inputs.measured(("distribution", name), plot))
+    return results, distributions, notes
 
 
 NUMERIC_METHODS = frozenset({"ks", "wasserstein"})  # they compare CDFs: numbers only
@@ -208,19 +212,15 @@ def _numeric_method(
 def _with_drift(
     findings: tuple[Finding, ...],
     results: list[ColumnDrift],
-    profiles: tuple[Profile, Profile],
-    inputs: Inputs,
+    distributions: list[Distribution],
     share: float | None = None,
 ) -> CheckResult:
-    """A drift check's findings with every column's drift and, for the report's plots, every
-    such column's distribution on both sides (a small chart each, a large one if drifted)."""
+    """A drift check's findings with every column's drift and distribution (a small chart
+    each in the report, a large one if drifted)."""
     return CheckResult(
         findings,
         drift=tuple(results),
-        distributions=tuple(
-            inputs.measured(("distribution", r.column), partial(_distribution, *profiles, r.column))
-            for r in results
-        ),
+        distributions=tuple(distributions),
         dataset_drift_share=share,
     )
 
@@ -232,9 +232,9 @@ def _distribution(reference: Profile, current: Profile, name: str) -> Distributi
 
 def column_drift(trigger: cfg.ColumnDriftTrigger, inputs: Inputs) -> CheckResult:
     profiles = inputs.reference_profile(), inputs.current_profile()
-    results, notes = _drifts(trigger, inputs, *profiles)
+    results, distributions, notes = _drifts(trigger, inputs, *profiles)
     findings = tuple(_column_finding(trigger, result) for result in results)
-    return _with_drift((*findings, *notes), results, profiles, inputs)
+    return _with_drift((*findings, *notes), results, distributions)
 
 
 def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Finding:
@@ -266,7 +266,7 @@ def _column_finding(trigger: cfg.ColumnDriftTrigger, result: ColumnDrift) -> Fin
 
 def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResult:
     profiles = inputs.reference_profile(), inputs.current_profile()
-    results, notes = _drifts(trigger, inputs, *profiles)
+    results, distributions, notes = _drifts(trigger, inputs, *profiles)
     drifted = [r.column for r in results if r.drifted]
     tested = [r for r in results if r.tested]
     share = len(drifted) / len(tested) if tested else 0.0
@@ -288,4 +288,4 @@ def dataset_drift(trigger: cfg.DatasetDriftTrigger, inputs: Inputs) -> CheckResu
         trigger.params.share,
         "share of drifted columns",
     )
-    return _with_drift((finding, *notes), results, profiles, inputs, share)
+    return _with_drift((finding, *notes), results, distributions, share)

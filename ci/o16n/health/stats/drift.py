@@ -189,12 +189,23 @@ def wasserstein(ref: Column, cur: Column) -> float:
         return _step_w1(exact_r, exact_c) / max(r.std_population, 0.001)
     x_r, f_r = cdf_points(r)
     x_c, f_c = cdf_points(c)
-    grid = np.union1d(x_r, x_c)
+    grid = _union(x_r, x_c)
     difference = np.interp(grid, x_r, f_r, left=0, right=1) - np.interp(
         grid, x_c, f_c, left=0, right=1
     )
     distance = _integrate_abs(grid, difference)
     return distance / max(r.std_population, 0.001)  # Evidently: np.std (ddof 0), floor 0.001
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct points of two sorted arrays (np.union1d, without its generality:
+    it took a fifth of a histogram test, and loads numpy.ma)."""
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")  # two sorted runs: merged, not sorted afresh
+    keep = np.empty(len(both), dtype=bool)
+    keep[:1] = True
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    return both[keep]
 
 
 def _exact_counts(summary: Numeric) -> dict[float, float] | None:
@@ -219,15 +230,19 @@ def _step_w1(a: dict[float, float], b: dict[float, float]) -> float:
 
 
 def _integrate_abs(x: np.ndarray, y: np.ndarray) -> float:
-    """Exact integral of |y| for y linear between the points x."""
-    dx = np.diff(x)
-    y0, y1 = y[:-1], y[1:]
-    same = np.sign(y0) * np.sign(y1) >= 0
-    total = np.where(same, np.abs(y0 + y1) / 2 * dx, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crossing = (y0**2 + y1**2) / (2 * (np.abs(y0) + np.abs(y1))) * dx
-    total = np.where(same, total, crossing)
-    return float(total.sum())
+    """Exact integral of |y| for y linear between the points x: a trapezoid, |y0 + y1| / 2 wide,
+    where y keeps its sign; where it crosses zero, two triangles, (y0² + y1²) / (2 (|y0| + |y1|))
+    (the crossings are few)."""
+    a = np.abs(y)
+    a0, a1 = a[:-1], a[1:]
+    width = a0 + a1
+    negative = y < 0
+    crossing = np.flatnonzero(negative[:-1] != negative[1:])  # a zero either side: both agree
+    if len(crossing):
+        c0, c1 = a0[crossing], a1[crossing]
+        width[crossing] = (c0 * c0 + c1 * c1) / (c0 + c1)
+    width *= np.diff(x)
+    return float(width.sum() / 2)  # numpy's sum: one order on any machine (a BLAS dot: its own)
 
 
 def jensenshannon(ref: Column, cur: Column) -> float:
@@ -325,8 +340,10 @@ def distributions(
         edges = (
             np.linspace(low, high, bins + 1) if high > low else np.array([low - 0.5, high + 0.5])
         )
-        labels = [f"{low:.3g}" for low in edges[:-1]]  # each bin by its lower edge
+        labels = [f"{low:.3g}" for low in edges[:-1].tolist()]  # each bin by its lower edge
         a, b = _binned_masses(r, edges), _binned_masses(c, edges)
     else:
         a, b, labels = _frequencies(ref, cur)
-    return labels, list(a / max(a.sum(), 1)), list(b / max(b.sum(), 1))
+    ref_shares: list[float] = (a / max(a.sum(), 1)).tolist()
+    cur_shares: list[float] = (b / max(b.sum(), 1)).tolist()
+    return labels, ref_shares, cur_shares

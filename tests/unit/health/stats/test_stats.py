@@ -124,6 +124,45 @@ def test_wasserstein_on_a_large_count_column_is_exact_not_spread_between_whole_n
     )
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.01, 10), st.floats(-5, 5) | st.just(0.0)), min_size=2))
+def test_the_area_under_a_polyline_s_absolute_value_is_exact(
+    steps: list[tuple[float, float]],
+) -> None:
+    """|y| of a polyline, integrated: against each segment cut at its zero into pieces of one
+    sign (where |y| is linear, and a trapezoid is exact)."""
+    x = np.cumsum([width for width, _ in steps])
+    y = np.array([value for _, value in steps])
+    expected = 0.0
+    for x0, x1, y0, y1 in zip(x[:-1], x[1:], y[:-1], y[1:], strict=True):
+        if y0 * y1 < 0:
+            zero = x0 + (x1 - x0) * abs(y0) / (abs(y0) + abs(y1))
+            expected += abs(y0) * (zero - x0) / 2 + abs(y1) * (x1 - zero) / 2
+        else:
+            expected += abs(y0 + y1) * (x1 - x0) / 2
+    assert drift._integrate_abs(x, y) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_a_line_through_zero_counts_both_triangles() -> None:
+    assert drift._integrate_abs(np.array([0.0, 2.0]), np.array([-1.0, 1.0])) == 1.0
+    assert drift._integrate_abs(np.array([0.0, 1.0, 3.0]), np.array([0.0, 2.0, 0.0])) == 3.0
+
+
+def test_a_summary_s_cdf_is_made_once_and_afresh_when_its_histogram_changes() -> None:
+    reference, _ = profiles(column(np.linspace(0.0, 10.0, 2000)), column([1.0, 2.0]))
+    summary = reference.columns["x"].summary
+    assert isinstance(summary, Numeric)
+    _, cdf = cdf_points(summary)
+    assert cdf_points(summary)[1] is cdf  # kept: the drift test and the plot share it
+    with pytest.raises(ValueError, match="read-only"):
+        cdf[0] = 0.5  # a kept curve cannot be changed by one of its readers
+    summary.counts = [0] * (len(summary.counts) - 1) + [summary.count]  # all in the last bin
+    _, again = cdf_points(summary)
+    assert again is not cdf and again[-2] == 0.0 and again[-1] == 1.0
+    twin = Numeric(**{**vars(summary), "counts": list(summary.counts)})
+    assert np.array_equal(cdf_points(twin)[1], again)  # an equal summary: an equal curve
+
+
 def test_jensenshannon_equals_scipy_in_nats() -> None:
     # Evidently calls scipy's jensenshannon with base=None: the natural log, not bits
     ref = pd.DataFrame({"c": list("aabbbc") * 40})
