@@ -116,8 +116,10 @@ def cdf_points(summary: Numeric) -> tuple[np.ndarray, np.ndarray]:
     not changed in place once made (merges make new ones); one given new edges, counts or
     tails is read afresh."""
     state = (summary.edges, summary.counts, summary.below, summary.above, summary.min, summary.max)
-    recent: deque[tuple[Numeric, tuple[object, ...], tuple[np.ndarray, np.ndarray]]]
-    recent = _CURVES.__dict__.setdefault("recent", deque(maxlen=_KEPT_CURVES))
+    recent: deque[tuple[Numeric, tuple[object, ...], tuple[np.ndarray, np.ndarray]]] | None
+    recent = getattr(_CURVES, "recent", None)
+    if recent is None:
+        recent = _CURVES.recent = deque(maxlen=_KEPT_CURVES)
     for held, held_state, curve in recent:
         if held is summary and held_state == state:
             return curve
