@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# What o16n's arrays hold: a count of rows or values is an int64, a sketch's hash a uint64. A
+# larger number is no profile o16n wrote (and would not fit the arrays it is read into).
+Count = Annotated[int, Field(ge=0, lt=2**63)]
+Hash = Annotated[int, Field(ge=0, lt=2**64)]
 
 NumericKind = Literal["numeric", "datetime"]
 CategoricalKind = Literal["categorical", "boolean", "text"]
@@ -33,23 +38,23 @@ class Edges(_Strict):
 class NumericColumn(_Strict):
     kind: NumericKind
     dtype: str
-    count: NonNegativeInt = Field(description="finite values")
-    missing: NonNegativeInt
-    infinite: NonNegativeInt
+    count: Count = Field(description="finite values")
+    missing: Count
+    infinite: Count
     min: float | None = Field(description="null: no finite value")
     max: float | None
     mean: float
     m2: float = Field(ge=0, description="sum of squared deviations from the mean")
     edges: Edges | None
-    counts: list[NonNegativeInt]
-    below: NonNegativeInt
-    above: NonNegativeInt
-    values: list[tuple[float, NonNegativeInt]] | None = Field(
+    counts: list[Count]
+    below: Count
+    above: Count
+    values: list[tuple[float, Count]] | None = Field(
         description="exact [value, count] pairs while the column has few distinct values"
     )
     sample: list[float]
-    kmv: list[NonNegativeInt] = Field(description="distinct-count sketch: smallest hashes")
-    distinct: NonNegativeInt | None = None
+    kmv: list[Hash] = Field(description="distinct-count sketch: smallest hashes")
+    distinct: Count | None = None
     std: float | None = None
     quantiles: dict[str, float | None] | None = None
     deciles: list[float] | None = None
@@ -59,18 +64,30 @@ class NumericColumn(_Strict):
         bins = self.edges.bins if self.edges else 0
         if len(self.counts) != bins:
             raise ValueError(f"counts has {len(self.counts)} bins, edges {bins}")
+        binned = sum(self.counts) + self.below + self.above  # every finite value has a bin
+        if binned != self.count:
+            raise ValueError(
+                f"count is {self.count}, its histogram holds {binned} (counts, below, above)"
+            )
         return self
 
 
 class CategoricalColumn(_Strict):
     kind: CategoricalKind
     dtype: str
-    count: NonNegativeInt
-    missing: NonNegativeInt
-    counts: dict[str, NonNegativeInt] = Field(description="the most frequent categories")
-    other: NonNegativeInt = Field(description="values of the categories beyond `counts`")
-    kmv: list[NonNegativeInt]
-    distinct: NonNegativeInt | None = None
+    count: Count
+    missing: Count
+    counts: dict[str, Count] = Field(description="the most frequent categories")
+    other: Count = Field(description="values of the categories beyond `counts`")
+    kmv: list[Hash]
+    distinct: Count | None = None
+
+    @model_validator(mode="after")
+    def _counts_add_up(self) -> CategoricalColumn:
+        held = sum(self.counts.values()) + self.other
+        if self.kind != "text" and held != self.count:  # text keeps no counts
+            raise ValueError(f"count is {self.count}, its categories hold {held} (counts, other)")
+        return self
 
 
 AnyColumn = Annotated[NumericColumn | CategoricalColumn, Field(discriminator="kind")]
@@ -81,8 +98,8 @@ class ProfileDocument(_Strict):
 
     model_config = ConfigDict(title="o16n profile")
     schema_version: Literal[1]
-    rows: NonNegativeInt
-    duplicate_rows: NonNegativeInt
+    rows: Count
+    duplicate_rows: Count
     schema_: dict[str, NumericKind | CategoricalKind] = Field(alias="schema")
     columns: dict[str, AnyColumn]
 

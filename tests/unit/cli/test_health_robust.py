@@ -151,6 +151,12 @@ def test_a_reference_column_with_no_values_is_not_a_crash(
     assert code in (0, 1)
 
 
+def column(document: dict[str, Any], name: str, **changes: Any) -> dict[str, Any]:
+    """The profile with column `name`'s keys changed."""
+    columns = {**document["columns"], name: {**document["columns"][name], **changes}}
+    return {**document, "columns": columns}
+
+
 def edited(folder: Path, change: Any) -> None:
     path = folder / "ref.json"
     document = json.loads(path.read_text())
@@ -196,6 +202,23 @@ def edited(folder: Path, change: Any) -> None:
         (
             lambda d: {**d, "columns": {**d["columns"], "a": {**d["columns"]["a"], "counts": [3]}}},
             "ref.json: columns.a: not an o16n profile: column 'a': counts has 1 bins, edges 500",
+        ),
+        (  # numbers past what o16n's arrays hold: no profile it wrote
+            lambda d: column(d, "a", kmv=[2**64]),
+            "column 'a', key 'kmv.0': input should be less than 18446744073709551616",
+        ),
+        (
+            lambda d: column(d, "a", below=2**63),
+            "column 'a', key 'below': input should be less than 9223372036854775808",
+        ),
+        (  # a count its histogram does not hold
+            lambda d: column(d, "a", count=d["columns"]["a"]["count"] + 1),
+            "ref.json: columns.a: not an o16n profile: column 'a': count is 2001, its histogram "
+            "holds 2000 (counts, below, above)",
+        ),
+        (
+            lambda d: column(d, "c", other=d["columns"]["c"]["other"] + 2),
+            "column 'c': count is 2000, its categories hold 2002 (counts, other)",
         ),
         (
             lambda d: {**d, "schema": {"a": "numeric"}},
